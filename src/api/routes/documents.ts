@@ -1,0 +1,156 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { badRequest, invalidCollectionName, invalidId, notFound, preconditionFailed } from '../../errors.js';
+import { etagOf, type DocumentRecord, type DocumentStore, type JsonScalar } from '../../store/index.js';
+
+const COLLECTION_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FIELD_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+const CollectionParams = Type.Object({ collection: Type.String() });
+const DocumentParams = Type.Object({ collection: Type.String(), id: Type.String() });
+const ListQuerySchema = Type.Object(
+  {
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  // where.<field>=<value> filters are open-ended, checked in the handler.
+  { additionalProperties: true },
+);
+
+const MERGE_PATCH = 'application/merge-patch+json';
+
+/** /automa/db: JSON documents in named collections. */
+export function registerDocumentRoutes(app: FastifyInstance, deps: { documents: DocumentStore }): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { documents } = deps;
+
+  // RFC 7396 bodies are JSON; reuse Fastify's JSON parser (and its limits) for them.
+  app.addContentTypeParser(MERGE_PATCH, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  routes.get('/automa/db', async () => ({ collections: await documents.collections() }));
+
+  routes.delete('/automa/db/:collection', { schema: { params: CollectionParams } }, async (request, reply) => {
+    const collection = checkCollection(request.params.collection);
+    if (collection === 'default') throw badRequest('The default collection cannot be dropped');
+    if (!(await documents.dropCollection(collection))) throw notFound('Collection', collection);
+    return reply.code(204).send();
+  });
+
+  routes.post('/automa/db/:collection', { schema: { params: CollectionParams } }, async (request, reply) => {
+    const record = await documents.create(checkCollection(request.params.collection), checkObject(request.body));
+    return sendRecord(reply.code(201), record);
+  });
+
+  routes.get('/automa/db/:collection', { schema: { params: CollectionParams, querystring: ListQuerySchema } }, async (request) => {
+    const query = request.query;
+    const page = await documents.list(checkCollection(request.params.collection), {
+      order: query.order ?? 'desc',
+      limit: query.limit ?? 50,
+      ...(query.cursor !== undefined && { cursor: query.cursor }),
+      where: whereFilters(query),
+    });
+    return { items: page.items, next_cursor: page.nextCursor };
+  });
+
+  routes.get('/automa/db/:collection/:id', { schema: { params: DocumentParams } }, async (request, reply) => {
+    const { collection, id } = checkDocumentParams(request.params);
+    const record = await documents.get(collection, id);
+    if (!record) throw notFound('Document', id);
+    return sendRecord(reply, record);
+  });
+
+  routes.put('/automa/db/:collection/:id', { schema: { params: DocumentParams } }, async (request, reply) => {
+    const { collection, id } = checkDocumentParams(request.params);
+    const body = checkObject(request.body);
+    const record = await documents.replace(collection, id, body, await ifMatch(request, documents, collection, id));
+    if (!record) throw notFound('Document', id);
+    return sendRecord(reply, record);
+  });
+
+  routes.patch('/automa/db/:collection/:id', { schema: { params: DocumentParams } }, async (request, reply) => {
+    const { collection, id } = checkDocumentParams(request.params);
+    const patch = checkObject(request.body);
+    const record = await documents.patch(collection, id, patch, await ifMatch(request, documents, collection, id));
+    if (!record) throw notFound('Document', id);
+    return sendRecord(reply, record);
+  });
+
+  routes.delete('/automa/db/:collection/:id', { schema: { params: DocumentParams } }, async (request, reply) => {
+    const { collection, id } = checkDocumentParams(request.params);
+    if (!(await documents.remove(collection, id))) throw notFound('Document', id);
+    return reply.code(204).send();
+  });
+}
+
+function sendRecord(reply: FastifyReply, record: DocumentRecord): FastifyReply {
+  return reply.header('etag', etagOf(record.revision)).send(record.document);
+}
+
+function checkCollection(name: string): string {
+  if (!COLLECTION_RE.test(name)) throw invalidCollectionName(name);
+  return name;
+}
+
+function checkDocumentParams(params: { collection: string; id: string }): { collection: string; id: string } {
+  const collection = checkCollection(params.collection);
+  if (!UUID_RE.test(params.id)) throw invalidId(params.id);
+  return { collection, id: params.id.toLowerCase() };
+}
+
+function checkObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('Body must be a JSON object', `got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`);
+  }
+  return body as Record<string, unknown>;
+}
+
+/**
+ * If-Match → the revision the write must find. `*` only requires that the document exists;
+ * a list of tags matches any of them. A tag that names no revision can never match: 412.
+ */
+async function ifMatch(
+  request: FastifyRequest,
+  documents: DocumentStore,
+  collection: string,
+  id: string,
+): Promise<{ expectedRevision?: number }> {
+  const header = request.headers['if-match'];
+  if (header === undefined || header.trim() === '*') return {};
+  const current = await documents.get(collection, id);
+  if (!current) return {}; // the write answers 404
+  const tags = header.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (tags.includes(etagOf(current.revision))) return { expectedRevision: current.revision };
+  throw preconditionFailed(header, etagOf(current.revision));
+}
+
+/** `where.<field>=<value>`: JSON scalars (true, 12, "quoted") keep their type; other text is a string. */
+function whereFilters(query: Record<string, unknown>): Record<string, JsonScalar> {
+  const where: Record<string, JsonScalar> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    if (key === 'order' || key === 'limit' || key === 'cursor') continue;
+    if (!key.startsWith('where.')) throw badRequest('Unknown query parameter', key);
+    const field = key.slice('where.'.length);
+    if (!FIELD_RE.test(field)) throw badRequest('Invalid filter field', `${field} must match ${FIELD_RE.source}`);
+    if (typeof raw !== 'string') throw badRequest('Each filter field may be given once', field);
+    where[field] = parseScalar(raw);
+  }
+  return where;
+}
+
+function parseScalar(text: string): JsonScalar {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(text)) return Number(text);
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === 'string') return parsed;
+    } catch {
+      // not a JSON string literal: use the text as given
+    }
+  }
+  return text;
+}

@@ -1,0 +1,156 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { envName, LOG_LEVELS, OPTIONS, type BackendConfig, type Config, type LogLevel, type OptionSpec } from './schema.js';
+
+export type LoadResult =
+  | { readonly kind: 'config'; readonly config: Config }
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'invalid'; readonly problems: readonly string[] };
+
+const MB = 1024 * 1024;
+const DEFAULT_BACKEND = 'http://127.0.0.1:8188';
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/**
+ * Parse flags over AUTOMA_* variables over defaults. Pure: reads nothing but its arguments.
+ * Every problem is collected so the user can fix them all in one go.
+ */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): LoadResult {
+  const problems: string[] = [];
+  const raw = readRaw(argv, env, problems);
+  if (raw === 'help') return { kind: 'help', text: helpText() };
+
+  const one = (flag: string): string | undefined => raw.get(flag)?.at(-1);
+  const int = (flag: string, fallback: number, min: number, max: number): number => {
+    const text = one(flag);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+      problems.push(`--${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+      return fallback;
+    }
+    return value;
+  };
+  const megabytes = (flag: string, fallback: number): number => {
+    const text = one(flag);
+    if (text === undefined) return fallback * MB;
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+      problems.push(`--${flag}: expected a positive number of MB, got ${JSON.stringify(text)}`);
+      return fallback * MB;
+    }
+    return Math.floor(value * MB);
+  };
+
+  const logLevel = one('log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  }
+  const host = one('host') ?? '127.0.0.1';
+  if (host.trim() === '') problems.push('--host: must not be empty');
+
+  const config: Config = {
+    host,
+    port: int('port', 8189, 0, 65535),
+    dataDir: path.resolve(one('data-dir') ?? './data'),
+    backends: parseBackends(raw.get('comfyui') ?? [DEFAULT_BACKEND], problems),
+    publicDir: one('public-dir') === undefined ? null : path.resolve(one('public-dir') ?? ''),
+    maxUploadSizeBytes: megabytes('max-upload-size', 100),
+    maxJsonBodyBytes: megabytes('max-json-body-size', 10),
+    logLevel: logLevel as LogLevel,
+    shutdownTimeoutMs: int('shutdown-timeout', 10_000, 0, 600_000),
+  };
+  if (problems.length > 0) return { kind: 'invalid', problems };
+  return { kind: 'config', config: Object.freeze(config) };
+}
+
+/** Flag values by flag name (repeatable flags keep every value); env fills flags not given. */
+function readRaw(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+): Map<string, string[]> | 'help' {
+  const known = new Map<string, OptionSpec>(OPTIONS.map((o) => [o.flag, o]));
+  const { tokens } = parseArgs({
+    args: [...argv],
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const, multiple: true }])),
+    },
+  });
+  const values = new Map<string, string[]>();
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      problems.push(`unexpected argument ${JSON.stringify(token.value)}`);
+    } else if (token.kind === 'option') {
+      if (token.name === 'help') return 'help';
+      if (!known.has(token.name)) {
+        problems.push(`unknown option ${token.rawName} (see --help)`);
+      } else if (token.value === undefined) {
+        problems.push(`${token.rawName}: needs a value`);
+      } else {
+        values.set(token.name, [...(values.get(token.name) ?? []), token.value]);
+      }
+    }
+  }
+  for (const option of OPTIONS) {
+    const fromEnv = env[envName(option.flag)];
+    if (values.has(option.flag) || fromEnv === undefined || fromEnv === '') continue;
+    values.set(option.flag, option.kind === 'list' ? fromEnv.split(',').map((s) => s.trim()) : [fromEnv]);
+  }
+  return values;
+}
+
+function parseBackends(specs: readonly string[], problems: string[]): BackendConfig[] {
+  const backends: BackendConfig[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const hasName = eq > 0 && !spec.slice(0, eq).includes('/');
+    const urlText = hasName ? spec.slice(eq + 1) : spec;
+    let url: URL;
+    try {
+      url = new URL(urlText);
+    } catch {
+      problems.push(`--comfyui: ${JSON.stringify(spec)} is not a URL`);
+      continue;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      problems.push(`--comfyui: ${JSON.stringify(spec)} must be an http:// or https:// URL`);
+      continue;
+    }
+    const name = hasName ? spec.slice(0, eq) : url.host;
+    if (!NAME_RE.test(name)) {
+      problems.push(`--comfyui: backend name ${JSON.stringify(name)} must match ${NAME_RE.source}`);
+      continue;
+    }
+    if (backends.some((b) => b.name === name)) {
+      problems.push(`--comfyui: backend name ${JSON.stringify(name)} is used twice (give one a name: name=url)`);
+      continue;
+    }
+    backends.push({ name, url: url.href.replace(/\/+$/, '') });
+  }
+  return backends;
+}
+
+/** The text of --help, built from the option table so it cannot drift. */
+export function helpText(): string {
+  const rows = OPTIONS.map((o) => {
+    const left = `  --${o.flag}${o.valueName ? ` <${o.valueName}>` : ''}`;
+    const def = o.defaultText ? ` (default: ${o.defaultText})` : '';
+    return `${left.padEnd(34)}${o.description}${def}\n${' '.repeat(34)}env: ${envName(o.flag)}`;
+  });
+  return [
+    'Usage: comfyui-automa [options]',
+    '',
+    'ComfyUI automation service: durable queue and history, a pool of ComfyUI backends behind one',
+    'endpoint, a transparent proxy under /comfyui/*, a document store and SPA hosting.',
+    '',
+    'Options (flags win over environment variables, which win over defaults):',
+    ...rows,
+    '  -h, --help                      Show this help.',
+    '',
+  ].join('\n');
+}

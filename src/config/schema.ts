@@ -1,0 +1,96 @@
+/**
+ * Every setting of the service, declared once: its flag, its AUTOMA_* variable, its default and
+ * the one line that `--help` prints. load.ts turns argv + env into a frozen, typed Config.
+ */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface BackendConfig {
+  /** Short unique name, used in URLs and logs. */
+  readonly name: string;
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:8188 */
+  readonly url: string;
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly backends: readonly BackendConfig[];
+  readonly publicDir: string | null;
+  readonly maxUploadSizeBytes: number;
+  readonly maxJsonBodyBytes: number;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+}
+
+export type OptionKind = 'string' | 'int' | 'number' | 'list';
+
+export interface OptionSpec {
+  /** Long flag without dashes. */
+  readonly flag: string;
+  readonly kind: OptionKind;
+  readonly description: string;
+  /** Shown in --help; the parsed default lives in load.ts. */
+  readonly defaultText?: string;
+  readonly valueName?: string;
+}
+
+export const OPTIONS = [
+  { flag: 'host', kind: 'string', valueName: 'addr', defaultText: '127.0.0.1', description: 'Address to listen on.' },
+  { flag: 'port', kind: 'int', valueName: 'n', defaultText: '8189', description: 'Port to listen on (0 picks a free one).' },
+  {
+    flag: 'data-dir',
+    kind: 'string',
+    valueName: 'dir',
+    defaultText: './data',
+    description: 'Where the database file and stored files live.',
+  },
+  {
+    flag: 'comfyui',
+    kind: 'list',
+    valueName: '[name=]url',
+    defaultText: 'http://127.0.0.1:8188',
+    description: 'A ComfyUI backend; repeat for several (AUTOMA_COMFYUI takes a comma-separated list).',
+  },
+  {
+    flag: 'public-dir',
+    kind: 'string',
+    valueName: 'dir',
+    defaultText: 'none',
+    description: 'Folder of the web app (SPA) to serve at /.',
+  },
+  {
+    flag: 'max-upload-size',
+    kind: 'number',
+    valueName: 'MB',
+    defaultText: '100',
+    description: 'Largest request body accepted, in MB (as ComfyUI).',
+  },
+  {
+    flag: 'max-json-body-size',
+    kind: 'number',
+    valueName: 'MB',
+    defaultText: '10',
+    description: 'Largest JSON body accepted by the /automa API, in MB.',
+  },
+  {
+    flag: 'log-level',
+    kind: 'string',
+    valueName: 'level',
+    defaultText: 'info',
+    description: `One of ${LOG_LEVELS.join(', ')}.`,
+  },
+  {
+    flag: 'shutdown-timeout',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '10000',
+    description: 'How long in-flight requests may take to finish on SIGINT/SIGTERM.',
+  },
+] as const satisfies readonly OptionSpec[];
+
+export type OptionFlag = (typeof OPTIONS)[number]['flag'];
+
+/** AUTOMA_DATA_DIR for --data-dir, and so on. */
+export const envName = (flag: string): string => `AUTOMA_${flag.toUpperCase().replaceAll('-', '_')}`;

@@ -1,0 +1,97 @@
+/**
+ * The one error type of the service. Every failure that reaches a client is an AppError,
+ * made by one of the factories below and mapped to a reply in exactly one place
+ * (api/error-handler.ts). The body shape is ComfyUI's: {error:{type,message,details,extra_info}}.
+ */
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: string;
+  readonly extra: Record<string, unknown>;
+
+  constructor(status: number, code: string, message: string, details = '', extra: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'AppError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.extra = extra;
+  }
+
+  /** ComfyUI-shaped error body: `type` is the code in lower snake case, as ComfyUI spells its types. */
+  toBody(): ErrorBody {
+    return {
+      error: { type: this.code.toLowerCase(), message: this.message, details: this.details, extra_info: this.extra },
+    };
+  }
+}
+
+export interface ErrorBody {
+  error: { type: string; message: string; details: string; extra_info: Record<string, unknown> };
+  [more: string]: unknown;
+}
+
+export const isAppError = (value: unknown): value is AppError => value instanceof AppError;
+
+// ---- request shape -------------------------------------------------------------------------
+
+export const badRequest = (message: string, details = '', extra: Record<string, unknown> = {}) =>
+  new AppError(400, 'BAD_REQUEST', message, details, extra);
+
+export const invalidJson = (details: string) => new AppError(400, 'INVALID_JSON', 'Request body is not valid JSON', details);
+
+export const invalidId = (id: string) =>
+  new AppError(400, 'INVALID_ID', 'Id must be a UUID', `got ${JSON.stringify(id.slice(0, 80))}`);
+
+export const invalidCollectionName = (name: string) =>
+  new AppError(
+    400,
+    'INVALID_COLLECTION_NAME',
+    'Collection names match ^[a-z0-9][a-z0-9_-]{0,63}$',
+    `got ${JSON.stringify(name.slice(0, 80))}`,
+  );
+
+export const bodyTooLarge = (limitBytes: number) =>
+  new AppError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', `limit is ${limitBytes} bytes`, {
+    limit_bytes: limitBytes,
+  });
+
+export const unsupportedMediaType = (contentType: string) =>
+  new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type', contentType);
+
+// ---- resources -----------------------------------------------------------------------------
+
+export const notFound = (what: string, details = '') => new AppError(404, 'NOT_FOUND', `${what} not found`, details);
+
+export const routeNotFound = (method: string, url: string) =>
+  new AppError(404, 'ROUTE_NOT_FOUND', 'No such route', `${method} ${url.split('?')[0] ?? ''}`);
+
+export const preconditionFailed = (expected: string, actual: string) =>
+  new AppError(412, 'PRECONDITION_FAILED', 'If-Match does not match the current ETag', `current ETag is ${actual}`, {
+    expected,
+    actual,
+  });
+
+export const conflict = (message: string, details = '') => new AppError(409, 'CONFLICT', message, details);
+
+// ---- access --------------------------------------------------------------------------------
+
+export const forbidden = (message: string, details = '') => new AppError(403, 'FORBIDDEN', message, details);
+
+export const unauthorized = () =>
+  new AppError(401, 'UNAUTHORIZED', 'A valid API key is required', 'send Authorization: Bearer <key>');
+
+// ---- dependencies --------------------------------------------------------------------------
+
+export const backendUnavailable = (backend: string, cause: string) =>
+  new AppError(502, 'BACKEND_UNAVAILABLE', 'ComfyUI backend is unreachable', cause, { backend });
+
+export const backendTimeout = (backend: string, cause: string) =>
+  new AppError(504, 'BACKEND_TIMEOUT', 'ComfyUI backend did not answer in time', cause, { backend });
+
+export const storeFailure = (cause: string) => new AppError(500, 'STORE_FAILURE', 'The data store failed', cause);
+
+export const serviceUnavailable = (message: string, details = '') =>
+  new AppError(503, 'SERVICE_UNAVAILABLE', message, details);
+
+export const internalError = () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error');

@@ -1,0 +1,19 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import type { LogLevel } from './config/index.js';
+
+export type { Logger } from 'pino';
+
+/**
+ * The service logger. JSON lines by default; pretty output only when stdout is a terminal.
+ * Authorization headers and key-carrying query strings are redacted so keys never reach a log.
+ */
+export function createLogger(level: LogLevel, options: { pretty?: boolean } = {}): Logger {
+  const base: LoggerOptions = {
+    level,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+  };
+  if (options.pretty) {
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } });
+  }
+  return pino(base);
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { buildApp } from './app.js';
+import { loadConfig } from './config/index.js';
+import { createLogger } from './log.js';
+import { createSqliteStore } from './store/index.js';
+
+/** Read the package version without I/O at import time. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+/** Entry point: config → store → app → listen, and a graceful close on SIGINT/SIGTERM. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const loaded = loadConfig(argv, env);
+  if (loaded.kind === 'help') {
+    process.stdout.write(loaded.text);
+    return;
+  }
+  if (loaded.kind === 'invalid') {
+    process.stderr.write(`comfyui-automa: invalid configuration:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { config } = loaded;
+  const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
+  const store = createSqliteStore({ dataDir: config.dataDir });
+  const app = await buildApp({ config, store, logger, version: packageVersion() });
+  app.http.addHook('onClose', async () => store.close());
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; closing anyway');
+      app.http.server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    app.http
+      .close()
+      .then(() => {
+        logger.info('stopped');
+        process.exitCode = 0;
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'error while shutting down');
+        process.exitCode = 1;
+      })
+      .finally(() => clearTimeout(force));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const address = await app.http.listen({ host: config.host, port: config.port });
+  logger.info(
+    { address, dataDir: config.dataDir, backends: config.backends.map((b) => `${b.name}=${b.url}`), publicDir: config.publicDir },
+    'comfyui-automa listening',
+  );
+}

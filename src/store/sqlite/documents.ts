@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { badRequest, preconditionFailed } from '../../errors.js';
+import { applyMergePatch } from '../merge-patch.js';
+import type {
+  CollectionSummary,
+  DocumentRecord,
+  DocumentStore,
+  JsonScalar,
+  ListPage,
+  ListQuery,
+  StoredDocument,
+  WriteCondition,
+} from '../types.js';
+import type { SqliteDatabase } from './open.js';
+
+interface DocumentRow {
+  seq: number;
+  id: string;
+  create_time: string;
+  update_time: string;
+  revision: number;
+  body: string;
+}
+
+const SERVER_FIELDS = new Set(['id', 'create_time', 'update_time']);
+
+/** Documents as rows: client fields in a JSON `body`, server fields in columns. */
+export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = () => new Date()): DocumentStore {
+  const ensureCollection = db.prepare('INSERT OR IGNORE INTO collections (name, create_time) VALUES (?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO documents (collection, id, create_time, update_time, revision, body) VALUES (?, ?, ?, ?, 1, ?) RETURNING seq',
+  );
+  const selectOne = db.prepare<[string, string], DocumentRow>(
+    'SELECT seq, id, create_time, update_time, revision, body FROM documents WHERE collection = ? AND id = ?',
+  );
+  const update = db.prepare('UPDATE documents SET body = ?, update_time = ?, revision = revision + 1 WHERE seq = ?');
+  const remove = db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?');
+  const counts = db.prepare<[], CollectionSummary>(
+    `SELECT c.name AS name, (SELECT count(*) FROM documents d WHERE d.collection = c.name) AS count
+       FROM collections c ORDER BY c.name`,
+  );
+  const dropOne = db.prepare("DELETE FROM collections WHERE name = ? AND name <> 'default'");
+
+  const create = db.transaction((collection: string, body: Readonly<Record<string, unknown>>): DocumentRecord => {
+    const time = now().toISOString();
+    const id = randomUUID();
+    ensureCollection.run(collection, time);
+    insert.run(collection, id, time, time, JSON.stringify(clientFields(body)));
+    return { document: { ...clientFields(body), id, create_time: time, update_time: time }, revision: 1 };
+  });
+
+  const write = db.transaction(
+    (collection: string, id: string, next: (current: StoredDocument) => Record<string, unknown>, condition?: WriteCondition) => {
+      const row = selectOne.get(collection, id);
+      if (!row) return undefined;
+      if (condition?.expectedRevision !== undefined && condition.expectedRevision !== row.revision) {
+        throw preconditionFailed(etagOf(condition.expectedRevision), etagOf(row.revision));
+      }
+      const body = clientFields(next(toDocument(row)));
+      const time = now().toISOString();
+      update.run(JSON.stringify(body), time, row.seq);
+      const record: DocumentRecord = {
+        document: { ...body, id: row.id, create_time: row.create_time, update_time: time },
+        revision: row.revision + 1,
+      };
+      return record;
+    },
+  );
+
+  return {
+    create: async (collection, body) => create.immediate(collection, body),
+    get: async (collection, id) => {
+      const row = selectOne.get(collection, id);
+      return row ? { document: toDocument(row), revision: row.revision } : undefined;
+    },
+    list: async (collection, query) => list(db, collection, query),
+    replace: async (collection, id, body, condition) => write.immediate(collection, id, () => ({ ...body }), condition),
+    patch: async (collection, id, mergePatch, condition) =>
+      write.immediate(collection, id, (current) => applyMergePatch(current, clientFields(mergePatch)) as Record<string, unknown>, condition),
+    remove: async (collection, id) => remove.run(collection, id).changes > 0,
+    collections: async () => counts.all(),
+    dropCollection: async (collection) => dropOne.run(collection).changes > 0,
+  };
+}
+
+/** The ETag for a revision. Lives here so the store's precondition errors and the API agree. */
+export const etagOf = (revision: number): string => `"r${revision}"`;
+
+function list(db: SqliteDatabase, collection: string, query: ListQuery): ListPage {
+  const clauses = ['collection = ?'];
+  const params: (string | number)[] = [collection];
+  if (query.cursor !== undefined) {
+    clauses.push(query.order === 'desc' ? 'seq < ?' : 'seq > ?');
+    params.push(decodeCursor(query.cursor));
+  }
+  for (const [field, value] of Object.entries(query.where ?? {})) {
+    const sql = equalityClause(field, value);
+    clauses.push(sql.clause);
+    params.push(...sql.params);
+  }
+  const direction = query.order === 'desc' ? 'DESC' : 'ASC';
+  // One extra row tells whether another page exists without a count query.
+  const rows = db
+    .prepare<(string | number)[], DocumentRow>(
+      `SELECT seq, id, create_time, update_time, revision, body FROM documents
+        WHERE ${clauses.join(' AND ')} ORDER BY seq ${direction} LIMIT ?`,
+    )
+    .all(...params, query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return { items: page.map(toDocument), nextCursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null };
+}
+
+/**
+ * Equality on a top-level field with JSON type awareness: `true` matches the boolean only,
+ * `5` matches the number only, anything else the string. These clauses scan the collection's
+ * rows (no per-field index); the collection index keeps the scan to one collection.
+ */
+function equalityClause(field: string, value: JsonScalar): { clause: string; params: (string | number)[] } {
+  const pathExpr = `'$."' || ? || '"'`;
+  if (typeof value === 'boolean') {
+    return { clause: `json_type(body, ${pathExpr}) = ?`, params: [field, value ? 'true' : 'false'] };
+  }
+  if (typeof value === 'number') {
+    return {
+      clause: `(json_type(body, ${pathExpr}) IN ('integer', 'real') AND json_extract(body, ${pathExpr}) = ?)`,
+      params: [field, field, value],
+    };
+  }
+  return { clause: `(json_type(body, ${pathExpr}) = 'text' AND json_extract(body, ${pathExpr}) = ?)`, params: [field, field, value] };
+}
+
+function toDocument(row: DocumentRow): StoredDocument {
+  const body = JSON.parse(row.body) as Record<string, unknown>;
+  return { ...body, id: row.id, create_time: row.create_time, update_time: row.update_time };
+}
+
+function clientFields(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) if (!SERVER_FIELDS.has(key)) out[key] = value;
+  return out;
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(JSON.stringify({ s: seq })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown };
+    if (typeof parsed.s === 'number' && Number.isSafeInteger(parsed.s) && parsed.s >= 0) return parsed.s;
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest('Invalid cursor', 'pass next_cursor from a previous page unchanged');
+}

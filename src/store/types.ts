@@ -1,0 +1,65 @@
+/**
+ * The storage contract. Async and narrow on purpose: the embedded SQLite store implements it
+ * today, and a PostgreSQL store can implement it later without touching any caller.
+ */
+
+/** A JSON document as stored: the client's fields plus the three the server owns. */
+export interface StoredDocument {
+  readonly id: string;
+  readonly create_time: string;
+  readonly update_time: string;
+  readonly [field: string]: unknown;
+}
+
+/** A stored document together with its revision, which the API turns into an ETag. */
+export interface DocumentRecord {
+  readonly document: StoredDocument;
+  readonly revision: number;
+}
+
+export type JsonScalar = string | number | boolean;
+
+export interface ListQuery {
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+  /** Opaque cursor from a previous page's nextCursor. */
+  readonly cursor?: string;
+  /** Equality filters on top-level fields. */
+  readonly where?: Readonly<Record<string, JsonScalar>>;
+}
+
+export interface ListPage {
+  readonly items: readonly StoredDocument[];
+  readonly nextCursor: string | null;
+}
+
+export interface WriteCondition {
+  /** When set, the write happens only if the current revision equals it (If-Match). */
+  readonly expectedRevision?: number;
+}
+
+export interface CollectionSummary {
+  readonly name: string;
+  readonly count: number;
+}
+
+export interface DocumentStore {
+  create(collection: string, body: Readonly<Record<string, unknown>>): Promise<DocumentRecord>;
+  get(collection: string, id: string): Promise<DocumentRecord | undefined>;
+  list(collection: string, query: ListQuery): Promise<ListPage>;
+  /** Full replace; undefined when absent. Throws preconditionFailed on a revision mismatch. */
+  replace(collection: string, id: string, body: Readonly<Record<string, unknown>>, condition?: WriteCondition): Promise<DocumentRecord | undefined>;
+  /** JSON Merge Patch (RFC 7396); undefined when absent. Throws preconditionFailed on a revision mismatch. */
+  patch(collection: string, id: string, mergePatch: Readonly<Record<string, unknown>>, condition?: WriteCondition): Promise<DocumentRecord | undefined>;
+  remove(collection: string, id: string): Promise<boolean>;
+  collections(): Promise<readonly CollectionSummary[]>;
+  /** Drops a collection and its documents; false when it did not exist. */
+  dropCollection(collection: string): Promise<boolean>;
+}
+
+export interface Store {
+  readonly documents: DocumentStore;
+  /** True when the store answers and accepts writes. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createLogger } from '../../src/log.js';
+import { createSqliteStore, type Store } from '../../src/store/index.js';
+
+export interface TestApp {
+  readonly app: App;
+  readonly config: Config;
+  readonly store: Store;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  /** ws://127.0.0.1:<port> */
+  readonly wsUrl: string;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A fresh temp directory, removed by the returned cleanup. */
+export function makeTempDir(prefix = 'automa-test-'): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The real app on 127.0.0.1:0 with a real SQLite file in a temp data dir.
+ * `argv` takes the service's own flags (e.g. ['--comfyui', fake.url]); the data dir is kept
+ * when `dataDir` is given so a test can restart on the same data.
+ */
+export async function startTestApp(argv: readonly string[] = [], options: { dataDir?: string } = {}): Promise<TestApp> {
+  const temp = options.dataDir === undefined ? makeTempDir() : undefined;
+  const dataDir = options.dataDir ?? temp?.dir ?? '';
+  const loaded = loadConfig(['--port', '0', '--data-dir', dataDir, '--log-level', process.env.TEST_LOG_LEVEL ?? 'silent', ...argv], {});
+  if (loaded.kind !== 'config') throw new Error(`bad test config: ${JSON.stringify(loaded)}`);
+  const { config } = loaded;
+  const store = createSqliteStore({ dataDir });
+  const app = await buildApp({ config, store, logger: createLogger(config.logLevel), version: '0.0.0-test' });
+  app.http.addHook('onClose', async () => store.close());
+  await app.http.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.http.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no address');
+  let closed = false;
+  return {
+    app,
+    config,
+    store,
+    url: `http://127.0.0.1:${address.port}`,
+    wsUrl: `ws://127.0.0.1:${address.port}`,
+    dataDir,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.http.close();
+      temp?.remove();
+    },
+  };
+}
