@@ -1,5 +1,8 @@
 /** Storage contract: Store, DocumentStore and their record types. */
 export type * from './types.js';
+/** Durable prompt records: queue and history. */
+export type * from './prompt-types.js';
+export { PROMPT_STATES } from './prompt-types.js';
 /** The embedded SQLite implementation of Store. */
 export { createSqliteStore, DATABASE_FILE } from './sqlite/store.js';
 /** ETag of a document revision. */

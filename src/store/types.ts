@@ -1,3 +1,5 @@
+import type { PromptStore } from './prompt-types.js';
+
 /**
  * The storage contract. Async and narrow on purpose: the embedded SQLite store implements it
  * today, and a PostgreSQL store can implement it later without touching any caller.
@@ -59,6 +61,8 @@ export interface DocumentStore {
 
 export interface Store {
   readonly documents: DocumentStore;
+  /** The gateway's durable queue and history. */
+  readonly prompts: PromptStore;
   /** True when the store answers and accepts writes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -32,4 +32,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX documents_by_collection ON documents (collection, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'prompts',
+    sql: `
+      -- One row per prompt, from POST /prompt to its history entry (see store/prompt-types.ts).
+      CREATE TABLE prompts (
+        seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+        id                 TEXT NOT NULL UNIQUE,
+        number             REAL NOT NULL,
+        state              TEXT NOT NULL,
+        client_id          TEXT,
+        prompt             TEXT NOT NULL,
+        extra_data         TEXT NOT NULL,
+        outputs_to_execute TEXT NOT NULL,
+        backend            TEXT,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        create_time        INTEGER NOT NULL,
+        start_time         INTEGER,
+        end_time           INTEGER,
+        -- Completion order for /history; NULL until finished or after deletion from history.
+        history_seq        INTEGER UNIQUE,
+        history            TEXT
+      ) STRICT;
+      CREATE INDEX prompts_unfinished ON prompts (number, seq) WHERE state IN ('pending', 'submitted');
+      CREATE INDEX prompts_history ON prompts (history_seq) WHERE history_seq IS NOT NULL;
+      CREATE INDEX prompts_created ON prompts (create_time);
+    `,
+  },
 ];

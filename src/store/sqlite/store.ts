@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Store } from '../types.js';
 import { createSqliteDocumentStore } from './documents.js';
 import { openSqliteDatabase } from './open.js';
+import { createSqlitePromptStore } from './prompts.js';
 
 export const DATABASE_FILE = 'automa.sqlite';
 
@@ -11,6 +12,7 @@ export function createSqliteStore(options: { dataDir: string }): Store {
   let closed = false;
   return {
     documents: createSqliteDocumentStore(db),
+    prompts: createSqlitePromptStore(db),
     ping: async () => {
       if (closed) return false;
       // Taking and releasing the write lock proves the file is writable right now.

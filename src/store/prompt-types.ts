@@ -1,0 +1,99 @@
+/**
+ * Durable prompt records: the gateway's queue and history live in these rows. One row follows
+ * a prompt from POST /prompt to its history entry, so "queued", "running" and "finished" are
+ * states of one record and a restart finds everything where it was.
+ */
+
+/** ComfyUI's API-format graph: node id → {class_type, inputs, _meta?}. */
+export type PromptGraph = Readonly<Record<string, unknown>>;
+
+export const PROMPT_STATES = ['pending', 'submitted', 'completed', 'failed', 'interrupted', 'cancelled'] as const;
+/**
+ * pending: waiting in our queue · submitted: handed to a backend (queued or running there) ·
+ * completed / failed / interrupted: finished, in history · cancelled: removed before it ran.
+ */
+export type PromptState = (typeof PROMPT_STATES)[number];
+export type FinishedState = 'completed' | 'failed' | 'interrupted';
+
+export interface NewPrompt {
+  readonly id: string;
+  /** ComfyUI's priority number: lower runs first. */
+  readonly number: number;
+  readonly prompt: PromptGraph;
+  readonly extraData: Readonly<Record<string, unknown>>;
+  readonly outputsToExecute: readonly string[];
+  readonly clientId: string | null;
+  readonly createTime: number;
+}
+
+export interface PromptRecord extends NewPrompt {
+  /** Insertion order: ties on `number` run first-in first-out. */
+  readonly seq: number;
+  readonly state: PromptState;
+  readonly backend: string | null;
+  readonly attempts: number;
+  readonly startTime: number | null;
+  readonly endTime: number | null;
+}
+
+/** A finished prompt as history and /api/jobs see it. `entry` is ComfyUI's history entry JSON text. */
+export interface HistoryRecord {
+  readonly id: string;
+  readonly state: FinishedState;
+  readonly entryJson: string;
+}
+
+export interface JobQuery {
+  readonly states: readonly PromptState[];
+  readonly sortBy: 'created_at' | 'execution_duration';
+  readonly order: 'asc' | 'desc';
+  readonly limit: number | null;
+  readonly offset: number;
+}
+
+export interface JobRow {
+  readonly record: PromptRecord;
+  /** History entry JSON text when finished and still in history. */
+  readonly entryJson: string | null;
+}
+
+export interface FinishInput {
+  readonly state: FinishedState;
+  readonly endTime: number;
+  readonly startTime: number | null;
+  /** ComfyUI's history entry for this prompt ({prompt, outputs, status, meta}). */
+  readonly entry: Readonly<Record<string, unknown>>;
+}
+
+export interface HistoryRetention {
+  /** Keep at most this many history entries (0: no limit). */
+  readonly maxItems: number;
+  /** Drop entries older than this many ms (0: no limit). */
+  readonly maxAgeMs: number;
+}
+
+export interface PromptStore {
+  /** Durable once resolved. Rejects with a conflict AppError when the id exists. */
+  insert(prompt: NewPrompt): Promise<PromptRecord>;
+  get(id: string): Promise<PromptRecord | undefined>;
+  /** Every pending or submitted prompt, in run order. Used at start-up to rebuild the queue. */
+  unfinished(): Promise<readonly PromptRecord[]>;
+  /** The highest seq ever used, so priority numbers keep growing across restarts. */
+  lastSeq(): Promise<number>;
+  markSubmitted(id: string, backend: string, attempts: number): Promise<void>;
+  /** Back to pending (the backend lost it); attempts are kept. */
+  requeue(id: string): Promise<void>;
+  /** Pending prompts → cancelled; returns the ids that changed. */
+  cancel(ids: readonly string[]): Promise<readonly string[]>;
+  /** Pending prompts are removed outright (POST /queue delete/clear); returns the ids removed. */
+  removePending(ids: readonly string[] | 'all'): Promise<readonly string[]>;
+  /** Record the end of a run and its history entry in one transaction. False if already finished. */
+  finish(id: string, input: FinishInput): Promise<boolean>;
+  history(id: string): Promise<HistoryRecord | undefined>;
+  /** ComfyUI's order (oldest first). Without offset: the newest maxItems. */
+  historyPage(maxItems: number | null, offset: number | null): Promise<readonly HistoryRecord[]>;
+  deleteHistory(ids: readonly string[] | 'all'): Promise<number>;
+  jobs(query: JobQuery): Promise<{ rows: readonly JobRow[]; total: number }>;
+  job(id: string): Promise<JobRow | undefined>;
+  pruneHistory(retention: HistoryRetention, now: number): Promise<number>;
+}

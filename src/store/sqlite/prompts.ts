@@ -1,0 +1,182 @@
+import { conflict } from '../../errors.js';
+import type {
+  FinishInput,
+  HistoryRecord,
+  HistoryRetention,
+  JobQuery,
+  JobRow,
+  NewPrompt,
+  PromptRecord,
+  PromptState,
+  PromptStore,
+} from '../prompt-types.js';
+import type { SqliteDatabase } from './open.js';
+
+interface PromptRow {
+  seq: number;
+  id: string;
+  number: number;
+  state: string;
+  client_id: string | null;
+  prompt: string;
+  extra_data: string;
+  outputs_to_execute: string;
+  backend: string | null;
+  attempts: number;
+  create_time: number;
+  start_time: number | null;
+  end_time: number | null;
+  history: string | null;
+}
+
+interface HistoryRow {
+  id: string;
+  state: string;
+  history: string;
+}
+
+const COLUMNS = `seq, id, number, state, client_id, prompt, extra_data, outputs_to_execute, backend, attempts,
+  create_time, start_time, end_time, history`;
+const UNFINISHED = `state IN ('pending', 'submitted')`;
+const FINISHED = `state IN ('completed', 'failed', 'interrupted')`;
+
+/** The queue and history as rows of one table; every write is one short transaction. */
+export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
+  const insert = db.prepare(
+    `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time)
+     VALUES (?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
+  );
+  const getOne = db.prepare<[string], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE id = ?`);
+  const unfinished = db.prepare<[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${UNFINISHED} ORDER BY number, seq`);
+  const lastSeq = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'prompts'`);
+  const submitted = db.prepare(`UPDATE prompts SET state = 'submitted', backend = ?, attempts = ? WHERE id = ? AND ${UNFINISHED}`);
+  const requeue = db.prepare(`UPDATE prompts SET state = 'pending', backend = NULL WHERE id = ? AND ${UNFINISHED}`);
+  const cancelOne = db.prepare(`UPDATE prompts SET state = 'cancelled', end_time = ? WHERE id = ? AND state = 'pending'`);
+  const removeOne = db.prepare(`DELETE FROM prompts WHERE id = ? AND state = 'pending' RETURNING id`);
+  const removeAll = db.prepare<[], { id: string }>(`DELETE FROM prompts WHERE state = 'pending' RETURNING id`);
+  const nextHistorySeq = db.prepare<[], { next: number }>(`SELECT coalesce(max(history_seq), 0) + 1 AS next FROM prompts WHERE history_seq IS NOT NULL`);
+  const finish = db.prepare(
+    `UPDATE prompts SET state = ?, start_time = ?, end_time = ?, history_seq = ?, history = ?
+      WHERE id = ? AND ${UNFINISHED}`,
+  );
+  const historyOne = db.prepare<[string], HistoryRow>(
+    `SELECT id, state, history FROM prompts WHERE id = ? AND history_seq IS NOT NULL`,
+  );
+  const historyNewest = db.prepare<[number], HistoryRow>(
+    `SELECT id, state, history FROM (SELECT id, state, history, history_seq FROM prompts WHERE history_seq IS NOT NULL
+       ORDER BY history_seq DESC LIMIT ?) ORDER BY history_seq`,
+  );
+  const historyFrom = db.prepare<[number, number], HistoryRow>(
+    `SELECT id, state, history FROM prompts WHERE history_seq IS NOT NULL ORDER BY history_seq LIMIT ? OFFSET ?`,
+  );
+  const deleteHistoryOne = db.prepare(`DELETE FROM prompts WHERE id = ? AND ${FINISHED}`);
+  const deleteHistoryAll = db.prepare(`DELETE FROM prompts WHERE ${FINISHED}`);
+  const pruneOld = db.prepare(`DELETE FROM prompts WHERE history_seq IS NOT NULL AND end_time < ?`);
+  const pruneBeyond = db.prepare(
+    `DELETE FROM prompts WHERE history_seq IS NOT NULL AND history_seq <= (
+       SELECT history_seq FROM prompts WHERE history_seq IS NOT NULL ORDER BY history_seq DESC LIMIT 1 OFFSET ?)`,
+  );
+
+  return {
+    insert: async (prompt: NewPrompt) => {
+      const row = insert.get(
+        prompt.id,
+        prompt.number,
+        prompt.clientId,
+        JSON.stringify(prompt.prompt),
+        JSON.stringify(prompt.extraData),
+        JSON.stringify(prompt.outputsToExecute),
+        prompt.createTime,
+      ) as { seq: number } | undefined;
+      if (!row) throw conflict('A prompt with this prompt_id already exists', prompt.id);
+      return { ...prompt, seq: row.seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null };
+    },
+    get: async (id) => {
+      const row = getOne.get(id);
+      return row ? toRecord(row) : undefined;
+    },
+    unfinished: async () => unfinished.all().map(toRecord),
+    lastSeq: async () => lastSeq.get()?.seq ?? 0,
+    markSubmitted: async (id, backend, attempts) => void submitted.run(backend, attempts, id),
+    requeue: async (id) => void requeue.run(id),
+    cancel: async (ids) => {
+      const now = Date.now();
+      return db.transaction(() => ids.filter((id) => cancelOne.run(now, id).changes > 0))();
+    },
+    removePending: async (ids) => {
+      if (ids === 'all') return removeAll.all().map((r) => r.id);
+      return db.transaction(() => ids.filter((id) => removeOne.get(id) !== undefined))();
+    },
+    finish: async (id, input: FinishInput) =>
+      db
+        .transaction(() => {
+          const seq = nextHistorySeq.get()?.next ?? 1;
+          return finish.run(input.state, input.startTime, input.endTime, seq, JSON.stringify(input.entry), id).changes > 0;
+        })
+        .immediate(),
+    history: async (id) => {
+      const row = historyOne.get(id);
+      return row ? toHistory(row) : undefined;
+    },
+    historyPage: async (maxItems, offset) => {
+      if (offset === null || offset < 0) {
+        const rows = maxItems === null ? historyFrom.all(-1, 0) : historyNewest.all(maxItems);
+        return rows.map(toHistory);
+      }
+      return historyFrom.all(maxItems ?? -1, offset).map(toHistory);
+    },
+    deleteHistory: async (ids) => {
+      if (ids === 'all') return deleteHistoryAll.run().changes;
+      return db.transaction(() => ids.reduce((n, id) => n + deleteHistoryOne.run(id).changes, 0))();
+    },
+    jobs: async (query) => jobs(db, query),
+    job: async (id) => {
+      const row = getOne.get(id);
+      return row ? { record: toRecord(row), entryJson: row.history } : undefined;
+    },
+    pruneHistory: async (retention: HistoryRetention, now) =>
+      db.transaction(() => {
+        let removed = 0;
+        if (retention.maxAgeMs > 0) removed += pruneOld.run(now - retention.maxAgeMs).changes;
+        if (retention.maxItems > 0) removed += pruneBeyond.run(retention.maxItems).changes;
+        return removed;
+      })(),
+  };
+}
+
+function jobs(db: SqliteDatabase, query: JobQuery): { rows: readonly JobRow[]; total: number } {
+  const placeholders = query.states.map(() => '?').join(', ');
+  const where = `state IN (${placeholders})`;
+  const order = query.order === 'asc' ? 'ASC' : 'DESC';
+  const sort =
+    query.sortBy === 'execution_duration'
+      ? `(coalesce(end_time, 0) - coalesce(start_time, 0)) ${order}, create_time ${order}`
+      : `create_time ${order}, seq ${order}`;
+  const total = (db.prepare(`SELECT count(*) AS n FROM prompts WHERE ${where}`).get(...query.states) as { n: number }).n;
+  const rows = db
+    .prepare<unknown[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT ? OFFSET ?`)
+    .all(...query.states, query.limit ?? -1, query.offset);
+  return { rows: rows.map((row) => ({ record: toRecord(row), entryJson: row.history })), total };
+}
+
+function toRecord(row: PromptRow): PromptRecord {
+  return {
+    seq: row.seq,
+    id: row.id,
+    number: row.number,
+    state: row.state as PromptState,
+    clientId: row.client_id,
+    prompt: JSON.parse(row.prompt) as Record<string, unknown>,
+    extraData: JSON.parse(row.extra_data) as Record<string, unknown>,
+    outputsToExecute: JSON.parse(row.outputs_to_execute) as string[],
+    backend: row.backend,
+    attempts: row.attempts,
+    createTime: row.create_time,
+    startTime: row.start_time,
+    endTime: row.end_time,
+  };
+}
+
+function toHistory(row: HistoryRow): HistoryRecord {
+  return { id: row.id, state: row.state as HistoryRecord['state'], entryJson: row.history };
+}
