@@ -9,19 +9,31 @@ export class AppError extends Error {
   readonly details: string;
   readonly extra: Record<string, unknown>;
 
-  constructor(status: number, code: string, message: string, details = '', extra: Record<string, unknown> = {}) {
+  /** Fields beside `error` in the body, e.g. ComfyUI's `node_errors` on a rejected prompt. */
+  readonly siblings: Record<string, unknown>;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details = '',
+    extra: Record<string, unknown> = {},
+    siblings: Record<string, unknown> = {},
+  ) {
     super(message);
     this.name = 'AppError';
     this.status = status;
     this.code = code;
     this.details = details;
     this.extra = extra;
+    this.siblings = siblings;
   }
 
   /** ComfyUI-shaped error body: `type` is the code in lower snake case, as ComfyUI spells its types. */
   toBody(): ErrorBody {
     return {
       error: { type: this.code.toLowerCase(), message: this.message, details: this.details, extra_info: this.extra },
+      ...this.siblings,
     };
   }
 }
@@ -59,6 +71,9 @@ export const bodyTooLarge = (limitBytes: number) =>
 export const unsupportedMediaType = (contentType: string) =>
   new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type', contentType);
 
+export const rangeNotSatisfiable = (contentRange: string) =>
+  new AppError(416, 'RANGE_NOT_SATISFIABLE', 'Requested range is not satisfiable', contentRange);
+
 // ---- resources -----------------------------------------------------------------------------
 
 export const notFound = (what: string, details = '') => new AppError(404, 'NOT_FOUND', `${what} not found`, details);
@@ -73,6 +88,15 @@ export const preconditionFailed = (expected: string, actual: string) =>
   });
 
 export const conflict = (message: string, details = '') => new AppError(409, 'CONFLICT', message, details);
+
+/**
+ * A prompt ComfyUI would refuse with 400: `error` is ComfyUI's own error object (its `type` such
+ * as `prompt_outputs_failed_validation` kept as is) and `node_errors` sits beside it.
+ */
+export const promptRejected = (
+  error: { type: string; message: string; details: string; extra_info: Record<string, unknown> },
+  nodeErrors: Record<string, unknown>,
+) => new AppError(400, error.type.toUpperCase(), error.message, error.details, error.extra_info, { node_errors: nodeErrors });
 
 // ---- access --------------------------------------------------------------------------------
 
