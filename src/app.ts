@@ -6,6 +6,7 @@ import { registerHealthRoutes } from './api/routes/health.js';
 import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js';
 import type { Config } from './config/index.js';
 import type { Logger } from './log.js';
+import { registerSpa } from './static/index.js';
 import type { Store } from './store/index.js';
 import { createBackendMonitor, type BackendMonitor } from './upstream/index.js';
 
@@ -62,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerHealthRoutes(http, { store, backends, version: deps.version, startedAt: Date.now() });
   registerDocumentRoutes(http, { documents: store.documents });
   if (config.publicDir === null) registerServiceIndex(http, deps.version);
+  else registerSpa(http, { publicDir: config.publicDir });
 
   return { http, upgrades, backends };
 }

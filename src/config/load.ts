@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { envName, LOG_LEVELS, OPTIONS, type BackendConfig, type Config, type LogLevel, type OptionSpec } from './schema.js';
@@ -12,7 +13,8 @@ const DEFAULT_BACKEND = 'http://127.0.0.1:8188';
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 /**
- * Parse flags over AUTOMA_* variables over defaults. Pure: reads nothing but its arguments.
+ * Parse flags over AUTOMA_* variables over defaults. Reads nothing but its arguments, except
+ * that it checks --public-dir exists.
  * Every problem is collected so the user can fix them all in one go.
  */
 export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): LoadResult {
@@ -60,8 +62,30 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     logLevel: logLevel as LogLevel,
     shutdownTimeoutMs: int('shutdown-timeout', 10_000, 0, 600_000),
   };
+  if (config.publicDir !== null) checkPublicDir(one('public-dir') ?? '', config.publicDir, problems);
   if (problems.length > 0) return { kind: 'invalid', problems };
   return { kind: 'config', config: Object.freeze(config) };
+}
+
+/**
+ * The one look at the file system here: a missing web-app folder is a typo the user should hear
+ * about at start, with the other problems, not as a 404 on every page later.
+ */
+function checkPublicDir(given: string, dir: string, problems: string[]): void {
+  // An empty value would resolve to the working directory and publish it, data dir included.
+  if (given.trim() === '') {
+    problems.push('--public-dir: must not be empty');
+    return;
+  }
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(dir, { throwIfNoEntry: false });
+  } catch (err) {
+    problems.push(`--public-dir: cannot read ${JSON.stringify(dir)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    return;
+  }
+  if (stat === undefined) problems.push(`--public-dir: ${JSON.stringify(dir)} does not exist`);
+  else if (!stat.isDirectory()) problems.push(`--public-dir: ${JSON.stringify(dir)} is not a directory`);
 }
 
 /** Flag values by flag name (repeatable flags keep every value); env fills flags not given. */

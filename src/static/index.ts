@@ -1,0 +1,2 @@
+/** Serve a folder at `/` as a single-page app (files, clean URLs, index.html fallback). */
+export { registerSpa, type SpaOptions } from './spa.js';
