@@ -1,0 +1,60 @@
+/** Validate a POST /prompt `prompt` against /object_info exactly as ComfyUI does; `errorBody` builds its 400 body. */
+export { validatePrompt, errorBody, type ValidationResult, type ValidateOptions, type PromptGraph } from './validate-prompt.js';
+/** Nodes whose own VALIDATE_INPUTS takes over some inputs, and how to plug in a real check. */
+export { COMFY_CUSTOM_VALIDATIONS, type CustomValidation, type CustomValidations } from './validate-inputs.js';
+/** The error objects of ComfyUI's prompt validation replies. */
+export type { PromptError, NodeError, NodeErrors } from './validation-errors.js';
+/** Types of /object_info and how ComfyUI reads input specs (scalar kinds, list and COMBO combos, output nodes, link types). */
+export {
+  parseInputSpec,
+  listInputs,
+  getInputInfo,
+  isOutputNode,
+  hiddenInputsOfKind,
+  linkTypeMatches,
+  type ObjectInfo,
+  type NodeInfo,
+  type NodeInputs,
+  type InputSpec,
+  type InputType,
+  type InputOptions,
+  type InputInfo,
+  type InputKind,
+  type InputCategory,
+} from './object-info.js';
+/** Encode/decode binary WS frames 1, 3 and 4, and turn type 4 into type 1 for legacy clients. */
+export {
+  BinaryEventType,
+  PreviewFormat,
+  encodePreviewImage,
+  encodeText,
+  encodePreviewWithMetadata,
+  decodeBinaryFrame,
+  previewFormatOf,
+  toLegacyPreview,
+  type BinaryFrame,
+  type PreviewMetadata,
+  type PreviewFormatName,
+} from './binary-frames.js';
+/** The WS JSON messages as a union keyed on `type`; unknown types parse as UnknownMessage. */
+export {
+  parseMessage,
+  isKnownMessage,
+  isMessageOfType,
+  promptIdOf,
+  KNOWN_MESSAGE_TYPES,
+  type ComfyMessage,
+  type KnownMessage,
+  type KnownMessageType,
+  type UnknownMessage,
+  type MessageData,
+  type NodeProgress,
+  type QueueStatus,
+  type FeatureFlags,
+  type ExecutionFailure,
+  type ExecutionErrorData,
+} from './messages.js';
+/** ComfyUI's Host/Origin (and Sec-Fetch-Site) check, and its notion of a loopback host. */
+export { checkOrigin, isLoopbackHost, type OriginCheckRequest, type OriginVerdict } from './origin-check.js';
+/** JSON as Python reads and writes it: bigint for huge ints, json.dumps formatting, PyFloat for floats. */
+export { parseJson, stringifyPython, pyFloatRepr, PyFloat, type JsonValue } from './python-json.js';

@@ -1,0 +1,138 @@
+/**
+ * JSON as ComfyUI (Python) reads and writes it.
+ *
+ * Python ints are unbounded: object_info carries seeds up to 2^64-1 and clients send such seeds
+ * back. JSON.parse would round them, so integers beyond Number.MAX_SAFE_INTEGER become bigint.
+ * Python's json.dumps writes `", "` / `": "` separators, escapes every non-ASCII character, and
+ * writes floats with a ".0"; {@link PyFloat} marks the few numbers ComfyUI sends as floats.
+ */
+
+export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A number that Python holds as a float, so json.dumps writes `1.0` rather than `1`. */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+const BIG_MARK = '\u0000big:';
+
+/** Parse JSON text; integers outside the safe range come back as bigint. Throws SyntaxError. */
+export function parseJson(text: string): JsonValue {
+  const marked = markBigIntegers(text);
+  if (marked === text) return JSON.parse(text) as JsonValue;
+  return JSON.parse(marked, (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(BIG_MARK) ? BigInt(value.slice(BIG_MARK.length)) : value,
+  ) as JsonValue;
+}
+
+/** Rewrites unsafe integer literals (outside strings) as marked strings; returns `text` itself if none. */
+function markBigIntegers(text: string): string {
+  let out = '';
+  let last = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = skipString(text, i);
+      continue;
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let j = i + 1;
+      while (j < text.length && /[0-9eE.+-]/.test(text[j] ?? '')) j++;
+      const token = text.slice(i, j);
+      if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
+        out += text.slice(last, i) + JSON.stringify(BIG_MARK + token);
+        last = j;
+      }
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+function skipString(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\\') i += 2;
+    else if (c === '"') return i + 1;
+    else i++;
+  }
+  return i;
+}
+
+/** Python's json.dumps(value) with default arguments. */
+export function stringifyPython(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof PyFloat) return pyFloatRepr(value.value);
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      return pyNumber(value);
+    case 'string':
+      return pyJsonString(value);
+    case 'object':
+      if (Array.isArray(value)) return `[${value.map(stringifyPython).join(', ')}]`;
+      return `{${Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${pyJsonString(k)}: ${stringifyPython(v)}`)
+        .join(', ')}}`;
+    default:
+      return 'null';
+  }
+}
+
+/** A JS number as Python would print it: integral values as ints (JSON cannot tell 1.0 from 1). */
+function pyNumber(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+  if (Number.isInteger(n)) return Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
+  return pyFloatRepr(n);
+}
+
+/** repr(float): shortest round-trip digits, exponent form below 1e-4 or from 1e16 on. */
+export function pyFloatRepr(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  const [mantissa = '0', expText = '0'] = n.toExponential().split('e');
+  const exp = Number(expText);
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace('-', '').replace('.', '');
+  const sign = negative ? '-' : '';
+  if (exp < -4 || exp >= 16) {
+    const frac = digits.slice(1);
+    const e = Math.abs(exp).toString().padStart(2, '0');
+    return `${sign}${digits[0]}${frac ? `.${frac}` : ''}e${exp < 0 ? '-' : '+'}${e}`;
+  }
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  const whole = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
+  const frac = digits.slice(exp + 1);
+  return `${sign}${whole}.${frac || '0'}`;
+}
+
+/** A JSON string literal with ensure_ascii=True: everything outside printable ASCII is \uXXXX. */
+function pyJsonString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x0c) out += '\\f';
+    else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += s[i];
+  }
+  return `${out}"`;
+}

@@ -1,0 +1,136 @@
+/**
+ * ComfyUI's POST /prompt validation (execution.validate_prompt, 0.8.0), as a pure function.
+ *
+ * The result carries what ComfyUI would answer: 400 with `{error, node_errors}`; 200 with the
+ * outputs that will run and the node_errors of the outputs that were dropped; or 500 where
+ * ComfyUI itself crashes on the input (e.g. a prompt that is a number).
+ */
+import { isOutputNode, type ObjectInfo } from './object-info.js';
+import { pyEquals, pyStr } from './python-values.js';
+import {
+  COMFY_CUSTOM_VALIDATIONS,
+  validateInputs,
+  type CustomValidations,
+  type ValidationContext,
+} from './validate-inputs.js';
+import { errors, ValidationCrash, type NodeErrors, type PromptError } from './validation-errors.js';
+
+export interface ValidateOptions {
+  /** `partial_execution_targets` of the request: only these output nodes run. */
+  readonly partialExecutionTargets?: unknown;
+  /** VALIDATE_INPUTS behaviour per class; defaults to {@link COMFY_CUSTOM_VALIDATIONS}. */
+  readonly customValidations?: CustomValidations;
+}
+
+export type PromptGraph = Record<string, Record<string, unknown>>;
+
+export type ValidationResult =
+  | {
+      readonly ok: true;
+      readonly status: 200;
+      /** Output node ids that will execute, in prompt order. */
+      readonly outputsToExecute: string[];
+      /** Errors of dropped outputs (non-empty only when some outputs were valid). */
+      readonly nodeErrors: NodeErrors;
+      /** The prompt with inputs converted the way ComfyUI stores and runs it. */
+      readonly prompt: PromptGraph;
+    }
+  | { readonly ok: false; readonly status: 400; readonly error: PromptError; readonly nodeErrors: NodeErrors }
+  | { readonly ok: false; readonly status: 500; readonly reason: string };
+
+/** ComfyUI's 400 body for a failed validation. */
+export function errorBody(result: { error: PromptError; nodeErrors: NodeErrors }): {
+  error: PromptError;
+  node_errors: NodeErrors;
+} {
+  return { error: result.error, node_errors: result.nodeErrors };
+}
+
+const reject = (error: PromptError, nodeErrors: NodeErrors = {}): ValidationResult => ({
+  ok: false,
+  status: 400,
+  error,
+  nodeErrors,
+});
+
+const crash = (reason: string): ValidationResult => ({ ok: false, status: 500, reason });
+
+/**
+ * Validate `prompt` (the value of the request's "prompt" key; undefined when the key is absent)
+ * against `objectInfo` exactly as ComfyUI does.
+ */
+export function validatePrompt(prompt: unknown, objectInfo: ObjectInfo, options: ValidateOptions = {}): ValidationResult {
+  if (prompt === undefined) return reject(errors.noPrompt());
+  // `for x in prompt` over an empty list or string finds no nodes, like an empty dict.
+  if ((Array.isArray(prompt) || typeof prompt === 'string') && prompt.length === 0) return reject(errors.noOutputs());
+  if (prompt === null || typeof prompt !== 'object' || Array.isArray(prompt)) return crash('prompt is not an object');
+  const graph = structuredClone(prompt) as Record<string, unknown>;
+  const outputs: string[] = [];
+  for (const [id, node] of Object.entries(graph)) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) {
+      // Python's `'class_type' not in node` works on str and list, and raises on anything else.
+      if (typeof node === 'string' || Array.isArray(node)) return reject(errors.missingClassType(id));
+      return crash(`node ${id} is not an object`);
+    }
+    if (!('class_type' in node)) return reject(errors.missingClassType(id));
+    const classType = (node as Record<string, unknown>)['class_type'];
+    if (classType !== null && typeof classType === 'object') return crash(`node ${id} has an unhashable class_type`);
+    const info = typeof classType === 'string' && Object.hasOwn(objectInfo, classType) ? objectInfo[classType] : undefined;
+    if (!info) return reject(errors.unknownClass(pyStr(classType), id));
+    if (isOutputNode(info) && isTargeted(id, options.partialExecutionTargets)) outputs.push(id);
+  }
+  if (outputs.length === 0) return reject(errors.noOutputs());
+  return validateOutputs(graph as PromptGraph, outputs, objectInfo, options.customValidations ?? COMFY_CUSTOM_VALIDATIONS);
+}
+
+function isTargeted(id: string, targets: unknown): boolean {
+  if (targets === undefined || targets === null) return true;
+  if (Array.isArray(targets)) return targets.some((t) => pyEquals(t, id));
+  if (typeof targets === 'string') return targets.includes(id);
+  if (typeof targets === 'object') return Object.hasOwn(targets, id);
+  return true;
+}
+
+function validateOutputs(
+  prompt: PromptGraph,
+  outputs: readonly string[],
+  objectInfo: ObjectInfo,
+  custom: CustomValidations,
+): ValidationResult {
+  const ctx: ValidationContext = { prompt, objectInfo, custom, validated: new Map(), inProgress: new Set() };
+  const good: string[] = [];
+  const failed: Array<readonly PromptError[]> = [];
+  const nodeErrors: NodeErrors = {};
+  for (const output of outputs) {
+    let valid: boolean;
+    let reasons: readonly PromptError[];
+    try {
+      ({ valid, errors: reasons } = validateInputs(ctx, output));
+    } catch (error) {
+      if (!(error instanceof ValidationCrash)) throw error;
+      valid = false;
+      reasons = [errors.outputException(error)];
+      ctx.validated.set(output, { valid, errors: reasons });
+    }
+    if (valid) {
+      good.push(output);
+      continue;
+    }
+    failed.push(reasons);
+    // As ComfyUI: every failed node seen so far gets this output appended, related or not.
+    for (const [nodeId, result] of ctx.validated) {
+      if (result.valid || result.errors.length === 0) continue;
+      const entry = (nodeErrors[nodeId] ??= {
+        errors: result.errors,
+        dependent_outputs: [],
+        class_type: String(prompt[nodeId]?.['class_type']),
+      });
+      entry.dependent_outputs.push(output);
+    }
+  }
+  if (good.length === 0) {
+    const details = failed.flatMap((reasons) => reasons.map((r) => `${r.message}: ${r.details}`)).join('\n');
+    return reject(errors.outputsFailed(details), nodeErrors);
+  }
+  return { ok: true, status: 200, outputsToExecute: good, nodeErrors, prompt };
+}
