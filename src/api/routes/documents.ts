@@ -143,7 +143,8 @@ function whereFilters(query: Record<string, unknown>): Record<string, JsonScalar
 function parseScalar(text: string): JsonScalar {
   if (text === 'true') return true;
   if (text === 'false') return false;
-  if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(text)) return Number(text);
+  // JSON's number grammar: "0123" (a zip code, an id) is not a JSON number, so it stays a string.
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/.test(text)) return Number(text);
   if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) {
     try {
       const parsed: unknown = JSON.parse(text);
