@@ -83,9 +83,9 @@ export interface PromptStore {
   markSubmitted(id: string, backend: string, attempts: number): Promise<void>;
   /** Back to pending (the backend lost it); attempts are kept. */
   requeue(id: string): Promise<void>;
-  /** Pending prompts → cancelled; returns the ids that changed. */
+  /** Unfinished prompts (pending or submitted) → cancelled; returns the ids that changed. */
   cancel(ids: readonly string[]): Promise<readonly string[]>;
-  /** Pending prompts are removed outright (POST /queue delete/clear); returns the ids removed. */
+  /** Unfinished prompts are removed outright (POST /queue delete/clear); returns the ids removed. */
   removePending(ids: readonly string[] | 'all'): Promise<readonly string[]>;
   /** Record the end of a run and its history entry in one transaction. False if already finished. */
   finish(id: string, input: FinishInput): Promise<boolean>;

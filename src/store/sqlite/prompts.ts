@@ -51,9 +51,9 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
   const lastSeq = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'prompts'`);
   const submitted = db.prepare(`UPDATE prompts SET state = 'submitted', backend = ?, attempts = ? WHERE id = ? AND ${UNFINISHED}`);
   const requeue = db.prepare(`UPDATE prompts SET state = 'pending', backend = NULL WHERE id = ? AND ${UNFINISHED}`);
-  const cancelOne = db.prepare(`UPDATE prompts SET state = 'cancelled', end_time = ? WHERE id = ? AND state = 'pending'`);
-  const removeOne = db.prepare(`DELETE FROM prompts WHERE id = ? AND state = 'pending' RETURNING id`);
-  const removeAll = db.prepare<[], { id: string }>(`DELETE FROM prompts WHERE state = 'pending' RETURNING id`);
+  const cancelOne = db.prepare(`UPDATE prompts SET state = 'cancelled', end_time = ? WHERE id = ? AND ${UNFINISHED}`);
+  const removeOne = db.prepare(`DELETE FROM prompts WHERE id = ? AND ${UNFINISHED} RETURNING id`);
+  const removeAll = db.prepare<[], { id: string }>(`DELETE FROM prompts WHERE ${UNFINISHED} RETURNING id`);
   const nextHistorySeq = db.prepare<[], { next: number }>(`SELECT coalesce(max(history_seq), 0) + 1 AS next FROM prompts WHERE history_seq IS NOT NULL`);
   const finish = db.prepare(
     `UPDATE prompts SET state = ?, start_time = ?, end_time = ?, history_seq = ?, history = ?

@@ -1,0 +1,168 @@
+import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { PromptRecord, PromptStore } from '../store/index.js';
+import type { BackendLink } from './backend-link.js';
+import type { Finisher } from './finisher.js';
+import type { PendingQueue } from './pending-queue.js';
+import type { PromptFiles } from './ports.js';
+import { PromptRun, isRecord } from './prompt-run.js';
+
+export interface Dispatcher {
+  /** Fill free backend slots soon (coalesced: many calls in one tick cost one pass). */
+  schedule(): void;
+  /** Take back a prompt a backend holds but has not started. */
+  withdraw(link: BackendLink, run: PromptRun): Promise<void>;
+  /** Ask the backend running it to interrupt it. */
+  interruptRun(link: BackendLink, run: PromptRun): Promise<void>;
+  /** Put a run back in our queue (its backend lost it or went away). */
+  requeue(link: BackendLink, run: PromptRun): Promise<void>;
+  stop(): void;
+}
+
+export interface DispatcherDeps {
+  readonly store: PromptStore;
+  readonly files: PromptFiles;
+  readonly pending: PendingQueue;
+  readonly links: readonly BackendLink[];
+  readonly logger: Logger;
+  readonly maxAttempts: number;
+  readonly finisher: Finisher;
+}
+
+const RETRY_AFTER_FAILED_SUBMIT_MS = 1_000;
+
+/**
+ * Hands pending prompts to backends with free slots. Order is kept across the pool: prompts are
+ * taken in run order, and each goes to a free backend that can run it, so a later prompt never
+ * overtakes an earlier one that the same free backend could have taken.
+ */
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const { store, pending, links, logger } = deps;
+  let scheduled = false;
+  let stopped = false;
+  const pausedUntil = new Map<BackendLink, number>();
+  const retryTimers = new Set<NodeJS.Timeout>();
+
+  const hasFreeSlot = (link: BackendLink, now: number): boolean =>
+    link.freeSlots() > 0 && (pausedUntil.get(link) ?? 0) <= now;
+
+  const pass = (): void => {
+    scheduled = false;
+    if (stopped) return;
+    const now = Date.now();
+    const picks: [PromptRecord, BackendLink][] = [];
+    const reserved = new Map<BackendLink, number>();
+    const free = (link: BackendLink): boolean => hasFreeSlot(link, now) && link.freeSlots() > (reserved.get(link) ?? 0);
+    for (const record of pending.values()) {
+      const candidates = links.filter((link) => free(link) && link.canRun(record.prompt));
+      if (candidates.length === 0) {
+        if (!links.some(free)) break;
+        continue;
+      }
+      const link = leastLoaded(candidates, reserved);
+      reserved.set(link, (reserved.get(link) ?? 0) + 1);
+      picks.push([record, link]);
+    }
+    for (const [record, link] of picks) {
+      pending.remove(record.id);
+      void dispatch(link, record);
+    }
+  };
+
+  const dispatch = async (link: BackendLink, record: PromptRecord): Promise<void> => {
+    const attempt = record.attempts + 1;
+    const run = new PromptRun(record, link.ref.name, attempt);
+    link.inflight.set(record.id, run);
+    if (attempt > deps.maxAttempts) {
+      await deps.finisher.fail(link, run, {
+        type: 'AttemptsExhausted',
+        message: `Gave up after ${deps.maxAttempts} attempts: the backend lost the prompt each time`,
+      });
+      return;
+    }
+    try {
+      await store.markSubmitted(record.id, link.ref.name, attempt);
+      await deps.files.ensureInputsOnBackend(link.ref, record.prompt);
+      const response = await link.client.submitPrompt({
+        prompt: record.prompt,
+        prompt_id: record.id,
+        client_id: link.clientId,
+        extra_data: { ...record.extraData, client_id: link.clientId },
+      });
+      if (response.status === 200) return;
+      if (response.status === 400) {
+        await deps.finisher.fail(link, run, { type: 'PromptRejectedByBackend', message: rejectionMessage(response.body) });
+        return;
+      }
+      throw new AppError(502, 'BACKEND_UNAVAILABLE', `POST /prompt answered ${response.status}`);
+    } catch (err) {
+      logger.warn({ err, promptId: record.id, backend: link.ref.name }, 'could not submit prompt; it stays queued');
+      if (link.inflight.get(record.id) !== run) return;
+      link.inflight.delete(record.id);
+      await store.requeue(record.id).catch((e: unknown) => logger.error({ err: e }, 'requeue failed'));
+      // A submit that never reached the backend does not use up an attempt.
+      pending.add(record);
+      pausedUntil.set(link, Date.now() + RETRY_AFTER_FAILED_SUBMIT_MS);
+      const timer = setTimeout(() => {
+        retryTimers.delete(timer);
+        schedule();
+      }, RETRY_AFTER_FAILED_SUBMIT_MS);
+      timer.unref();
+      retryTimers.add(timer);
+    }
+  };
+
+  const schedule = (): void => {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    queueMicrotask(pass);
+  };
+
+  return {
+    schedule,
+    withdraw: async (link, run) => {
+      link.inflight.delete(run.record.id);
+      // It may have started in the meantime: interrupting by id only touches it if it runs.
+      await Promise.allSettled([link.client.deletePending([run.record.id]), link.client.interrupt(run.record.id)]);
+      schedule();
+    },
+    interruptRun: async (link, run) => {
+      run.interruptRequested = true;
+      await link.client.interrupt(run.record.id);
+    },
+    requeue: async (link, run) => {
+      if (link.inflight.get(run.record.id) !== run || run.finishing) return;
+      link.inflight.delete(run.record.id);
+      if (link.runningId === run.record.id) link.runningId = null;
+      await store.requeue(run.record.id);
+      pending.add({ ...run.record, attempts: run.attempt, state: 'pending', backend: null });
+      schedule();
+    },
+    stop: () => {
+      stopped = true;
+      for (const timer of retryTimers) clearTimeout(timer);
+    },
+  };
+}
+
+function leastLoaded(candidates: readonly BackendLink[], reserved: ReadonlyMap<BackendLink, number>): BackendLink {
+  let best = candidates[0] as BackendLink;
+  let bestLoad = Number.POSITIVE_INFINITY;
+  for (const link of candidates) {
+    const load = link.inflight.size + (reserved.get(link) ?? 0);
+    if (load < bestLoad) {
+      best = link;
+      bestLoad = load;
+    }
+  }
+  return best;
+}
+
+/** A one-line reason from ComfyUI's 400 body, for the execution_error the client sees. */
+function rejectionMessage(body: unknown): string {
+  if (isRecord(body) && isRecord(body.error) && typeof body.error.message === 'string') {
+    const details = typeof body.error.details === 'string' && body.error.details !== '' ? `: ${body.error.details}` : '';
+    return `Backend rejected the prompt: ${body.error.message}${details}`;
+  }
+  return `Backend rejected the prompt: ${JSON.stringify(body).slice(0, 500)}`;
+}

@@ -1,0 +1,255 @@
+import { conflict, notFound } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { HistoryRetention, PromptRecord, PromptStore } from '../store/index.js';
+import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
+import { BackendLink } from './backend-link.js';
+import { createDispatcher } from './dispatcher.js';
+import { createFinisher } from './finisher.js';
+import { createPendingQueue } from './pending-queue.js';
+import type { ClientEvents, PromptFiles, PromptValidator } from './ports.js';
+import type { PromptRun } from './prompt-run.js';
+import { promptTuple, type PromptTuple } from './tuples.js';
+import { createReconciler } from './reconciler.js';
+import { prepareSubmission } from './submission.js';
+import { targetForBinary, targetForEvent } from './targets.js';
+
+export interface GatewayOptions {
+  readonly store: PromptStore;
+  readonly backends: readonly BackendRef[];
+  readonly files: PromptFiles;
+  readonly events: ClientEvents;
+  readonly validate: PromptValidator;
+  readonly logger: Logger;
+  /** Names this gateway instance to backends (its clientId there derives from it). */
+  readonly instanceKey: string;
+  /** Prompts a backend may hold beyond the running one. */
+  readonly prefetch: number;
+  /** Dispatch attempts before a prompt fails for good. */
+  readonly maxAttempts: number;
+  /** How long a backend may stay down before its prompts move to other capable backends. */
+  readonly failoverAfterMs: number;
+  readonly retention: HistoryRetention;
+}
+
+export interface SubmitResult {
+  readonly prompt_id: string;
+  readonly number: number;
+  readonly node_errors: Readonly<Record<string, unknown>>;
+}
+
+export interface QueueSnapshot {
+  readonly queue_running: readonly PromptTuple[];
+  readonly queue_pending: readonly PromptTuple[];
+}
+
+export interface Gateway {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  submit(body: unknown): Promise<SubmitResult>;
+  /** Pending + running, as ComfyUI's queue_remaining counts. */
+  remaining(): number;
+  queue(): QueueSnapshot;
+  /** POST /queue {delete|clear}: drop prompts that have not started. */
+  deletePending(ids: readonly string[] | 'all'): Promise<void>;
+  /** POST /interrupt: the named prompt if it is running, else every running prompt. */
+  interrupt(promptId?: string): Promise<void>;
+  /** POST /api/jobs/{id}/cancel. */
+  cancel(id: string): Promise<{ cancelled: boolean }>;
+  /** The node a client's running prompt is on (for a socket that connects mid-run). */
+  currentNodeFor(clientId: string): string | null;
+  /** Whether a prompt is executing right now (vs. waiting). */
+  isRunning(id: string): boolean;
+  /** Validation/placement knowledge: object_info of the first backend that reported it. */
+  objectInfo(): Readonly<Record<string, unknown>> | null;
+  readonly links: readonly BackendLink[];
+}
+
+/**
+ * The durable queue in front of the backends: accepts prompts (ComfyUI's POST /prompt rules),
+ * keeps them in the store, hands each backend at most `1 + prefetch` at a time, routes their
+ * events to the right clients, and records each result in history before telling the client.
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { store, events, logger } = options;
+  const pending = createPendingQueue();
+  let counter = 0;
+  let pruneTimer: NodeJS.Timeout | null = null;
+
+  const links: BackendLink[] = options.backends.map(
+    (ref) =>
+      new BackendLink(ref, {
+        instanceKey: options.instanceKey,
+        capacity: 1 + options.prefetch,
+        logger,
+        events: {
+          onUp: (link) => void reconciler.reconcile(link),
+          onDown: (link, reason) => {
+            logger.warn({ backend: link.ref.name, reason, inflight: link.inflight.size }, 'backend down');
+            reconciler.scheduleFailover(link);
+          },
+          onMessage: (link, message) => onMessage(link, message),
+          onBinary: (link, frame) => onBinary(link, frame),
+        },
+      }),
+  );
+
+  const remaining = (): number => pending.size + links.reduce((n, link) => n + link.inflight.size, 0);
+  const findRun = (id: string): { link: BackendLink; run: PromptRun } | undefined => {
+    for (const link of links) {
+      const run = link.inflight.get(id);
+      if (run) return { link, run };
+    }
+    return undefined;
+  };
+
+  const finisher = createFinisher({ store, files: options.files, events, logger, remaining, afterFinish: () => dispatcher.schedule() });
+  const dispatcher = createDispatcher({
+    store,
+    files: options.files,
+    pending,
+    links,
+    logger,
+    maxAttempts: options.maxAttempts,
+    finisher,
+  });
+  const reconciler = createReconciler({
+    store,
+    pending,
+    links,
+    logger,
+    failoverAfterMs: options.failoverAfterMs,
+    finisher,
+    dispatcher,
+  });
+
+  function onMessage(link: BackendLink, message: UpstreamMessage): void {
+    if (message.type === 'status' || message.type === 'feature_flags') return; // ours are our own
+    const promptId = typeof message.data.prompt_id === 'string' ? message.data.prompt_id : link.runningId;
+    const run = promptId === null ? undefined : link.inflight.get(promptId);
+    if (!run || run.finishing) return;
+    if (message.type === 'execution_start') link.runningId = run.record.id;
+    if (message.type === 'executing' && message.data.node === null) {
+      void finisher.finish(link, run);
+      return;
+    }
+    run.observe(message.type, message.data);
+    events.send(targetForEvent(message.type, run.clientId), message);
+  }
+
+  function onBinary(link: BackendLink, frame: Buffer): void {
+    const promptId = frame.length >= 4 && frame.readUInt32BE(0) === 4 ? metadataPromptId(frame) : link.runningId;
+    const run = promptId === null ? undefined : link.inflight.get(promptId);
+    if (!run || run.finishing) return;
+    events.sendBinary(targetForBinary(run.clientId), frame);
+  }
+
+  return {
+    links,
+    start: async () => {
+      for (const record of await store.unfinished()) {
+        const link = record.state === 'submitted' ? links.find((l) => l.ref.name === record.backend) : undefined;
+        if (link) reconciler.adopt(link, record);
+        else pending.add(record);
+      }
+      counter = await store.lastSeq();
+      await store.pruneHistory(options.retention, Date.now());
+      pruneTimer = setInterval(() => {
+        store.pruneHistory(options.retention, Date.now()).catch((err: unknown) => logger.error({ err }, 'history pruning failed'));
+      }, 60_000);
+      pruneTimer.unref();
+      for (const link of links) link.start();
+    },
+    stop: async () => {
+      if (pruneTimer) clearInterval(pruneTimer);
+      reconciler.stop();
+      dispatcher.stop();
+      await Promise.all(links.map((link) => link.stop()));
+    },
+    submit: async (body) => {
+      const submission = prepareSubmission(body, {
+        counter,
+        now: Date.now(),
+        objectInfo: links.find((l) => l.objectInfo !== null)?.objectInfo ?? null,
+        validate: options.validate,
+      });
+      counter += 1;
+      const record = await store.insert(submission.record);
+      pending.add(record);
+      events.queueChanged(remaining());
+      dispatcher.schedule();
+      return { prompt_id: record.id, number: record.number, node_errors: submission.nodeErrors };
+    },
+    remaining,
+    queue: () => {
+      const running: PromptRecord[] = [];
+      const waiting: PromptRecord[] = [...pending.values()];
+      for (const link of links) {
+        for (const run of link.inflight.values()) (run.started ? running : waiting).push(run.record);
+      }
+      waiting.sort((a, b) => a.number - b.number || a.seq - b.seq);
+      return { queue_running: running.map(promptTuple), queue_pending: waiting.map(promptTuple) };
+    },
+    deletePending: async (ids) => {
+      const targets = ids === 'all' ? [...pending.ids(), ...links.flatMap((l) => [...l.inflight.values()].filter((r) => !r.started).map((r) => r.record.id))] : ids;
+      const removed = await store.removePending(targets.filter((id) => pending.get(id) || findRun(id)?.run.started === false));
+      for (const id of removed) {
+        if (pending.remove(id)) continue;
+        const found = findRun(id);
+        if (found) await dispatcher.withdraw(found.link, found.run);
+      }
+      if (removed.length > 0) events.queueChanged(remaining());
+    },
+    interrupt: async (promptId) => {
+      const targets = links.flatMap((link) =>
+        [...link.inflight.values()]
+          .filter((run) => run.started && (promptId === undefined || run.record.id === promptId))
+          .map((run) => ({ link, run })),
+      );
+      await Promise.all(targets.map(({ link, run }) => dispatcher.interruptRun(link, run)));
+    },
+    cancel: async (id) => {
+      if (pending.get(id)) {
+        const cancelled = await store.cancel([id]);
+        pending.remove(id);
+        events.queueChanged(remaining());
+        return { cancelled: cancelled.length > 0 };
+      }
+      const found = findRun(id);
+      if (found) {
+        if (found.run.started) await dispatcher.interruptRun(found.link, found.run);
+        else {
+          await store.cancel([id]);
+          await dispatcher.withdraw(found.link, found.run);
+          events.queueChanged(remaining());
+        }
+        return { cancelled: true };
+      }
+      const record = await store.get(id);
+      if (!record) throw notFound('Job', id);
+      throw conflict('The job has already finished', `state: ${record.state}`);
+    },
+    currentNodeFor: (clientId) => {
+      for (const link of links) {
+        for (const run of link.inflight.values()) {
+          if (run.started && run.clientId === clientId && run.currentNode !== null) return run.currentNode;
+        }
+      }
+      return null;
+    },
+    isRunning: (id) => findRun(id)?.run.started === true,
+    objectInfo: () => links.find((l) => l.objectInfo !== null)?.objectInfo ?? null,
+  };
+}
+
+/** prompt_id from a type-4 preview frame's JSON metadata, or null. */
+function metadataPromptId(frame: Buffer): string | null {
+  if (frame.length < 8) return null;
+  const length = frame.readUInt32BE(4);
+  if (frame.length < 8 + length) return null;
+  try {
+    const metadata = JSON.parse(frame.subarray(8, 8 + length).toString('utf8')) as { prompt_id?: unknown };
+    return typeof metadata.prompt_id === 'string' ? metadata.prompt_id : null;
+  } catch {
+    return null;
+  }
+}

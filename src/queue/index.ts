@@ -1,0 +1,12 @@
+/** The durable gateway queue: submit, dispatch to backends, route events, record history. */
+export { createGateway, type Gateway, type GatewayOptions, type QueueSnapshot, type SubmitResult } from './gateway.js';
+/** What the queue needs from its surroundings (client sockets, files, validation). */
+export type { ClientEvents, ClientMessage, PromptFiles, PromptValidator, PromptVerdict } from './ports.js';
+/** ComfyUI's event targeting rules. */
+export { targetForEvent, targetForBinary, type Target } from './targets.js';
+/** ComfyUI's queue tuple. */
+export { promptTuple, type PromptTuple } from './tuples.js';
+/** Credentials-free extra_data. */
+export { publicExtraData } from './submission.js';
+/** Backend state as the queue sees it. */
+export type { BackendLink } from './backend-link.js';

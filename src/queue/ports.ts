@@ -1,0 +1,44 @@
+import type { PromptGraph } from '../store/index.js';
+import type { BackendRef } from '../upstream/index.js';
+import type { Target } from './targets.js';
+
+/** A JSON event as clients receive it. */
+export interface ClientMessage {
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Where the queue sends what clients should see. The WebSocket hub implements it; the queue
+ * decides targets (ComfyUI's rules), the hub owns sockets and per-client frame formats.
+ */
+export interface ClientEvents {
+  send(target: Target, message: ClientMessage): void;
+  /** A binary frame as the backend sent it (type 1, 3 or 4); the hub converts per client. */
+  sendBinary(target: Target, frame: Buffer): void;
+  /** Our queue changed: broadcast `status` with this queue_remaining. */
+  queueChanged(remaining: number): void;
+}
+
+/** What the queue needs from the gateway's file store. */
+export interface PromptFiles {
+  /** Upload every input file the prompt names that the backend lacks. */
+  ensureInputsOnBackend(backend: BackendRef, prompt: PromptGraph): Promise<void>;
+  /** Copy output files from the backend into our store; returns outputs pointing at our copies. */
+  collectOutputs(
+    backend: BackendRef,
+    outputs: Record<string, Record<string, unknown>>,
+  ): Promise<Record<string, Record<string, unknown>>>;
+}
+
+/** ComfyUI's verdict on a prompt (see upstream/protocol validatePrompt). */
+export type PromptVerdict =
+  | { readonly ok: true; readonly outputs: readonly string[]; readonly nodeErrors: Readonly<Record<string, unknown>> }
+  | {
+      readonly ok: false;
+      readonly error: { type: string; message: string; details: string; extra_info: Record<string, unknown> };
+      readonly nodeErrors: Readonly<Record<string, unknown>>;
+    };
+
+/** Validate a prompt against one backend's /object_info as ComfyUI's POST /prompt does. */
+export type PromptValidator = (prompt: Readonly<Record<string, unknown>>, objectInfo: Readonly<Record<string, unknown>>) => PromptVerdict;

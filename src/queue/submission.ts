@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { badRequest, promptRejected } from '../errors.js';
+import type { NewPrompt } from '../store/index.js';
+import { isRecord } from './prompt-run.js';
+import type { PromptValidator } from './ports.js';
+
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Keys of extra_data that carry credentials: kept for the backend, never shown by /queue or /history. */
+export const SECRET_EXTRA_KEYS = ['api_key_comfy_org', 'auth_token_comfy_org'] as const;
+
+export interface SubmitContext {
+  /** The next value of the priority counter (ComfyUI's server.number). */
+  readonly counter: number;
+  readonly now: number;
+  /** object_info to validate against, or null when no backend's is known yet. */
+  readonly objectInfo: Readonly<Record<string, unknown>> | null;
+  readonly validate: PromptValidator;
+}
+
+export interface Submission {
+  readonly record: NewPrompt;
+  readonly nodeErrors: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * POST /prompt's body → the prompt to store, with ComfyUI's rules: `client_id` is copied into
+ * extra_data, a given prompt_id must be a canonical lowercase UUID, `number` overrides the
+ * counter and `front` makes it negative (runs first). Invalid prompts throw ComfyUI's 400.
+ */
+export function prepareSubmission(body: unknown, context: SubmitContext): Submission {
+  if (!isRecord(body)) throw badRequest('Body must be a JSON object');
+  const prompt = body.prompt;
+  if (!isRecord(prompt)) {
+    throw promptRejected({ type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} }, {});
+  }
+  const promptId = body.prompt_id === undefined || body.prompt_id === null ? randomUUID() : body.prompt_id;
+  if (typeof promptId !== 'string' || !CANONICAL_UUID.test(promptId)) {
+    throw promptRejected(
+      {
+        type: 'invalid_prompt_id',
+        message: 'Invalid prompt_id format',
+        details: `prompt_id must be a valid UUID string, got: ${String(promptId)}`,
+        extra_info: {},
+      },
+      {},
+    );
+  }
+  let number = context.counter;
+  if (body.number !== undefined) {
+    number = Number(body.number);
+    if (!Number.isFinite(number)) throw badRequest('number must be a number', String(body.number));
+  }
+  if (body.front === true) number = -number;
+
+  const extraData: Record<string, unknown> = isRecord(body.extra_data) ? { ...body.extra_data } : {};
+  if (typeof body.client_id === 'string') extraData.client_id = body.client_id;
+  extraData.create_time = context.now;
+  const clientId = typeof extraData.client_id === 'string' ? extraData.client_id : null;
+
+  let outputs: readonly string[] = [];
+  let nodeErrors: Readonly<Record<string, unknown>> = {};
+  if (context.objectInfo !== null) {
+    const verdict = context.validate(prompt, context.objectInfo);
+    if (!verdict.ok) throw promptRejected(verdict.error, { ...verdict.nodeErrors });
+    outputs = verdict.outputs;
+    nodeErrors = verdict.nodeErrors;
+  } else {
+    outputs = structuralOutputs(prompt);
+  }
+  return {
+    record: { id: promptId, number, prompt, extraData, outputsToExecute: outputs, clientId, createTime: context.now },
+    nodeErrors,
+  };
+}
+
+/**
+ * Without any backend's object_info we cannot tell output nodes apart, so the prompt is taken
+ * after shape checks and every node is a candidate output; the backend's own validation then
+ * speaks at dispatch time (as an execution_error).
+ */
+function structuralOutputs(prompt: Readonly<Record<string, unknown>>): string[] {
+  const ids = Object.keys(prompt);
+  if (ids.length === 0) {
+    throw promptRejected(
+      { type: 'prompt_no_outputs', message: 'Prompt has no outputs', details: '', extra_info: {} },
+      {},
+    );
+  }
+  for (const id of ids) {
+    const node = prompt[id];
+    if (!isRecord(node) || typeof node.class_type !== 'string' || !isRecord(node.inputs)) {
+      throw promptRejected(
+        {
+          type: 'invalid_prompt',
+          message: 'Cannot execute because a node is missing the class_type property.',
+          details: `Node ID '#${id}'`,
+          extra_info: {},
+        },
+        {},
+      );
+    }
+  }
+  return ids;
+}
+
+/** extra_data as /queue and /history show it: credentials removed. */
+export function publicExtraData(extraData: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...extraData };
+  for (const key of SECRET_EXTRA_KEYS) delete copy[key];
+  return copy;
+}
