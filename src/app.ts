@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerErrorHandling } from './api/error-handler.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerHealthRoutes } from './api/routes/health.js';
 import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js';
 import type { Config } from './config/index.js';
+import { badRequest, internalError } from './errors.js';
 import type { Logger } from './log.js';
+import { registerComfyProxy } from './proxy/index.js';
 import { registerSpa } from './static/index.js';
 import type { Store } from './store/index.js';
 import { createBackendMonitor, type BackendMonitor } from './upstream/index.js';
@@ -43,6 +45,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 500 },
+    // Bad percent-encoding and over-long path segments are refused before any route runs, with
+    // Fastify's own body unless we answer them: keep the one error shape there too.
+    frameworkErrors: (error, request, reply) => {
+      const appError =
+        error.code === 'FST_ERR_ASYNC_CONSTRAINT'
+          ? internalError()
+          : badRequest('Malformed URL', error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'invalid percent-encoding in the path');
+      void (reply as FastifyReply).code(appError.status).header('x-request-id', request.id).send(appError.toBody());
+    },
   });
   http.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -62,6 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerErrorHandling(http, { jsonBodyBytes: config.maxJsonBodyBytes });
   registerHealthRoutes(http, { store, backends, version: deps.version, startedAt: Date.now() });
   registerDocumentRoutes(http, { documents: store.documents });
+  const comfyProxy = registerComfyProxy(http, { config, logger });
+  if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
   if (config.publicDir === null) registerServiceIndex(http, deps.version);
   else registerSpa(http, { publicDir: config.publicDir });
 
