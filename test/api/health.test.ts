@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { startTestApp } from '../helpers/app.js';
+
+interface Health {
+  status: string;
+  version: string;
+  uptime_s: number;
+  store: { ok: boolean };
+  backends: { name: string; url: string; reachable: boolean; last_error: string | null }[];
+}
+
+/** A port nothing listens on: bound once by us, then released. */
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A minimal ComfyUI stand-in that answers /system_stats, enough for the reachability probe. */
+async function systemStatsServer(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/system_stats') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ system: {}, devices: [] }));
+    } else res.writeHead(500).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function health(url: string): Promise<Health> {
+  const res = await fetch(`${url}/automa/health`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+  return (await res.json()) as Health;
+}
+
+test('health reports the store and each backend, reachable or not', async (t) => {
+  const down = `http://127.0.0.1:${await closedPort()}`;
+  const up = await systemStatsServer(t);
+  const app = await startTestApp(['--comfyui', `down=${down}`, '--comfyui', `up=${up}`]);
+  t.after(() => app.close());
+  await app.app.backends.probeAll();
+
+  const body = await health(app.url);
+  assert.equal(body.status, 'ok');
+  assert.equal(body.version, '0.0.0-test');
+  assert.ok(Number.isInteger(body.uptime_s) && body.uptime_s >= 0);
+  assert.deepEqual(body.store, { ok: true });
+  assert.equal(body.backends.length, 2);
+  const [first, second] = body.backends;
+  assert.equal(first?.url, down);
+  assert.equal(first?.reachable, false);
+  assert.ok(first?.last_error, 'says why it is unreachable');
+  assert.equal(second?.url, up);
+  assert.equal(second?.reachable, true);
+  assert.equal(second?.last_error, null);
+});
+
+test('with only unreachable backends the service keeps answering', async (t) => {
+  const down = `http://127.0.0.1:${await closedPort()}`;
+  const app = await startTestApp(['--comfyui', down]);
+  t.after(() => app.close());
+  for (let round = 0; round < 3; round++) {
+    await app.app.backends.probeAll();
+    const body = await health(app.url);
+    assert.equal(body.status, 'ok');
+    assert.deepEqual(body.backends.map((b) => [b.url, b.reachable]), [[down, false]]);
+  }
+  const created = await fetch(`${app.url}/automa/db/default`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"still":"working"}',
+  });
+  assert.equal(created.status, 201);
+});
+
+test('a store that stopped answering makes health report degraded, not crash', async (t) => {
+  const app = await startTestApp(['--comfyui', `http://127.0.0.1:${await closedPort()}`]);
+  t.after(() => app.close());
+  await app.store.close();
+  const body = await health(app.url);
+  assert.equal(body.status, 'degraded');
+  assert.deepEqual(body.store, { ok: false });
+});
