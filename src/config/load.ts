@@ -37,7 +37,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     const text = one(flag);
     if (text === undefined) return fallback * MB;
     const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    // A value that rounds down to zero bytes would refuse every body: not positive either.
+    if (text.trim() === '' || !Number.isFinite(value) || Math.floor(value * MB) < 1) {
       problems.push(`--${flag}: expected a positive number of MB, got ${JSON.stringify(text)}`);
       return fallback * MB;
     }
@@ -50,6 +51,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   }
   const host = one('host') ?? '127.0.0.1';
   if (host.trim() === '') problems.push('--host: must not be empty');
+  // An empty --data-dir would resolve to the working directory without a word.
+  if (one('data-dir')?.trim() === '') problems.push('--data-dir: must not be empty');
 
   const config: Config = {
     host,
