@@ -1,12 +1,13 @@
 import { conflict, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { HistoryRetention, PromptRecord, PromptStore } from '../store/index.js';
+import type { HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
 import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
 import { BackendLink } from './backend-link.js';
 import { createDispatcher } from './dispatcher.js';
 import { createFinisher } from './finisher.js';
+import { jobDetail, jobSummary, type JobSummary } from './jobs.js';
 import { createPendingQueue } from './pending-queue.js';
-import type { ClientEvents, PromptFiles, PromptValidator } from './ports.js';
+import type { ClientEvents, PromptFiles } from './ports.js';
 import type { PromptRun } from './prompt-run.js';
 import { promptTuple, type PromptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
@@ -18,7 +19,6 @@ export interface GatewayOptions {
   readonly backends: readonly BackendRef[];
   readonly files: PromptFiles;
   readonly events: ClientEvents;
-  readonly validate: PromptValidator;
   readonly logger: Logger;
   /** Names this gateway instance to backends (its clientId there derives from it). */
   readonly instanceKey: string;
@@ -59,6 +59,12 @@ export interface Gateway {
   currentNodeFor(clientId: string): string | null;
   /** Whether a prompt is executing right now (vs. waiting). */
   isRunning(id: string): boolean;
+  /** GET /history: entries as stored JSON text, oldest first. */
+  historyPage(maxItems: number | null, offset: number | null): Promise<readonly HistoryRecord[]>;
+  historyEntry(id: string): Promise<HistoryRecord | undefined>;
+  deleteHistory(ids: readonly string[] | 'all'): Promise<void>;
+  jobs(query: Omit<JobQuery, 'runningIds'>): Promise<{ jobs: readonly JobSummary[]; total: number }>;
+  job(id: string): Promise<Record<string, unknown> | undefined>;
   /** Validation/placement knowledge: object_info of the first backend that reported it. */
   objectInfo(): Readonly<Record<string, unknown>> | null;
   readonly links: readonly BackendLink[];
@@ -170,7 +176,6 @@ export function createGateway(options: GatewayOptions): Gateway {
         counter,
         now: Date.now(),
         objectInfo: links.find((l) => l.objectInfo !== null)?.objectInfo ?? null,
-        validate: options.validate,
       });
       counter += 1;
       const record = await store.insert(submission.record);
@@ -237,6 +242,19 @@ export function createGateway(options: GatewayOptions): Gateway {
       return null;
     },
     isRunning: (id) => findRun(id)?.run.started === true,
+    historyPage: (maxItems, offset) => store.historyPage(maxItems, offset),
+    historyEntry: (id) => store.history(id),
+    deleteHistory: async (ids) => void (await store.deleteHistory(ids)),
+    jobs: async (query) => {
+      const runningIds = links.flatMap((link) => [...link.inflight.values()].filter((r) => r.started).map((r) => r.record.id));
+      const running = new Set(runningIds);
+      const { rows, total } = await store.jobs({ ...query, runningIds });
+      return { jobs: rows.map((row) => jobSummary(row, running.has(row.record.id))), total };
+    },
+    job: async (id) => {
+      const row = await store.job(id);
+      return row ? jobDetail(row, findRun(id)?.run.started === true) : undefined;
+    },
     objectInfo: () => links.find((l) => l.objectInfo !== null)?.objectInfo ?? null,
   };
 }

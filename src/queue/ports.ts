@@ -31,14 +31,3 @@ export interface PromptFiles {
   ): Promise<Record<string, Record<string, unknown>>>;
 }
 
-/** ComfyUI's verdict on a prompt (see upstream/protocol validatePrompt). */
-export type PromptVerdict =
-  | { readonly ok: true; readonly outputs: readonly string[]; readonly nodeErrors: Readonly<Record<string, unknown>> }
-  | {
-      readonly ok: false;
-      readonly error: { type: string; message: string; details: string; extra_info: Record<string, unknown> };
-      readonly nodeErrors: Readonly<Record<string, unknown>>;
-    };
-
-/** Validate a prompt against one backend's /object_info as ComfyUI's POST /prompt does. */
-export type PromptValidator = (prompt: Readonly<Record<string, unknown>>, objectInfo: Readonly<Record<string, unknown>>) => PromptVerdict;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { badRequest, promptRejected } from '../errors.js';
 import type { NewPrompt } from '../store/index.js';
 import { isRecord } from './prompt-run.js';
-import type { PromptValidator } from './ports.js';
+import { validatePrompt, type ObjectInfo } from '../upstream/protocol/index.js';
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -15,7 +15,6 @@ export interface SubmitContext {
   readonly now: number;
   /** object_info to validate against, or null when no backend's is known yet. */
   readonly objectInfo: Readonly<Record<string, unknown>> | null;
-  readonly validate: PromptValidator;
 }
 
 export interface Submission {
@@ -58,18 +57,24 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
   extraData.create_time = context.now;
   const clientId = typeof extraData.client_id === 'string' ? extraData.client_id : null;
 
-  let outputs: readonly string[] = [];
+  let outputs: readonly string[];
   let nodeErrors: Readonly<Record<string, unknown>> = {};
+  let graph: Readonly<Record<string, unknown>> = prompt;
   if (context.objectInfo !== null) {
-    const verdict = context.validate(prompt, context.objectInfo);
-    if (!verdict.ok) throw promptRejected(verdict.error, { ...verdict.nodeErrors });
-    outputs = verdict.outputs;
+    const verdict = validatePrompt(prompt, context.objectInfo as ObjectInfo, { partialExecutionTargets: body.partial_execution_targets });
+    if (!verdict.ok) {
+      if (verdict.status === 400) throw promptRejected({ ...verdict.error }, { ...verdict.nodeErrors });
+      // ComfyUI answers these with a bare 500; a client deserves to know its prompt was malformed.
+      throw promptRejected({ type: 'invalid_prompt', message: 'Invalid prompt', details: verdict.reason, extra_info: {} }, {});
+    }
+    outputs = verdict.outputsToExecute;
     nodeErrors = verdict.nodeErrors;
+    graph = verdict.prompt;
   } else {
     outputs = structuralOutputs(prompt);
   }
   return {
-    record: { id: promptId, number, prompt, extraData, outputsToExecute: outputs, clientId, createTime: context.now },
+    record: { id: promptId, number, prompt: graph, extraData, outputsToExecute: outputs, clientId, createTime: context.now },
     nodeErrors,
   };
 }

@@ -43,8 +43,14 @@ export interface HistoryRecord {
   readonly entryJson: string;
 }
 
+export const JOB_STATUSES = ['pending', 'in_progress', 'completed', 'failed', 'cancelled'] as const;
+/** ComfyUI's /api/jobs status: interrupted prompts count as cancelled. */
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
 export interface JobQuery {
-  readonly states: readonly PromptState[];
+  readonly statuses: readonly JobStatus[];
+  /** Submitted prompts that are executing now; the rest of the submitted ones are pending. */
+  readonly runningIds: readonly string[];
   readonly sortBy: 'created_at' | 'execution_duration';
   readonly order: 'asc' | 'desc';
   readonly limit: number | null;

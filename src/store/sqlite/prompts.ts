@@ -4,6 +4,7 @@ import type {
   HistoryRecord,
   HistoryRetention,
   JobQuery,
+  JobStatus,
   JobRow,
   NewPrompt,
   PromptRecord,
@@ -145,17 +146,27 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
 }
 
 function jobs(db: SqliteDatabase, query: JobQuery): { rows: readonly JobRow[]; total: number } {
-  const placeholders = query.states.map(() => '?').join(', ');
-  const where = `state IN (${placeholders})`;
+  const running = JSON.stringify(query.runningIds);
+  const isRunning = `id IN (SELECT value FROM json_each(?))`;
+  const clauses: Record<JobStatus, { sql: string; usesRunning: boolean }> = {
+    pending: { sql: `(state = 'pending' OR (state = 'submitted' AND NOT ${isRunning}))`, usesRunning: true },
+    in_progress: { sql: `(state = 'submitted' AND ${isRunning})`, usesRunning: true },
+    completed: { sql: `state = 'completed'`, usesRunning: false },
+    failed: { sql: `state = 'failed'`, usesRunning: false },
+    cancelled: { sql: `state IN ('cancelled', 'interrupted')`, usesRunning: false },
+  };
+  const chosen = query.statuses.map((status) => clauses[status]);
+  const where = chosen.length === 0 ? '0' : chosen.map((c) => c.sql).join(' OR ');
+  const params = chosen.filter((c) => c.usesRunning).map(() => running);
   const order = query.order === 'asc' ? 'ASC' : 'DESC';
   const sort =
     query.sortBy === 'execution_duration'
       ? `(coalesce(end_time, 0) - coalesce(start_time, 0)) ${order}, create_time ${order}`
       : `create_time ${order}, seq ${order}`;
-  const total = (db.prepare(`SELECT count(*) AS n FROM prompts WHERE ${where}`).get(...query.states) as { n: number }).n;
+  const total = (db.prepare(`SELECT count(*) AS n FROM prompts WHERE ${where}`).get(...params) as { n: number }).n;
   const rows = db
     .prepare<unknown[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT ? OFFSET ?`)
-    .all(...query.states, query.limit ?? -1, query.offset);
+    .all(...params, query.limit ?? -1, query.offset);
   return { rows: rows.map((row) => ({ record: toRecord(row), entryJson: row.history })), total };
 }
 

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gateway } from '../../queue/index.js';
+
+/**
+ * /object_info from the gateway's cache: ComfyUI rebuilds it on every call (~300 ms on a CPU
+ * box); we serialise each backend report once and answer with the same bytes until it changes.
+ * Before any backend has reported, the request goes to the default backend like other routes.
+ */
+export function registerObjectInfoRoutes(
+  app: FastifyInstance,
+  deps: { gateway: Gateway; passThrough: (request: FastifyRequest, reply: FastifyReply) => void },
+): void {
+  const cache = new WeakMap<object, { json: string; etag: string; perClass: Map<string, string> }>();
+  const cached = (info: Readonly<Record<string, unknown>>) => {
+    let entry = cache.get(info);
+    if (!entry) {
+      const json = JSON.stringify(info);
+      entry = { json, etag: `"${createHash('sha1').update(json).digest('base64url')}"`, perClass: new Map() };
+      cache.set(info, entry);
+    }
+    return entry;
+  };
+
+  for (const prefix of ['', '/api']) {
+    app.get(`${prefix}/object_info`, async (request, reply) => {
+      const info = deps.gateway.objectInfo();
+      if (info === null) return deps.passThrough(request, reply);
+      const entry = cached(info);
+      if (request.headers['if-none-match'] === entry.etag) return reply.code(304).send();
+      return reply.header('etag', entry.etag).type('application/json; charset=utf-8').send(entry.json);
+    });
+    app.get<{ Params: { node_class: string } }>(`${prefix}/object_info/:node_class`, async (request, reply) => {
+      const info = deps.gateway.objectInfo();
+      if (info === null) return deps.passThrough(request, reply);
+      const entry = cached(info);
+      const name = request.params.node_class;
+      let json = entry.perClass.get(name);
+      if (json === undefined) {
+        // As ComfyUI: an unknown class answers {} with 200.
+        json = Object.hasOwn(info, name) ? JSON.stringify({ [name]: info[name] }) : '{}';
+        entry.perClass.set(name, json);
+      }
+      return reply.type('application/json; charset=utf-8').send(json);
+    });
+  }
+}

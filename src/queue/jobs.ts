@@ -1,0 +1,106 @@
+import type { JobRow, JobStatus } from '../store/index.js';
+import { isRecord } from './prompt-run.js';
+
+/** One job as ComfyUI's /api/jobs lists it. */
+export interface JobSummary {
+  readonly id: string;
+  readonly status: JobStatus;
+  readonly priority: number;
+  readonly create_time: number;
+  readonly execution_start_time: number | null;
+  readonly execution_end_time: number | null;
+  readonly execution_error?: Record<string, unknown>;
+  readonly outputs_count: number;
+  readonly preview_output: Record<string, unknown> | null;
+  readonly workflow_id: string | null;
+}
+
+/** ComfyUI's job view of a prompt record (+ its history entry when finished). */
+export function jobSummary(row: JobRow, running: boolean): JobSummary {
+  const { record } = row;
+  const entry = row.entryJson === null ? null : (JSON.parse(row.entryJson) as Record<string, unknown>);
+  const outputs = entry && isRecord(entry.outputs) ? entry.outputs : {};
+  const error = entry ? executionError(entry) : undefined;
+  const extraPngInfo = isRecord(record.extraData.extra_pnginfo) ? record.extraData.extra_pnginfo : {};
+  const workflow = isRecord(extraPngInfo.workflow) ? extraPngInfo.workflow : {};
+  return {
+    id: record.id,
+    status: jobStatus(record.state, running),
+    priority: record.number,
+    create_time: record.createTime,
+    execution_start_time: record.startTime,
+    execution_end_time: record.endTime,
+    ...(error && { execution_error: error }),
+    outputs_count: countOutputs(outputs),
+    preview_output: previewOutput(outputs),
+    workflow_id: typeof workflow.id === 'string' ? workflow.id : null,
+  };
+}
+
+/** GET /api/jobs/{id}: the summary plus outputs, execution status and the workflow itself. */
+export function jobDetail(row: JobRow, running: boolean): Record<string, unknown> {
+  const entry = row.entryJson === null ? null : (JSON.parse(row.entryJson) as Record<string, unknown>);
+  const extraData: Record<string, unknown> = { ...row.record.extraData };
+  delete extraData.api_key_comfy_org;
+  delete extraData.auth_token_comfy_org;
+  return {
+    ...jobSummary(row, running),
+    outputs: entry && isRecord(entry.outputs) ? entry.outputs : {},
+    execution_status: entry && isRecord(entry.status) ? entry.status : null,
+    workflow: { prompt: row.record.prompt, extra_data: extraData },
+  };
+}
+
+function jobStatus(state: string, running: boolean): JobStatus {
+  switch (state) {
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return 'failed';
+    case 'interrupted':
+    case 'cancelled':
+      return 'cancelled';
+    case 'submitted':
+      return running ? 'in_progress' : 'pending';
+    default:
+      return 'pending';
+  }
+}
+
+function executionError(entry: Record<string, unknown>): Record<string, unknown> | undefined {
+  const status = isRecord(entry.status) ? entry.status : {};
+  const messages = Array.isArray(status.messages) ? status.messages : [];
+  for (const message of messages) {
+    if (Array.isArray(message) && message[0] === 'execution_error' && isRecord(message[1])) return message[1];
+  }
+  return undefined;
+}
+
+const isFileRef = (item: unknown): item is Record<string, unknown> => isRecord(item) && typeof item.filename === 'string';
+
+function countOutputs(outputs: Record<string, unknown>): number {
+  let count = 0;
+  for (const node of Object.values(outputs)) {
+    if (!isRecord(node)) continue;
+    for (const items of Object.values(node)) if (Array.isArray(items)) count += items.filter(isFileRef).length;
+  }
+  return count;
+}
+
+/** The first output file, preferring saved outputs over temp previews, tagged as ComfyUI tags it. */
+function previewOutput(outputs: Record<string, unknown>): Record<string, unknown> | null {
+  let fallback: Record<string, unknown> | null = null;
+  for (const [nodeId, node] of Object.entries(outputs)) {
+    if (!isRecord(node)) continue;
+    for (const [mediaType, items] of Object.entries(node)) {
+      if (!Array.isArray(items)) continue;
+      for (const item of items) {
+        if (!isFileRef(item)) continue;
+        const preview = { ...item, nodeId, mediaType };
+        if (item.type === 'output') return preview;
+        fallback ??= preview;
+      }
+    }
+  }
+  return fallback;
+}
