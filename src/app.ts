@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { registerComfyGateway } from './api/comfy-gateway.js';
 import { registerErrorHandling } from './api/error-handler.js';
+import { createMetrics, registerOps, registerRequestMetrics, type Metrics } from './api/ops/index.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
+import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
+import { redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
 import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js';
 import type { Config } from './config/index.js';
+import { createFileService, type FileService } from './files/index.js';
 import { badRequest, internalError } from './errors.js';
 import type { Logger } from './log.js';
+import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
 import { registerSpa } from './static/index.js';
 import type { Store } from './store/index.js';
@@ -17,12 +23,20 @@ export interface AppDeps {
   readonly store: Store;
   readonly logger: Logger;
   readonly version: string;
+  /** Metrics to record into; a fresh registry with process metrics when left out. */
+  readonly metrics?: Metrics;
 }
 
 export interface App {
   readonly http: FastifyInstance;
   readonly upgrades: UpgradeRouter;
   readonly backends: BackendMonitor;
+  /** Prometheus handles, for parts wired later (queue gauges, prompt outcomes). */
+  readonly metrics: Metrics;
+  /** The gateway's own files: uploads, /view, input replication and output collection (for the queue). */
+  readonly files: FileService;
+  /** ComfyUI's API at the root: the durable queue, history and events. */
+  readonly gateway: Gateway;
 }
 
 const REQUEST_ID_RE = /^[\w-]{1,64}$/;
@@ -36,7 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const http = Fastify({
     // pino.Logger is a FastifyBaseLogger; naming the base type keeps route modules on the default instance type.
     loggerInstance: logger as FastifyBaseLogger,
-    bodyLimit: config.maxJsonBodyBytes,
+    // Body limit (--max-upload-size; /automa routes get --max-json-body-size), header and idle timeouts.
+    ...serverLimitOptions(config),
     // One line per request, written by our onResponse hook, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
@@ -60,7 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   http.addHook('onResponse', async (request, reply) => {
     const level = reply.statusCode >= 500 ? 'warn' : 'debug';
-    request.log[level]({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request done');
+    request.log[level]({ method: request.method, url: redactToken(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request done');
   });
 
   const upgrades = createUpgradeRouter(logger);
@@ -70,15 +85,31 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   backends.start();
   http.addHook('onClose', async () => backends.stop());
 
+  // Before any route: metrics see every request, refused ones included; the origin check, CORS
+  // and API keys guard every route and upgrade; compression and OpenAPI apply to later routes.
+  const metrics = deps.metrics ?? createMetrics({ processMetrics: true });
+  registerRequestMetrics(http, metrics);
+  const security = registerSecurity(http, upgrades, config);
+  await registerOps(http, { metrics, store, backends, wsClients: security.wsClients, version: deps.version, keysEnabled: security.keys.enabled });
+
   registerErrorHandling(http, { jsonBodyBytes: config.maxJsonBodyBytes });
   registerHealthRoutes(http, { store, backends, version: deps.version, startedAt: Date.now() });
   registerDocumentRoutes(http, { documents: store.documents });
+  const files = createFileService({
+    dataDir: config.dataDir,
+    maxUploadBytes: config.maxUploadSizeBytes,
+    store,
+    logger,
+    backends: () => config.backends,
+  });
+  registerFileRoutes(http, { files });
+  const { gateway } = registerComfyGateway(http, { config, store, logger, files, upgrades });
   const comfyProxy = registerComfyProxy(http, { config, logger });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
   if (config.publicDir === null) registerServiceIndex(http, deps.version);
   else registerSpa(http, { publicDir: config.publicDir });
 
-  return { http, upgrades, backends };
+  return { http, upgrades, backends, metrics, files, gateway };
 }
 
 /** Without a web app to serve, `/` describes the service and where its APIs live. */

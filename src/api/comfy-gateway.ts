@@ -1,0 +1,125 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import { createHttpProxy, type HttpProxyHandler } from '../proxy/index.js';
+import { createGateway, type Gateway, type PromptFiles } from '../queue/index.js';
+import type { Store } from '../store/index.js';
+import { registerObjectInfoRoutes } from './routes/comfy-info.js';
+import { registerComfyQueueRoutes } from './routes/comfy-queue.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import type { UpgradeRouter } from './upgrade-router.js';
+import { createWsHub, type WsHub } from './ws-hub.js';
+
+export interface ComfyGatewayDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly files: PromptFiles;
+  readonly upgrades: UpgradeRouter;
+}
+
+/**
+ * ComfyUI routes the gateway does not own itself: they go to the default backend through the
+ * streaming proxy, bare and under /api as ComfyUI registers them. `/internal/*` exists bare only;
+ * any other `/api/*` route (custom nodes add their own) is passed through too.
+ */
+const PASS_THROUGH = [
+  '/models',
+  '/models/*',
+  '/embeddings',
+  '/extensions',
+  '/system_stats',
+  '/features',
+  '/view_metadata/*',
+  '/free',
+  '/users',
+  '/userdata',
+  '/userdata/*',
+  '/v2/userdata',
+  '/v2/userdata/*',
+  '/settings',
+  '/settings/*',
+  '/i18n',
+  '/workflow_templates',
+];
+const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
+
+/**
+ * ComfyUI's API at our root: the durable queue and history, the event hub at /ws, cached
+ * object_info, and everything else passed to the default backend.
+ */
+export function registerComfyGateway(app: FastifyInstance, deps: ComfyGatewayDeps): { gateway: Gateway; hub: WsHub } {
+  const { config, logger } = deps;
+  // Late-bound: the hub asks the gateway for queue facts, the gateway sends events via the hub.
+  let gateway: Gateway | null = null;
+  const hub = createWsHub({
+    logger,
+    remaining: () => gateway?.remaining() ?? 0,
+    currentNodeFor: (clientId) => gateway?.currentNodeFor(clientId) ?? null,
+    maxUploadSizeBytes: config.maxUploadSizeBytes,
+    maxBufferedBytes: config.wsMaxBufferBytes,
+  });
+  gateway = createGateway({
+    store: deps.store.prompts,
+    backends: config.backends,
+    files: deps.files,
+    events: hub,
+    logger,
+    instanceKey: config.dataDir,
+    prefetch: config.prefetch,
+    maxAttempts: config.maxAttempts,
+    failoverAfterMs: config.failoverAfterMs,
+    retention: { maxItems: config.historyMaxItems, maxAgeMs: config.historyMaxAgeMs },
+  });
+  const started = gateway;
+  app.addHook('onReady', async () => started.start());
+  app.addHook('preClose', async () => hub.close());
+  app.addHook('onClose', async () => started.stop());
+
+  deps.upgrades.add((pathname) => pathname === '/ws' || pathname === '/api/ws', hub.handleUpgrade);
+  registerComfyQueueRoutes(app, { gateway: started, maxUploadSizeBytes: config.maxUploadSizeBytes });
+  registerJobRoutes(app, { gateway: started });
+
+  const backend = config.backends[0];
+  if (backend !== undefined) {
+    const proxy = createHttpProxy({
+      target: backend.url,
+      name: backend.name,
+      maxBodyBytes: config.maxUploadSizeBytes,
+      connectTimeoutMs: config.upstreamConnectTimeoutMs,
+      headersTimeoutMs: config.upstreamHeadersTimeoutMs,
+      log: logger,
+    });
+    app.addHook('onClose', async () => proxy.close());
+    const passThrough = (request: FastifyRequest, reply: FastifyReply): void => relay(proxy, request, reply);
+    registerObjectInfoRoutes(app, { gateway: started, passThrough });
+    registerPassThrough(app, proxy);
+  }
+  return { gateway: started, hub };
+}
+
+function registerPassThrough(app: FastifyInstance, proxy: HttpProxyHandler): void {
+  void app.register(async (scope) => {
+    // Relay from onRequest so Fastify never parses or buffers the body (see proxy/routes.ts).
+    scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      relay(proxy, request, reply);
+      done();
+    });
+    const unreachable = async (): Promise<never> => {
+      throw new Error('pass-through handler reached without its onRequest hook');
+    };
+    const urls = [...PASS_THROUGH, ...PASS_THROUGH.map((url) => `/api${url}`), '/internal/*', '/api/*'];
+    for (const url of urls) scope.route({ method: [...METHODS], url, handler: unreachable, exposeHeadRoute: false });
+  });
+}
+
+/** Hand the raw exchange to the proxy, keeping headers app hooks already set (request id, CORS). */
+function relay(proxy: HttpProxyHandler, request: FastifyRequest, reply: FastifyReply): void {
+  const responseHeaders: string[] = [];
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) responseHeaders.push(name, String(one));
+  }
+  reply.hijack();
+  proxy(request.raw, reply.raw, request.raw.url ?? '/', { log: request.log, responseHeaders });
+}
