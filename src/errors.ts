@@ -119,3 +119,17 @@ export const serviceUnavailable = (message: string, details = '') =>
   new AppError(503, 'SERVICE_UNAVAILABLE', message, details);
 
 export const internalError = () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error');
+
+// ---- files ---------------------------------------------------------------------------------
+
+export const invalidPath = (what: string, value: string) =>
+  new AppError(400, 'INVALID_PATH', `${what} is not an allowed path`, `got ${JSON.stringify(value.slice(0, 200))}`);
+
+export const pathOutsideFolder = (value: string) =>
+  new AppError(403, 'PATH_OUTSIDE_FOLDER', 'Path leads outside its folder', `got ${JSON.stringify(value.slice(0, 200))}`);
+
+/** ComfyUI answers 500 to an upload whose file name is empty or absolute; we keep its status, with a clear body. */
+export const unusableUploadName = (value: string) =>
+  new AppError(500, 'UNUSABLE_UPLOAD_NAME', 'The uploaded file needs a relative file name', `got ${JSON.stringify(value.slice(0, 200))}`);
+
+export const notAnImage = (details: string) => new AppError(400, 'NOT_AN_IMAGE', 'The file is not an image that can be converted', details);

@@ -3,6 +3,8 @@ export type * from './types.js';
 /** Durable prompt records: queue and history. */
 export type * from './prompt-types.js';
 export { PROMPT_STATES } from './prompt-types.js';
+/** Which files each backend holds, for input replication. */
+export type * from './backend-file-types.js';
 /** The embedded SQLite implementation of Store. */
 export { createSqliteStore, DATABASE_FILE } from './sqlite/store.js';
 /** ETag of a document revision. */

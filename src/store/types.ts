@@ -1,3 +1,4 @@
+import type { BackendFileStore } from './backend-file-types.js';
 import type { PromptStore } from './prompt-types.js';
 
 /**
@@ -63,6 +64,8 @@ export interface Store {
   readonly documents: DocumentStore;
   /** The gateway's durable queue and history. */
   readonly prompts: PromptStore;
+  /** Which input files each backend already holds (files module). */
+  readonly backendFiles: BackendFileStore;
   /** True when the store answers and accepts writes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -60,4 +60,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX prompts_created ON prompts (create_time);
     `,
   },
+  {
+    version: 3,
+    name: 'backend_files',
+    sql: `
+      -- Which content each backend holds under a name in its input/temp/output folders (files module).
+      CREATE TABLE backend_files (
+        backend     TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        subfolder   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        update_time INTEGER NOT NULL,
+        PRIMARY KEY (backend, type, subfolder, name)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

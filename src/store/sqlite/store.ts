@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Store } from '../types.js';
+import { createSqliteBackendFileStore } from './backend-files.js';
 import { createSqliteDocumentStore } from './documents.js';
 import { openSqliteDatabase } from './open.js';
 import { createSqlitePromptStore } from './prompts.js';
@@ -13,6 +14,7 @@ export function createSqliteStore(options: { dataDir: string }): Store {
   return {
     documents: createSqliteDocumentStore(db),
     prompts: createSqlitePromptStore(db),
+    backendFiles: createSqliteBackendFileStore(db),
     ping: async () => {
       if (closed) return false;
       // Taking and releasing the write lock proves the file is writable right now.

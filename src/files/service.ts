@@ -1,0 +1,60 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
+import type { BackendRef } from './backend-client.js';
+import { createOutputCollector, type CollectedOutputs, type PromptOutputs } from './collect.js';
+import { createInputReplicator, type PromptGraph } from './replicate.js';
+import { createFileTree, type StagedFile } from './tree.js';
+import { createUploader, type UploadForm, type UploadResult } from './uploads.js';
+import { createViewer, type ViewQuery, type ViewResult } from './view.js';
+
+export interface FileServiceDeps {
+  readonly dataDir: string;
+  /** Largest file accepted by an upload, in bytes (config.maxUploadSizeBytes). */
+  readonly maxUploadBytes: number;
+  readonly store: Pick<Store, 'backendFiles'>;
+  readonly logger: Logger;
+  /** Backends to ask, in order, for a `temp` file we do not have. */
+  readonly backends: () => readonly BackendRef[];
+}
+
+/** The gateway's own files: `<dataDir>/files/{input,temp,output}`. */
+export interface FileService {
+  readonly maxUploadBytes: number;
+  /** Receive an upload's bytes into staging while hashing them; rejects with 413 past maxUploadBytes. */
+  stage(source: Readable): Promise<StagedFile>;
+  /** Drop a staged file that was not placed (a no-op once it was). */
+  discard(staged: StagedFile): Promise<void>;
+  uploadImage(form: UploadForm): Promise<UploadResult>;
+  uploadMask(form: UploadForm): Promise<UploadResult>;
+  view(query: ViewQuery): Promise<ViewResult>;
+  /**
+   * Before a prompt goes to `backend`: upload every file of ours it names (`x.png`, `sub/x.png`,
+   * `x.png [temp]`…) that the backend does not hold with the same content. Throws
+   * backendUnavailable when an upload fails, so the caller can retry.
+   */
+  ensureInputsOnBackend(backend: BackendRef, prompt: PromptGraph): Promise<void>;
+  /**
+   * After a prompt ran on `backend`: copy its `type: "output"` files into our output tree and
+   * return the outputs pointing at our copies (renamed `name (n).ext` only on a clash).
+   */
+  collectOutputs(backend: BackendRef, outputs: PromptOutputs): Promise<CollectedOutputs>;
+}
+
+export function createFileService(deps: FileServiceDeps): FileService {
+  const logger = deps.logger.child({ module: 'files' });
+  const tree = createFileTree(deps.dataDir);
+  const uploader = createUploader({ tree, logger });
+  const replicator = createInputReplicator({ tree, backendFiles: deps.store.backendFiles, logger });
+  const collector = createOutputCollector({ tree, logger });
+  return {
+    maxUploadBytes: deps.maxUploadBytes,
+    stage: (source) => tree.stage(source, deps.maxUploadBytes),
+    discard: (staged) => tree.discard(staged),
+    uploadImage: uploader.uploadImage,
+    uploadMask: uploader.uploadMask,
+    view: createViewer({ tree, backends: deps.backends, logger }),
+    ensureInputsOnBackend: replicator.ensureInputsOnBackend,
+    collectOutputs: collector.collectOutputs,
+  };
+}
