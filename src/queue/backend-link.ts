@@ -8,6 +8,8 @@ import {
   type BackendSocket,
   type UpstreamMessage,
 } from '../upstream/index.js';
+import type { PromptRecord } from '../store/index.js';
+import { validatePrompt, type ObjectInfo } from '../upstream/protocol/index.js';
 import type { PromptRun } from './prompt-run.js';
 
 export interface BackendLinkEvents {
@@ -38,6 +40,7 @@ export class BackendLink {
   runningId: string | null = null;
   /** Set while the backend's state is being compared with ours after a (re)connect. */
   reconciling = false;
+  private readonly verdicts = new Map<string, boolean>();
 
   constructor(ref: BackendRef, options: { instanceKey: string; capacity: number; logger: Logger; events: BackendLinkEvents }) {
     this.ref = ref;
@@ -74,16 +77,31 @@ export class BackendLink {
     return Math.max(0, this.capacity - this.inflight.size);
   }
 
-  /** True when the backend offers every node class the prompt uses (unknown object_info: assume yes). */
-  canRun(prompt: Readonly<Record<string, unknown>>): boolean {
+  /**
+   * True when this backend can run the prompt: its /object_info accepts it the way ComfyUI's
+   * validation would, which covers node classes and model files named in combo inputs. Unknown
+   * object_info (never connected yet) counts as capable. Verdicts are cached per prompt until
+   * the backend reports a new object_info.
+   */
+  canRun(record: PromptRecord): boolean {
     const info = this.objectInfo;
     if (info === null) return true;
-    for (const node of Object.values(prompt)) {
-      const classType = (node as { class_type?: unknown } | null)?.class_type;
-      if (typeof classType !== 'string' || !(classType in info)) return false;
+    let verdict = this.verdicts.get(record.id);
+    if (verdict === undefined) {
+      verdict = validatePrompt(record.prompt, info as ObjectInfo).ok;
+      if (this.verdicts.size > 10_000) this.verdicts.clear();
+      this.verdicts.set(record.id, verdict);
     }
-    return true;
+    return verdict;
   }
+
+  setObjectInfo(info: Readonly<Record<string, unknown>>): void {
+    this.objectInfo = info;
+    this.verdicts.clear();
+  }
+
+  /** Model files of the last prompt this backend started: it likely still has them loaded. */
+  recentModels: ReadonlySet<string> = new Set();
 
   start(): void {
     this.socket.start();

@@ -5,6 +5,7 @@ import type { BackendLink } from './backend-link.js';
 import type { Finisher } from './finisher.js';
 import type { PendingQueue } from './pending-queue.js';
 import type { PromptFiles } from './ports.js';
+import { modelFiles } from './models.js';
 import { PromptRun, isRecord } from './prompt-run.js';
 
 export interface Dispatcher {
@@ -54,12 +55,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const reserved = new Map<BackendLink, number>();
     const free = (link: BackendLink): boolean => hasFreeSlot(link, now) && link.freeSlots() > (reserved.get(link) ?? 0);
     for (const record of pending.values()) {
-      const candidates = links.filter((link) => free(link) && link.canRun(record.prompt));
+      const candidates = links.filter((link) => free(link) && link.canRun(record));
       if (candidates.length === 0) {
         if (!links.some(free)) break;
         continue;
       }
-      const link = leastLoaded(candidates, reserved);
+      const link = pickBackend(candidates, reserved, modelFiles(record.prompt));
       reserved.set(link, (reserved.get(link) ?? 0) + 1);
       picks.push([record, link]);
     }
@@ -145,14 +146,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   };
 }
 
-function leastLoaded(candidates: readonly BackendLink[], reserved: ReadonlyMap<BackendLink, number>): BackendLink {
+/**
+ * The least loaded candidate; among equally loaded ones, the one that last ran a prompt with the
+ * same model files (ComfyUI keeps models in memory: no reload saves seconds per prompt).
+ */
+function pickBackend(candidates: readonly BackendLink[], reserved: ReadonlyMap<BackendLink, number>, models: readonly string[]): BackendLink {
   let best = candidates[0] as BackendLink;
-  let bestLoad = Number.POSITIVE_INFINITY;
+  let bestScore = Number.POSITIVE_INFINITY;
   for (const link of candidates) {
     const load = link.inflight.size + (reserved.get(link) ?? 0);
-    if (load < bestLoad) {
+    const affinity = models.length > 0 && models.every((m) => link.recentModels.has(m)) ? 0.5 : 0;
+    const score = load - affinity;
+    if (score < bestScore) {
       best = link;
-      bestLoad = load;
+      bestScore = score;
     }
   }
   return best;

@@ -6,6 +6,7 @@ import { BackendLink } from './backend-link.js';
 import { createDispatcher } from './dispatcher.js';
 import { createFinisher } from './finisher.js';
 import { jobDetail, jobSummary, type JobSummary } from './jobs.js';
+import { modelFiles } from './models.js';
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, PromptFiles } from './ports.js';
 import type { PromptRun } from './prompt-run.js';
@@ -65,7 +66,7 @@ export interface Gateway {
   deleteHistory(ids: readonly string[] | 'all'): Promise<void>;
   jobs(query: Omit<JobQuery, 'runningIds'>): Promise<{ jobs: readonly JobSummary[]; total: number }>;
   job(id: string): Promise<Record<string, unknown> | undefined>;
-  /** Validation/placement knowledge: object_info of the first backend that reported it. */
+  /** Every node class any backend offers (the first backend to offer a class describes it); null before any reported. */
   objectInfo(): Readonly<Record<string, unknown>> | null;
   readonly links: readonly BackendLink[];
 }
@@ -98,6 +99,20 @@ export function createGateway(options: GatewayOptions): Gateway {
         },
       }),
   );
+
+  let union: { sources: readonly (Readonly<Record<string, unknown>> | null)[]; info: Readonly<Record<string, unknown>> | null } = {
+    sources: [],
+    info: null,
+  };
+  /** Rebuilt only when some backend reported a new object_info, so callers can cache by identity. */
+  const unionObjectInfo = (): Readonly<Record<string, unknown>> | null => {
+    const sources = links.map((l) => l.objectInfo);
+    if (sources.length === union.sources.length && sources.every((s, i) => s === union.sources[i])) return union.info;
+    const known = sources.filter((s): s is Readonly<Record<string, unknown>> => s !== null);
+    const info = known.length === 0 ? null : known.length === 1 ? (known[0] ?? null) : Object.assign({}, ...[...known].reverse());
+    union = { sources, info };
+    return info;
+  };
 
   const remaining = (): number => pending.size + links.reduce((n, link) => n + link.inflight.size, 0);
   const findRun = (id: string): { link: BackendLink; run: PromptRun } | undefined => {
@@ -133,7 +148,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     const promptId = typeof message.data.prompt_id === 'string' ? message.data.prompt_id : link.runningId;
     const run = promptId === null ? undefined : link.inflight.get(promptId);
     if (!run || run.finishing) return;
-    if (message.type === 'execution_start') link.runningId = run.record.id;
+    if (message.type === 'execution_start') {
+      link.runningId = run.record.id;
+      const models = modelFiles(run.record.prompt);
+      if (models.length > 0) link.recentModels = new Set(models);
+    }
     if (message.type === 'executing' && message.data.node === null) {
       void finisher.finish(link, run);
       return;
@@ -175,7 +194,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const submission = prepareSubmission(body, {
         counter,
         now: Date.now(),
-        objectInfo: links.find((l) => l.objectInfo !== null)?.objectInfo ?? null,
+        objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
       });
       counter += 1;
       const record = await store.insert(submission.record);
@@ -255,7 +274,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const row = await store.job(id);
       return row ? jobDetail(row, findRun(id)?.run.started === true) : undefined;
     },
-    objectInfo: () => links.find((l) => l.objectInfo !== null)?.objectInfo ?? null,
+    objectInfo: () => unionObjectInfo(),
   };
 }
 

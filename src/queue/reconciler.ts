@@ -38,7 +38,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   const refreshObjectInfo = async (link: BackendLink): Promise<void> => {
     try {
-      link.objectInfo = await link.client.objectInfo();
+      link.setObjectInfo(await link.client.objectInfo());
     } catch (err) {
       logger.warn({ err, backend: link.ref.name }, 'could not read object_info');
     }
@@ -111,7 +111,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         failoverTimers.delete(link);
         if (link.up) return;
         for (const run of [...link.inflight.values()]) {
-          const elsewhere = links.some((other) => other !== link && !other.draining && other.canRun(run.record.prompt));
+          const elsewhere = links.some((other) => other !== link && !other.draining && other.canRun(run.record));
           if (elsewhere) void deps.dispatcher.requeue(link, run);
         }
       }, deps.failoverAfterMs);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { badRequest, promptRejected } from '../errors.js';
 import type { NewPrompt } from '../store/index.js';
 import { isRecord } from './prompt-run.js';
-import { validatePrompt, type ObjectInfo } from '../upstream/protocol/index.js';
+import { validatePrompt, type ObjectInfo, type ValidationResult } from '../upstream/protocol/index.js';
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -13,8 +13,8 @@ export interface SubmitContext {
   /** The next value of the priority counter (ComfyUI's server.number). */
   readonly counter: number;
   readonly now: number;
-  /** object_info to validate against, or null when no backend's is known yet. */
-  readonly objectInfo: Readonly<Record<string, unknown>> | null;
+  /** Each backend's object_info known so far (empty before any backend reported one). */
+  readonly objectInfos: readonly Readonly<Record<string, unknown>>[];
 }
 
 export interface Submission {
@@ -60,8 +60,8 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
   let outputs: readonly string[];
   let nodeErrors: Readonly<Record<string, unknown>> = {};
   let graph: Readonly<Record<string, unknown>> = prompt;
-  if (context.objectInfo !== null) {
-    const verdict = validatePrompt(prompt, context.objectInfo as ObjectInfo, { partialExecutionTargets: body.partial_execution_targets });
+  if (context.objectInfos.length > 0) {
+    const verdict = bestVerdict(prompt, context.objectInfos, body.partial_execution_targets);
     if (!verdict.ok) {
       if (verdict.status === 400) throw promptRejected({ ...verdict.error }, { ...verdict.nodeErrors });
       // ComfyUI answers these with a bare 500; a client deserves to know its prompt was malformed.
@@ -77,6 +77,21 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
     record: { id: promptId, number, prompt: graph, extraData, outputsToExecute: outputs, clientId, createTime: context.now },
     nodeErrors,
   };
+}
+
+/**
+ * A prompt is accepted when at least one backend could run it (placement then sends it there);
+ * when none can, the first backend's reasons are ComfyUI's 400 (which node or model is missing).
+ */
+function bestVerdict(prompt: Readonly<Record<string, unknown>>, infos: readonly Readonly<Record<string, unknown>>[], targets: unknown): ValidationResult {
+  let first: ValidationResult | undefined;
+  for (const info of infos) {
+    const verdict = validatePrompt(prompt, info as ObjectInfo, { partialExecutionTargets: targets });
+    if (verdict.ok && Object.keys(verdict.nodeErrors).length === 0) return verdict;
+    if (verdict.ok && (first === undefined || !first.ok)) first = verdict;
+    first ??= verdict;
+  }
+  return first as ValidationResult;
 }
 
 /**
