@@ -74,6 +74,11 @@ export const unsupportedMediaType = (contentType: string) =>
 export const rangeNotSatisfiable = (contentRange: string) =>
   new AppError(416, 'RANGE_NOT_SATISFIABLE', 'Requested range is not satisfiable', contentRange);
 
+export const requestTimeout = () =>
+  new AppError(408, 'REQUEST_TIMEOUT', 'The request did not arrive in time', 'see --header-timeout');
+
+export const headersTooLarge = () => new AppError(431, 'HEADERS_TOO_LARGE', 'Request headers are too large');
+
 // ---- resources -----------------------------------------------------------------------------
 
 export const notFound = (what: string, details = '') => new AppError(404, 'NOT_FOUND', `${what} not found`, details);
@@ -117,6 +122,10 @@ export const storeFailure = (cause: string) => new AppError(500, 'STORE_FAILURE'
 
 export const serviceUnavailable = (message: string, details = '') =>
   new AppError(503, 'SERVICE_UNAVAILABLE', message, details);
+
+/** Readiness failed; `reasons` say what is missing, `extra` carries the checks' state. */
+export const notReady = (reasons: readonly string[], extra: Record<string, unknown>) =>
+  new AppError(503, 'NOT_READY', 'The service is not ready', reasons.join('; '), extra);
 
 export const internalError = () => new AppError(500, 'INTERNAL_ERROR', 'Internal server error');
 

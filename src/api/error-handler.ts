@@ -8,7 +8,8 @@ import { AppError, badRequest, bodyTooLarge, internalError, invalidJson, isAppEr
  */
 export function registerErrorHandling(app: FastifyInstance, limits: { jsonBodyBytes: number }): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    const appError = toAppError(error, limits.jsonBodyBytes);
+    // The limit that applied: --max-json-body-size under /automa, --max-upload-size elsewhere.
+    const appError = toAppError(error, request.routeOptions.bodyLimit ?? limits.jsonBodyBytes);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.debug({ code: appError.code }, appError.message);
     if (reply.sent || reply.raw.headersSent) return;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkExposure, parseCorsOrigin, parseFlag, readApiKeys } from './access.js';
 import { envName, LOG_LEVELS, OPTIONS, type BackendConfig, type Config, type LogLevel, type OptionSpec } from './schema.js';
 
 export type LoadResult =
@@ -62,10 +63,18 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     publicDir: one('public-dir') === undefined ? null : path.resolve(one('public-dir') ?? ''),
     maxUploadSizeBytes: megabytes('max-upload-size', 100),
     maxJsonBodyBytes: megabytes('max-json-body-size', 10),
+    corsOrigin: parseCorsOrigin(one('enable-cors-header'), problems),
+    apiKeys: readApiKeys(raw.get('api-key') ?? [], one('api-keys-file'), problems),
+    allowUnauthenticated: parseFlag('allow-unauthenticated', one('allow-unauthenticated'), problems),
+    maxWsClients: int('max-ws-clients', 1000, 1, 1_000_000),
+    // Node requires headersTimeout <= requestTimeout (15 min, api/security/server-options.ts).
+    headerTimeoutMs: int('header-timeout', 30_000, 100, 300_000),
+    idleTimeoutMs: int('idle-timeout', 72_000, 100, 3_600_000),
     logLevel: logLevel as LogLevel,
     shutdownTimeoutMs: int('shutdown-timeout', 10_000, 0, 600_000),
   };
   if (config.publicDir !== null) checkPublicDir(one('public-dir') ?? '', config.publicDir, problems);
+  checkExposure(config.host, config.apiKeys, config.allowUnauthenticated, problems);
   if (problems.length > 0) return { kind: 'invalid', problems };
   return { kind: 'config', config: Object.freeze(config) };
 }
@@ -105,12 +114,23 @@ function readRaw(
     tokens: true,
     options: {
       help: { type: 'boolean', short: 'h' },
-      ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const, multiple: true }])),
+      // Flags whose value may be left out are booleans to parseArgs, which would otherwise take
+      // the next argument (`--enable-cors-header --port 1`) as their value; see the loop below.
+      ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: takesValueAlways(o) ? ('string' as const) : ('boolean' as const), multiple: true }])),
     },
   });
   const values = new Map<string, string[]>();
+  const consumed = new Set<number>();
   for (const token of tokens) {
-    if (token.kind === 'positional') {
+    if (consumed.has(token.index)) continue;
+    const spec = token.kind === 'option' ? known.get(token.name) : undefined;
+    if (token.kind === 'option' && spec !== undefined && !takesValueAlways(spec) && token.value === undefined) {
+      const next = tokens.find((t) => t.index === token.index + 1);
+      const bare = spec.bareValue;
+      if (bare !== undefined && next?.kind === 'positional') consumed.add(next.index);
+      const value = bare === undefined ? 'true' : next?.kind === 'positional' ? next.value : bare;
+      values.set(token.name, [...(values.get(token.name) ?? []), value]);
+    } else if (token.kind === 'positional') {
       problems.push(`unexpected argument ${JSON.stringify(token.value)}`);
     } else if (token.kind === 'option') {
       if (token.name === 'help') return 'help';
@@ -130,6 +150,8 @@ function readRaw(
   }
   return values;
 }
+
+const takesValueAlways = (option: OptionSpec): boolean => option.kind !== 'flag' && option.bareValue === undefined;
 
 function parseBackends(specs: readonly string[], problems: string[]): BackendConfig[] {
   const backends: BackendConfig[] = [];
@@ -165,7 +187,9 @@ function parseBackends(specs: readonly string[], problems: string[]): BackendCon
 /** The text of --help, built from the option table so it cannot drift. */
 export function helpText(): string {
   const rows = OPTIONS.map((o) => {
-    const left = `  --${o.flag}${o.valueName ? ` <${o.valueName}>` : ''}`;
+    const spec: OptionSpec = o;
+    const value = spec.valueName === undefined ? '' : spec.bareValue !== undefined ? ` [${spec.valueName}]` : ` <${spec.valueName}>`;
+    const left = `  --${o.flag}${value}`;
     const def = o.defaultText ? ` (default: ${o.defaultText})` : '';
     return `${left.padEnd(34)}${o.description}${def}\n${' '.repeat(34)}env: ${envName(o.flag)}`;
   });

@@ -20,11 +20,20 @@ export interface Config {
   readonly publicDir: string | null;
   readonly maxUploadSizeBytes: number;
   readonly maxJsonBodyBytes: number;
+  /** --enable-cors-header: the allowed origin or `*`; null keeps ComfyUI's origin check instead. */
+  readonly corsOrigin: string | null;
+  /** From --api-key and --api-keys-file; empty means no authentication. */
+  readonly apiKeys: readonly string[];
+  readonly allowUnauthenticated: boolean;
+  readonly maxWsClients: number;
+  readonly headerTimeoutMs: number;
+  readonly idleTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
 }
 
-export type OptionKind = 'string' | 'int' | 'number' | 'list';
+/** 'flag' takes no value (given means true; env accepts true/false). */
+export type OptionKind = 'string' | 'int' | 'number' | 'list' | 'flag';
 
 export interface OptionSpec {
   /** Long flag without dashes. */
@@ -34,6 +43,8 @@ export interface OptionSpec {
   /** Shown in --help; the parsed default lives in load.ts. */
   readonly defaultText?: string;
   readonly valueName?: string;
+  /** The value may be left out (`--flag` alone), and then is this. */
+  readonly bareValue?: string;
 }
 
 export const OPTIONS = [
@@ -73,6 +84,55 @@ export const OPTIONS = [
     valueName: 'MB',
     defaultText: '10',
     description: 'Largest JSON body accepted by the /automa API, in MB.',
+  },
+  {
+    flag: 'enable-cors-header',
+    kind: 'string',
+    valueName: 'origin',
+    bareValue: '*',
+    defaultText: 'off',
+    description: 'Allow browsers on this origin (* when none is given) to call the API, as ComfyUI; replaces the origin check.',
+  },
+  {
+    flag: 'api-key',
+    kind: 'list',
+    valueName: 'key',
+    defaultText: 'none',
+    description: 'Require Authorization: Bearer <key> on API requests; repeatable. Visible in the process list: prefer --api-keys-file.',
+  },
+  {
+    flag: 'api-keys-file',
+    kind: 'string',
+    valueName: 'path',
+    defaultText: 'none',
+    description: 'File of API keys (16+ characters each), one per line; blank lines and # comments are ignored.',
+  },
+  {
+    flag: 'allow-unauthenticated',
+    kind: 'flag',
+    defaultText: 'off',
+    description: 'Allow a non-loopback --host without any API key (e.g. behind an authenticating proxy).',
+  },
+  {
+    flag: 'max-ws-clients',
+    kind: 'int',
+    valueName: 'n',
+    defaultText: '1000',
+    description: 'Most WebSocket clients connected at once; more are refused with 503.',
+  },
+  {
+    flag: 'header-timeout',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '30000',
+    description: 'How long a client may take to send its request headers (slow clients get 408).',
+  },
+  {
+    flag: 'idle-timeout',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '72000',
+    description: 'How long an idle keep-alive connection stays open.',
   },
   {
     flag: 'log-level',

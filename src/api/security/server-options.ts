@@ -1,0 +1,60 @@
+import type { ServerOptions } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Config } from '../../config/index.js';
+import { AppError, badRequest, headersTooLarge, requestTimeout } from '../../errors.js';
+
+/** The Fastify constructor options that bound what a client may make the server hold. */
+export interface ServerLimitOptions {
+  readonly bodyLimit: number;
+  readonly keepAliveTimeout: number;
+  readonly requestTimeout: number;
+  readonly http: ServerOptions;
+  readonly clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => void;
+}
+
+/**
+ * A request must arrive in full within this long once its headers are in. It bounds a client that
+ * trickles its body forever; it is generous because a max-size upload over a slow link is legit.
+ */
+const REQUEST_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Limits applied by the node server itself, before Fastify sees a request:
+ * - the default body limit is --max-upload-size (ComfyUI caps every body with it; the /automa
+ *   API gets the lower --max-json-body-size per route, see registerSecurity);
+ * - --header-timeout bounds how long headers may take (slow-loris). Node checks its timers only
+ *   every connectionsCheckingInterval, so that interval follows the timeout;
+ * - --idle-timeout closes keep-alive connections that carry no request.
+ * Errors node raises on the raw connection (timeouts, oversized or garbled headers) are answered
+ * in the service's JSON error shape instead of Fastify's.
+ */
+export function serverLimitOptions(config: Config): ServerLimitOptions {
+  return {
+    bodyLimit: config.maxUploadSizeBytes,
+    keepAliveTimeout: config.idleTimeoutMs,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.headerTimeoutMs,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.headerTimeoutMs / 4))),
+    },
+    clientErrorHandler: answerClientError,
+  };
+}
+
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (!socket.writable) return void socket.destroy();
+  const appError: AppError =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? requestTimeout()
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? headersTooLarge()
+        : badRequest('Malformed HTTP request', error.code ?? '');
+  const body = JSON.stringify(appError.toBody());
+  socket.end(
+    `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status] ?? 'Error'}\r\nConnection: close\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
