@@ -3,7 +3,7 @@ import { backendUnavailable } from '../errors.js';
 import { messageOf, viewOnBackend, type BackendRef } from './backend-client.js';
 import { mapLimit } from './map-limit.js';
 import { checkFileName, parseSubfolder } from './paths.js';
-import type { FileTree } from './tree.js';
+import type { FileTree, StagedFile } from './tree.js';
 
 /** ComfyUI's `outputs` of a prompt: node id → { images: [...], gifs: [...], text: [...], ... }. */
 export type PromptOutputs = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
@@ -57,7 +57,7 @@ export function createOutputCollector(deps: { tree: FileTree; logger: Logger }):
       await response.body.dump();
       throw backendUnavailable(backend.name, `GET /view of output ${ref.filename} answered ${response.statusCode}`);
     }
-    let staged;
+    let staged: StagedFile;
     try {
       staged = await tree.stage(response.body);
     } catch (error) {

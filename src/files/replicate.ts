@@ -56,7 +56,8 @@ export function createInputReplicator(deps: { tree: FileTree; backendFiles: Back
     ensureInputsOnBackend: async (backend, prompt) => {
       const locations = new Map<string, FileLocation>();
       for (const node of Object.values(prompt)) {
-        for (const value of Object.values(node.inputs ?? {})) {
+        if (typeof node?.inputs !== 'object' || node.inputs === null) continue;
+        for (const value of Object.values(node.inputs)) {
           if (typeof value !== 'string') continue;
           const location = parseInputReference(value);
           if (location) locations.set(`${location.type}\0${subfolderOf(location)}\0${location.name}`, location);

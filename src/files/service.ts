@@ -39,6 +39,8 @@ export interface FileService {
    * return the outputs pointing at our copies (renamed `name (n).ext` only on a clash).
    */
   collectOutputs(backend: BackendRef, outputs: PromptOutputs): Promise<CollectedOutputs>;
+  /** Forget which inputs `backend` holds (its disk was wiped or it was replaced): the next prompts upload again. */
+  forgetBackend(backend: string): Promise<void>;
 }
 
 export function createFileService(deps: FileServiceDeps): FileService {
@@ -56,5 +58,9 @@ export function createFileService(deps: FileServiceDeps): FileService {
     view: createViewer({ tree, backends: deps.backends, logger }),
     ensureInputsOnBackend: replicator.ensureInputsOnBackend,
     collectOutputs: collector.collectOutputs,
+    forgetBackend: async (backend) => {
+      const forgotten = await deps.store.backendFiles.forgetBackend(backend);
+      logger.info({ backend, forgotten }, 'forgot the inputs a backend holds');
+    },
   };
 }

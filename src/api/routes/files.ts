@@ -26,7 +26,7 @@ export function registerFileRoutes(app: FastifyInstance, deps: { files: FileServ
       limits: { fileSize: files.maxUploadBytes, fieldSize: FIELD_BYTES, fields: 50, files: 10, parts: 100, headerPairs: 100 },
     });
     // ComfyUI answers a body that is not a form with 400 (no image), not 415.
-    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    if (!scope.hasContentTypeParser('*')) scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
     for (const prefix of ['', '/api']) {
       scope.post(`${prefix}/upload/image`, async (request) => withForm(request, files, (form) => files.uploadImage(form)));
@@ -75,6 +75,7 @@ async function readForm(request: FastifyRequest, files: FileService): Promise<Up
       if (part.type === 'file') {
         if (part.fieldname !== 'image' || image !== undefined) {
           await drain(part.file);
+          if (part.file.truncated) throw bodyTooLarge(files.maxUploadBytes);
           continue;
         }
         image = { staged: await files.stage(part.file), filename: part.filename };
