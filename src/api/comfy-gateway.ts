@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { createHttpProxy, type HttpProxyHandler } from '../proxy/index.js';
 import { createGateway, type Gateway, type PromptFiles } from '../queue/index.js';
 import type { Store } from '../store/index.js';
+import { registerBackendRoutes } from './routes/backends.js';
 import { registerObjectInfoRoutes } from './routes/comfy-info.js';
 import { registerComfyQueueRoutes } from './routes/comfy-queue.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -61,6 +62,7 @@ export function registerComfyGateway(app: FastifyInstance, deps: ComfyGatewayDep
   });
   gateway = createGateway({
     store: deps.store.prompts,
+    backendChanges: deps.store.backendChanges,
     backends: config.backends,
     files: deps.files,
     events: hub,
@@ -79,6 +81,7 @@ export function registerComfyGateway(app: FastifyInstance, deps: ComfyGatewayDep
   deps.upgrades.add((pathname) => pathname === '/ws' || pathname === '/api/ws', hub.handleUpgrade);
   registerComfyQueueRoutes(app, { gateway: started, maxUploadSizeBytes: config.maxUploadSizeBytes });
   registerJobRoutes(app, { gateway: started });
+  registerBackendRoutes(app, { gateway: started, config, logger, upgrades: deps.upgrades });
 
   const backend = config.backends[0];
   if (backend !== undefined) {

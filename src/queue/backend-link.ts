@@ -10,6 +10,7 @@ import {
 } from '../upstream/index.js';
 import type { PromptRecord } from '../store/index.js';
 import { validatePrompt, type ObjectInfo } from '../upstream/protocol/index.js';
+import { MODEL_FILE } from './models.js';
 import type { PromptRun } from './prompt-run.js';
 
 export interface BackendLinkEvents {
@@ -42,8 +43,14 @@ export class BackendLink {
   reconciling = false;
   private readonly verdicts = new Map<string, boolean>();
 
-  constructor(ref: BackendRef, options: { instanceKey: string; capacity: number; logger: Logger; events: BackendLinkEvents }) {
+  private readonly probeIntervalMs: number;
+
+  constructor(
+    ref: BackendRef,
+    options: { instanceKey: string; capacity: number; logger: Logger; events: BackendLinkEvents; probeIntervalMs?: number },
+  ) {
     this.ref = ref;
+    this.probeIntervalMs = options.probeIntervalMs ?? 15_000;
     this.capacity = options.capacity;
     this.client = createBackendClient(ref);
     this.clientId = `automa-${createHash('sha256').update(`${options.instanceKey}\0${ref.name}`).digest('hex').slice(0, 24)}`;
@@ -55,6 +62,8 @@ export class BackendLink {
         onOpen: () => {
           this.up = true;
           this.lastError = null;
+          this.probeFailures = 0;
+          this.scheduleProbe();
           events.onUp(this);
         },
         onDown: (reason) => {
@@ -73,7 +82,7 @@ export class BackendLink {
 
   /** Free slots for new prompts; zero while down, draining or reconciling. */
   freeSlots(): number {
-    if (!this.up || this.draining || this.reconciling) return 0;
+    if (!this.healthy || this.draining || this.reconciling) return 0;
     return Math.max(0, this.capacity - this.inflight.size);
   }
 
@@ -98,6 +107,46 @@ export class BackendLink {
   setObjectInfo(info: Readonly<Record<string, unknown>>): void {
     this.objectInfo = info;
     this.verdicts.clear();
+    this.models = knownModelFiles(info);
+  }
+
+  /** How many distinct model files the backend's combo inputs offer. */
+  modelCount(): number {
+    return this.models;
+  }
+
+  /** Last GET /system_stats answer (devices, versions), refreshed by the health probe. */
+  systemStats: Record<string, unknown> | null = null;
+  private models = 0;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private probeFailures = 0;
+
+  /**
+   * A socket can stay open while ComfyUI hangs: probe /system_stats while up, and keep the
+   * backend out of placement while probes fail (with backoff), back in when one answers.
+   */
+  private scheduleProbe(): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    const delay = this.probeFailures === 0 ? this.probeIntervalMs : Math.min(60_000, this.probeIntervalMs * 2 ** this.probeFailures);
+    this.probeTimer = setTimeout(() => void this.probe(), delay);
+    this.probeTimer.unref();
+  }
+
+  async probe(): Promise<void> {
+    try {
+      this.systemStats = await this.client.systemStats();
+      if (this.probeFailures > 0) this.lastError = null;
+      this.probeFailures = 0;
+    } catch (err) {
+      this.probeFailures += 1;
+      this.lastError = `health probe failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (this.up) this.scheduleProbe();
+  }
+
+  /** Up, answering probes, and not reconciling: may take prompts (draining aside). */
+  get healthy(): boolean {
+    return this.up && this.probeFailures === 0;
   }
 
   /** Model files of the last prompt this backend started: it likely still has them loaded. */
@@ -113,7 +162,24 @@ export class BackendLink {
   }
 
   async stop(): Promise<void> {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
     this.socket.stop();
     await this.client.close();
   }
+}
+
+/** Distinct model file names offered by combo inputs of an object_info. */
+function knownModelFiles(info: Readonly<Record<string, unknown>>): number {
+  const files = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (MODEL_FILE.test(value)) files.add(value);
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  for (const node of Object.values(info)) {
+    const input = (node as { input?: unknown } | null)?.input;
+    visit(input);
+  }
+  return files.size;
 }

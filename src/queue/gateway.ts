@@ -1,8 +1,9 @@
 import { conflict, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
+import type { BackendChangeStore, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
 import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
 import { BackendLink } from './backend-link.js';
+import { createBackendPool, type BackendView } from './backend-pool.js';
 import { createDispatcher } from './dispatcher.js';
 import { createFinisher } from './finisher.js';
 import { jobDetail, jobSummary, type JobSummary } from './jobs.js';
@@ -17,7 +18,9 @@ import { targetForBinary, targetForEvent } from './targets.js';
 
 export interface GatewayOptions {
   readonly store: PromptStore;
+  /** Backends from the configuration; runtime changes come from `backendChanges`. */
   readonly backends: readonly BackendRef[];
+  readonly backendChanges: BackendChangeStore;
   readonly files: PromptFiles;
   readonly events: ClientEvents;
   readonly logger: Logger;
@@ -69,6 +72,11 @@ export interface Gateway {
   /** Every node class any backend offers (the first backend to offer a class describes it); null before any reported. */
   objectInfo(): Readonly<Record<string, unknown>> | null;
   readonly links: readonly BackendLink[];
+  backends(): readonly BackendView[];
+  backend(name: string): BackendView | undefined;
+  addBackend(ref: BackendRef): Promise<BackendView>;
+  setDraining(name: string, draining: boolean): Promise<BackendView>;
+  removeBackend(name: string): Promise<'removed' | 'draining'>;
 }
 
 /**
@@ -82,23 +90,23 @@ export function createGateway(options: GatewayOptions): Gateway {
   let counter = 0;
   let pruneTimer: NodeJS.Timeout | null = null;
 
-  const links: BackendLink[] = options.backends.map(
-    (ref) =>
-      new BackendLink(ref, {
-        instanceKey: options.instanceKey,
-        capacity: 1 + options.prefetch,
-        logger,
-        events: {
-          onUp: (link) => void reconciler.reconcile(link),
-          onDown: (link, reason) => {
-            logger.warn({ backend: link.ref.name, reason, inflight: link.inflight.size }, 'backend down');
-            reconciler.scheduleFailover(link);
-          },
-          onMessage: (link, message) => onMessage(link, message),
-          onBinary: (link, frame) => onBinary(link, frame),
+  const makeLink = (ref: BackendRef): BackendLink =>
+    new BackendLink(ref, {
+      instanceKey: options.instanceKey,
+      capacity: 1 + options.prefetch,
+      logger,
+      events: {
+        onUp: (link) => void reconciler.reconcile(link),
+        onDown: (link, reason) => {
+          logger.warn({ backend: link.ref.name, reason, inflight: link.inflight.size }, 'backend down');
+          reconciler.scheduleFailover(link);
         },
-      }),
-  );
+        onMessage: (link, message) => onMessage(link, message),
+        onBinary: (link, frame) => onBinary(link, frame),
+      },
+    });
+  const pool = createBackendPool({ configured: options.backends, changes: options.backendChanges, makeLink });
+  const { links } = pool;
 
   let union: { sources: readonly (Readonly<Record<string, unknown>> | null)[]; info: Readonly<Record<string, unknown>> | null } = {
     sources: [],
@@ -123,7 +131,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     return undefined;
   };
 
-  const finisher = createFinisher({ store, files: options.files, events, logger, remaining, afterFinish: () => dispatcher.schedule() });
+  const finisher = createFinisher({
+    store,
+    files: options.files,
+    events,
+    logger,
+    remaining,
+    afterFinish: () => {
+      dispatcher.schedule();
+      pool.collectIdle().catch((err: unknown) => logger.error({ err }, 'could not drop a drained backend'));
+    },
+  });
   const dispatcher = createDispatcher({
     store,
     files: options.files,
@@ -171,6 +189,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     links,
     start: async () => {
+      await pool.load();
       for (const record of await store.unfinished()) {
         const link = record.state === 'submitted' ? links.find((l) => l.ref.name === record.backend) : undefined;
         if (link) reconciler.adopt(link, record);
@@ -275,6 +294,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       return row ? jobDetail(row, findRun(id)?.run.started === true) : undefined;
     },
     objectInfo: () => unionObjectInfo(),
+    backends: () => links.map(pool.view),
+    backend: (name) => {
+      const link = pool.find(name);
+      return link ? pool.view(link) : undefined;
+    },
+    addBackend: async (ref) => pool.view(await pool.add(ref)),
+    setDraining: async (name, draining) => {
+      const view = pool.view(await pool.setDraining(name, draining));
+      dispatcher.schedule();
+      return view;
+    },
+    removeBackend: async (name) => pool.remove(name),
   };
 }
 

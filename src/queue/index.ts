@@ -10,3 +10,5 @@ export { promptTuple, type PromptTuple } from './tuples.js';
 export { publicExtraData } from './submission.js';
 /** Backend state as the queue sees it. */
 export type { BackendLink } from './backend-link.js';
+/** The backend pool as the API shows it. */
+export type { BackendView } from './backend-pool.js';

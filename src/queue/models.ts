@@ -1,7 +1,7 @@
 import { isRecord } from './prompt-run.js';
 
 /** Extensions of the weight files ComfyUI loads from its models folders. */
-const MODEL_FILE = /\.(safetensors|sft|ckpt|pt|pt2|pth|bin|gguf|onnx)$/i;
+export const MODEL_FILE = /\.(safetensors|sft|ckpt|pt|pt2|pth|bin|gguf|onnx)$/i;
 
 /** The model files a prompt names in its inputs (checkpoints, LoRAs, VAEs…), sorted and unique. */
 export function modelFiles(prompt: Readonly<Record<string, unknown>>): string[] {

@@ -50,7 +50,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     failoverTimers.delete(link);
     link.reconciling = true;
     try {
-      await refreshObjectInfo(link);
+      await Promise.all([refreshObjectInfo(link), link.probe()]);
       // Queue first, then history: a prompt absent from the queue can only be finished (in
       // history) or lost, and a history read after the queue read cannot miss it.
       const queue = await link.client.queue();

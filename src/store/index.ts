@@ -2,7 +2,9 @@
 export type * from './types.js';
 /** Durable prompt records: queue and history. */
 export type * from './prompt-types.js';
-export { PROMPT_STATES } from './prompt-types.js';
+/** Runtime changes to the backend pool. */
+export type * from './backend-types.js';
+export { PROMPT_STATES, JOB_STATUSES } from './prompt-types.js';
 /** Which files each backend holds, for input replication. */
 export type * from './backend-file-types.js';
 /** The embedded SQLite implementation of Store. */

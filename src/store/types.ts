@@ -1,4 +1,5 @@
 import type { BackendFileStore } from './backend-file-types.js';
+import type { BackendChangeStore } from './backend-types.js';
 import type { PromptStore } from './prompt-types.js';
 
 /**
@@ -64,6 +65,8 @@ export interface Store {
   readonly documents: DocumentStore;
   /** The gateway's durable queue and history. */
   readonly prompts: PromptStore;
+  /** Runtime changes to the backend pool. */
+  readonly backendChanges: BackendChangeStore;
   /** Which input files each backend already holds (files module). */
   readonly backendFiles: BackendFileStore;
   /** True when the store answers and accepts writes. */

@@ -76,4 +76,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'backend_changes',
+    sql: `
+      -- Runtime changes to the backend pool (see store/backend-types.ts).
+      CREATE TABLE backend_changes (
+        name     TEXT PRIMARY KEY,
+        url      TEXT,
+        draining INTEGER NOT NULL DEFAULT 0,
+        removed  INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Store } from '../types.js';
 import { createSqliteBackendFileStore } from './backend-files.js';
 import { createSqliteDocumentStore } from './documents.js';
+import { createSqliteBackendChangeStore } from './backend-changes.js';
 import { openSqliteDatabase } from './open.js';
 import { createSqlitePromptStore } from './prompts.js';
 
@@ -14,6 +15,7 @@ export function createSqliteStore(options: { dataDir: string }): Store {
   return {
     documents: createSqliteDocumentStore(db),
     prompts: createSqlitePromptStore(db),
+    backendChanges: createSqliteBackendChangeStore(db),
     backendFiles: createSqliteBackendFileStore(db),
     ping: async () => {
       if (closed) return false;
