@@ -58,3 +58,5 @@ export {
 export { checkOrigin, isLoopbackHost, type OriginCheckRequest, type OriginVerdict } from './origin-check.js';
 /** JSON as Python reads and writes it: bigint for huge ints, json.dumps formatting, PyFloat for floats. */
 export { parseJson, stringifyPython, pyFloatRepr, PyFloat, type JsonValue } from './python-json.js';
+/** Python's str()/repr() of JSON values, as ComfyUI's messages print them. */
+export { pyStr, pyRepr } from './python-values.js';

@@ -64,7 +64,10 @@ function queuePrompt(fake: FakeContext, body: JsonValue): { reply: Reply; prompt
     }
   }
   extraData['create_time'] = Date.now();
-  const item: QueueItem = { number, promptId, prompt: result.prompt, extraData, outputs: result.outputsToExecute, sensitive };
+  // ComfyUI keeps the outputs in a Python set (hash-seeded order); the recorded server listed
+  // them last-id first, which decides which of two ready output nodes runs first.
+  const outputs = [...result.outputsToExecute].reverse();
+  const item: QueueItem = { number, promptId, prompt: result.prompt, extraData, outputs, sensitive };
   life.queue.put(item);
   return { reply: json({ prompt_id: promptId, number, node_errors: result.nodeErrors }), promptId };
 }
