@@ -10,7 +10,7 @@ import { jobDetail, jobSummary, type JobSummary } from './jobs.js';
 import { modelFiles } from './models.js';
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, PromptFiles } from './ports.js';
-import type { PromptRun } from './prompt-run.js';
+import { isRecord, type PromptRun } from './prompt-run.js';
 import { promptTuple, type PromptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
 import { prepareSubmission } from './submission.js';
@@ -172,18 +172,37 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (models.length > 0) link.recentModels = new Set(models);
     }
     if (message.type === 'executing' && message.data.node === null) {
-      void finisher.finish(link, run);
+      relay(run, () => finisher.finish(link, run));
       return;
     }
     run.observe(message.type, message.data);
-    events.send(targetForEvent(message.type, run.clientId), message);
+    const target = targetForEvent(message.type, run.clientId);
+    const { node, output } = message.data;
+    if (message.type === 'executed' && typeof node === 'string' && isRecord(output)) {
+      // Clients load /view as soon as they see `executed` (the ComfyUI frontend does), so the
+      // files it names become ours first; the frames behind it wait their turn.
+      relay(run, async () => {
+        const collected = await options.files.collectOutputs(link.ref, { [node]: output }).catch((err: unknown) => {
+          logger.warn({ err, promptId: run.record.id, backend: link.ref.name }, 'could not collect outputs on executed');
+          return { [node]: output };
+        });
+        events.send(target, { type: message.type, data: { ...message.data, output: collected[node] ?? output } });
+      });
+      return;
+    }
+    relay(run, () => events.send(target, message));
+  }
+
+  /** Frames of one run go out in the order the backend sent them, even when one needs I/O first. */
+  function relay(run: PromptRun, step: () => void | Promise<void>): void {
+    run.relayed = run.relayed.then(step).catch((err: unknown) => logger.error({ err, promptId: run.record.id }, 'could not relay a frame'));
   }
 
   function onBinary(link: BackendLink, frame: Buffer): void {
     const promptId = frame.length >= 4 && frame.readUInt32BE(0) === 4 ? metadataPromptId(frame) : link.runningId;
     const run = promptId === null ? undefined : link.inflight.get(promptId);
     if (!run || run.finishing) return;
-    events.sendBinary(targetForBinary(run.clientId), frame);
+    relay(run, () => events.sendBinary(targetForBinary(run.clientId), frame));
   }
 
   return {

@@ -19,6 +19,8 @@ export class PromptRun {
   finishing = false;
   /** Set when a client asked to cancel it. */
   interruptRequested = false;
+  /** The tail of this run's frames on their way to clients (see the gateway's relay). */
+  relayed: Promise<void> = Promise.resolve();
   readonly messages: [string, Record<string, unknown>][] = [];
   readonly outputs: Record<string, Record<string, unknown>> = {};
 

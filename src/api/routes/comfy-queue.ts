@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { badRequest } from '../../errors.js';
 import type { Gateway } from '../../queue/index.js';
 import type { HistoryRecord } from '../../store/index.js';
 
@@ -21,11 +20,27 @@ const HistoryQuery = Type.Object({
  */
 export function registerComfyQueueRoutes(app: FastifyInstance, deps: { gateway: Gateway; maxUploadSizeBytes: number }): void {
   const { gateway } = deps;
+  void app.register(async (scope) => {
+    // ComfyUI reads these bodies with request.json() whatever their Content-Type: its own example
+    // scripts post JSON labelled application/x-www-form-urlencoded (urllib's default), and
+    // clients post /interrupt with a JSON Content-Type and no body at all (read as {}).
+    const parseJson = scope.getDefaultJsonParser('error', 'error');
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') done(null, undefined);
+      else parseJson(request, text, done);
+    });
+    registerRoutes(scope, gateway, deps.maxUploadSizeBytes);
+  });
+}
+
+function registerRoutes(app: FastifyInstance, gateway: Gateway, maxUploadSizeBytes: number): void {
   for (const prefix of ['', '/api']) {
     const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
     // ComfyUI caps every body, /prompt included, at --max-upload-size.
-    routes.post(`${prefix}/prompt`, { bodyLimit: deps.maxUploadSizeBytes }, async (request) => gateway.submit(request.body));
+    routes.post(`${prefix}/prompt`, { bodyLimit: maxUploadSizeBytes }, async (request) => gateway.submit(request.body));
     routes.get(`${prefix}/prompt`, async () => ({ exec_info: { queue_remaining: gateway.remaining() } }));
     routes.get(`${prefix}/queue`, async () => gateway.queue());
 
@@ -58,7 +73,7 @@ export function registerComfyQueueRoutes(app: FastifyInstance, deps: { gateway: 
       const body = request.body;
       if (body.clear === true) await gateway.deleteHistory('all');
       if (body.delete) await gateway.deleteHistory(body.delete);
-      if (body.clear !== true && !body.delete) throw badRequest('Nothing to do', 'send {"clear": true} or {"delete": [ids]}');
+      // As ComfyUI (and POST /queue): a body asking for nothing is a 200 that changes nothing.
       return reply.code(200).send();
     });
   }
