@@ -2,6 +2,9 @@ import sharp from 'sharp';
 import { badRequest, notAnImage } from '../errors.js';
 import { readPngTextChunks, withPngChunks } from './png-text.js';
 
+// Mask and alpha work goes through raw pixels in memory (4 bytes each): 8192×8192 at most.
+const RAW_PIXEL_LIMIT = 8192 * 8192;
+
 /** What /view's `preview` and `channel` ask for, after ComfyUI's defaulting rules. */
 export interface Conversion {
   readonly format: 'png' | 'webp' | 'jpeg';
@@ -59,7 +62,11 @@ export async function applyMaskAlpha(originalFile: string, maskFile: string): Pr
   let rgb: { data: Buffer; info: sharp.OutputInfo };
   try {
     mask = await alphaOf(maskFile);
-    rgb = await sharp(originalFile).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    rgb = await sharp(originalFile, { limitInputPixels: RAW_PIXEL_LIMIT })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw notAnImage(error instanceof Error ? error.message : String(error));
   }
@@ -78,7 +85,7 @@ export async function applyMaskAlpha(originalFile: string, maskFile: string): Pr
 
 /** One byte of alpha per pixel; 255 everywhere for an image without alpha. */
 async function alphaOf(file: string): Promise<{ alpha: Buffer; width: number; height: number }> {
-  const { data, info } = await sharp(file).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(file, { limitInputPixels: RAW_PIXEL_LIMIT }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
   const alpha = Buffer.alloc(width * height, 255);
   if (channels === 2 || channels === 4) {

@@ -40,7 +40,6 @@ export interface FileTree {
   folder(type: FileType, segments: readonly string[]): Promise<string>;
   /** Put content under `name` in `dir` the ComfyUI way (same content → same name, else `name (n).ext`); returns the name used. */
   place(dir: string, name: string, options: PlaceOptions): Promise<string>;
-  fingerprint(file: string): Promise<Fingerprint>;
   /**
    * An open file with its fingerprint, both taken through the same handle: what is streamed is
    * exactly what was hashed, even if the name is overwritten meanwhile. The caller closes it.
@@ -178,8 +177,6 @@ export function createFileTree(dataDir: string): FileTree {
       }
       throw conflict('Too many files with this name', name);
     },
-
-    fingerprint: (file) => fingerprint(file),
 
     snapshot: async (file) => {
       const handle = await fsp.open(file, 'r');
