@@ -72,6 +72,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     idleTimeoutMs: int('idle-timeout', 72_000, 100, 3_600_000),
     logLevel: logLevel as LogLevel,
     shutdownTimeoutMs: int('shutdown-timeout', 10_000, 0, 600_000),
+    upstreamConnectTimeoutMs: int('upstream-connect-timeout', 10_000, 1, 600_000),
+    upstreamHeadersTimeoutMs: int('upstream-headers-timeout', 60_000, 1, 3_600_000),
+    wsMaxBufferBytes: megabytes('ws-max-buffer', 16),
+    wsPingIntervalMs: int('ws-ping-interval', 30_000, 0, 3_600_000),
   };
   if (config.publicDir !== null) checkPublicDir(one('public-dir') ?? '', config.publicDir, problems);
   checkExposure(config.host, config.apiKeys, config.allowUnauthenticated, problems);

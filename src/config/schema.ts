@@ -30,6 +30,10 @@ export interface Config {
   readonly idleTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
+  readonly upstreamConnectTimeoutMs: number;
+  readonly upstreamHeadersTimeoutMs: number;
+  readonly wsMaxBufferBytes: number;
+  readonly wsPingIntervalMs: number;
 }
 
 /** 'flag' takes no value (given means true; env accepts true/false). */
@@ -147,6 +151,34 @@ export const OPTIONS = [
     valueName: 'ms',
     defaultText: '10000',
     description: 'How long in-flight requests may take to finish on SIGINT/SIGTERM.',
+  },
+  {
+    flag: 'upstream-connect-timeout',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '10000',
+    description: 'How long connecting to a ComfyUI backend may take (proxy answers 504 after).',
+  },
+  {
+    flag: 'upstream-headers-timeout',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '60000',
+    description: 'How long a ComfyUI backend may take to start answering a proxied request (504 after).',
+  },
+  {
+    flag: 'ws-max-buffer',
+    kind: 'number',
+    valueName: 'MB',
+    defaultText: '16',
+    description: 'Data held per proxied WebSocket direction before a too-slow peer is closed (1013/1008).',
+  },
+  {
+    flag: 'ws-ping-interval',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '30000',
+    description: 'Ping proxied WebSocket peers this often; one that misses a ping is dropped (0: off).',
   },
 ] as const satisfies readonly OptionSpec[];
 
