@@ -169,7 +169,26 @@ function pickBackend(candidates: readonly BackendLink[], reserved: ReadonlyMap<B
 function rejectionMessage(body: unknown): string {
   if (isRecord(body) && isRecord(body.error) && typeof body.error.message === 'string') {
     const details = typeof body.error.details === 'string' && body.error.details !== '' ? `: ${body.error.details}` : '';
-    return `Backend rejected the prompt: ${body.error.message}${details}`;
+    return `Backend rejected the prompt: ${body.error.message}${details}${nodeErrorSummary(body.node_errors)}`.slice(0, 2000);
   }
   return `Backend rejected the prompt: ${JSON.stringify(body).slice(0, 500)}`;
+}
+
+/**
+ * The reasons ComfyUI gives per node ("image - Invalid image file: x.png"): without them
+ * "Prompt outputs failed validation" does not tell the client what to fix.
+ */
+function nodeErrorSummary(nodeErrors: unknown): string {
+  if (!isRecord(nodeErrors)) return '';
+  const parts: string[] = [];
+  for (const [id, node] of Object.entries(nodeErrors)) {
+    if (!isRecord(node) || !Array.isArray(node.errors)) continue;
+    const classType = typeof node.class_type === 'string' ? ` (${node.class_type})` : '';
+    for (const error of node.errors) {
+      if (!isRecord(error)) continue;
+      const details = typeof error.details === 'string' && error.details !== '' ? `: ${error.details}` : '';
+      parts.push(`node ${id}${classType}: ${String(error.message)}${details}`);
+    }
+  }
+  return parts.length === 0 ? '' : `; ${parts.join('; ')}`;
 }

@@ -1,0 +1,145 @@
+/**
+ * An image uploaded to the gateway is run by a backend that never saw it: the gateway uploads
+ * it there before submitting the prompt, once per content, and again only when it changes.
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
+import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
+
+async function startStack(t: TestContext): Promise<{ fake: FakeComfy; app: TestApp }> {
+  const fake = await startFakeComfy();
+  t.after(() => fake.close());
+  const app = await startTestApp(['--comfyui', fake.url]);
+  t.after(() => app.close());
+  await eventually(async () => {
+    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
+    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
+  }, 10_000, 'backend up with object_info');
+  return { fake, app };
+}
+
+function png(width: number, height: number, rgb: readonly [number, number, number]): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
+}
+
+/** What the ComfyUI frontend sends: FormData with `image` (+ optional fields). */
+async function upload(app: TestApp, name: string, bytes: Buffer, fields: Record<string, string> = {}): Promise<{ name: string; subfolder: string; type: string }> {
+  const form = new FormData();
+  form.append('image', new Blob([bytes], { type: 'image/png' }), name);
+  for (const [key, value] of Object.entries(fields)) form.append(key, value);
+  const response = await fetch(`${app.url}/upload/image`, { method: 'POST', body: form });
+  assert.equal(response.status, 200);
+  return (await response.json()) as { name: string; subfolder: string; type: string };
+}
+
+const loadInvertSave = (image: string, prefix: string) => ({
+  '1': { class_type: 'LoadImage', inputs: { image } },
+  '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+  '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: prefix } },
+});
+
+interface HistoryEntry {
+  outputs: Record<string, { images: { filename: string; subfolder: string; type: string }[] }>;
+  status: { status_str: string };
+}
+
+async function run(app: TestApp, client: ComfyTestClient, prompt: object): Promise<{ promptId: string; entry: HistoryEntry }> {
+  const submitted = await postJson(`${app.url}/prompt`, { prompt, client_id: client.clientId });
+  assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+  const promptId = (submitted.body as { prompt_id: string }).prompt_id;
+  await client.waitForDone(promptId);
+  const history = await getJson<Record<string, HistoryEntry>>(`${app.url}/history/${promptId}`);
+  const entry = history[promptId];
+  assert.ok(entry);
+  return { promptId, entry };
+}
+
+/** The saved output, read back through the gateway's /view. */
+async function outputPixels(app: TestApp, entry: HistoryEntry): Promise<{ width: number; height: number; rgb: number[] }> {
+  const image = entry.outputs['3']?.images[0];
+  assert.ok(image);
+  const response = await fetch(`${app.url}/view?${new URLSearchParams({ filename: image.filename, subfolder: image.subfolder, type: image.type })}`);
+  assert.equal(response.status, 200);
+  const { data, info } = await sharp(Buffer.from(await response.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, rgb: [...data.subarray(0, 3)] };
+}
+
+test('an image uploaded to the gateway reaches the backend before the prompt that loads it, once per content', async (t) => {
+  const { fake, app } = await startStack(t);
+  const client = await ComfyTestClient.connect(app.wsUrl, 'uploader');
+  t.after(() => client.close());
+
+  const bytes = await png(24, 20, [10, 200, 30]);
+  const stored = await upload(app, 'photo.png', bytes);
+  assert.deepEqual(stored, { name: 'photo.png', subfolder: '', type: 'input' });
+  assert.deepEqual(fake.control.received.uploads, [], 'the upload stays with the gateway until a prompt needs it');
+  assert.ok(!fs.existsSync(path.join(fake.dirs.input, 'photo.png')));
+
+  const first = await run(app, client, loadInvertSave('photo.png', 'up1'));
+  assert.equal(first.entry.status.status_str, 'success');
+  const uploads = fake.control.received.uploads;
+  assert.equal(uploads.length, 1);
+  assert.deepEqual(uploads[0], { route: '/upload/image', status: 200, name: 'photo.png', subfolder: '', type: 'input' });
+  assert.deepEqual(fs.readFileSync(path.join(fake.dirs.input, 'photo.png')), bytes, 'the backend holds the very bytes uploaded to us');
+  const order = fake.control.received.requests.map((r) => `${r.method} ${r.path}`);
+  assert.ok(order.indexOf('POST /upload/image') < order.indexOf('POST /prompt'), 'uploaded before the prompt was submitted');
+  // The backend really ran our image: its size, inverted colour.
+  assert.deepEqual(await outputPixels(app, first.entry), { width: 24, height: 20, rgb: [245, 55, 225] });
+
+  const second = await run(app, client, loadInvertSave('photo.png', 'up2'));
+  assert.equal(second.entry.status.status_str, 'success');
+  assert.equal(fake.control.received.uploads.length, 1, 'same content: not uploaded again');
+
+  // New content under the same name (overwrite): the backend's copy is stale and is replaced.
+  const changed = await png(24, 20, [100, 0, 0]);
+  assert.deepEqual(await upload(app, 'photo.png', changed, { overwrite: 'true' }), stored);
+  const third = await run(app, client, loadInvertSave('photo.png', 'up3'));
+  assert.equal(third.entry.status.status_str, 'success');
+  assert.equal(fake.control.received.uploads.length, 2);
+  assert.deepEqual(fs.readFileSync(path.join(fake.dirs.input, 'photo.png')), changed);
+  // LoadImage's IS_CHANGED (the file hash) changed on the backend, so it ran again rather than
+  // coming from its cache. (The fake's pixel reading is not checked here: sharp caches by path.)
+  const cached = client.framesOf(third.promptId).find((f) => f.type === 'execution_cached');
+  assert.ok(cached && !(cached.data.nodes as string[]).includes('1'), 'LoadImage re-ran on the new content');
+});
+
+test('uploads in a subfolder and the "name [input]" form are replicated under the same path', async (t) => {
+  const { fake, app } = await startStack(t);
+  const client = await ComfyTestClient.connect(app.wsUrl, 'uploader-sub');
+  t.after(() => client.close());
+
+  const bytes = await png(12, 8, [0, 0, 250]);
+  assert.deepEqual(await upload(app, 'mask.png', bytes, { subfolder: 'clipspace' }), { name: 'mask.png', subfolder: 'clipspace', type: 'input' });
+  const viaSubfolder = await run(app, client, loadInvertSave('clipspace/mask.png', 'sub'));
+  assert.equal(viaSubfolder.entry.status.status_str, 'success');
+  assert.deepEqual(fs.readFileSync(path.join(fake.dirs.input, 'clipspace', 'mask.png')), bytes);
+  assert.deepEqual(await outputPixels(app, viaSubfolder.entry), { width: 12, height: 8, rgb: [255, 255, 5] });
+
+  const other = await png(6, 6, [1, 2, 3]);
+  await upload(app, 'plain.png', other);
+  const annotated = await run(app, client, loadInvertSave('plain.png [input]', 'ann'));
+  assert.equal(annotated.entry.status.status_str, 'success');
+  assert.deepEqual(fs.readFileSync(path.join(fake.dirs.input, 'plain.png')), other);
+  assert.deepEqual(
+    fake.control.received.uploads.map((u) => [u.name, u.subfolder]),
+    [['mask.png', 'clipspace'], ['plain.png', '']],
+  );
+});
+
+test('a prompt naming an input nobody has fails at the backend with ComfyUI’s own reason', async (t) => {
+  const { fake, app } = await startStack(t);
+  const client = await ComfyTestClient.connect(app.wsUrl, 'uploader-missing');
+  t.after(() => client.close());
+
+  const { promptId, entry } = await run(app, client, loadInvertSave('never-uploaded.png', 'x'));
+  assert.equal(entry.status.status_str, 'error');
+  const error = client.framesOf(promptId).find((f) => f.type === 'execution_error');
+  // The backend's 400 names the node and the file; the client is told, not just "failed validation".
+  assert.match(String(error?.data.exception_message), /node 1 \(LoadImage\): .*Invalid image file: never-uploaded\.png/);
+  assert.deepEqual(fake.control.received.uploads, []);
+});
