@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { eventually } from '../helpers/comfy-client.js';
 import { listFiles, multipart, postForm, solidPng, type Part } from './helpers.js';
 
 // Nothing listens on the discard port: these tests never need a backend.
@@ -149,4 +151,19 @@ test('an upload over --max-upload-size is refused with 413 and leaves no file be
   const small = await postForm(`${app.url}/upload/image`, [image(Buffer.alloc(1000, 1), 'small.png')]);
   assert.equal(small.status, 200);
   assert.deepEqual(listFiles(files), ['input/small.png']);
+});
+
+test('a client that disconnects mid-upload leaves no partial file behind', async (t) => {
+  const app = await start(t);
+  const files = path.join(app.dataDir, 'files');
+  const { body, contentType } = multipart([image(Buffer.alloc(256 * 1024, 3), 'cut.png')]);
+  const socket = net.connect(Number(new URL(app.url).port), '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write(`POST /upload/image HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
+  socket.write(body.subarray(0, body.length / 2));
+  // Wait until the server has started staging the file, then cut the connection.
+  await eventually(() => listFiles(path.join(files, '.staging')).length === 1, 10_000, 'upload staged');
+  socket.destroy();
+  await eventually(() => listFiles(files).length === 0, 10_000, 'staging cleaned');
+  assert.deepEqual(listFiles(files), []);
 });
