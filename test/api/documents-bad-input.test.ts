@@ -162,3 +162,19 @@ test('a body over --max-json-body-size → 413, with or without content-length, 
   const fits = JSON.stringify({ blob: 'x'.repeat(10_000) });
   assert.equal((await send('POST', '/automa/db/notes', fits, JSON_TYPE)).status, 201);
 });
+
+test('a body nested deeper than 100 levels → 400 on POST, PUT and PATCH, nothing changes; filters keep working', async (t) => {
+  const { created, expectRejected, send } = await start(t);
+  const docPath = `/automa/db/notes/${created[0]?.id ?? ''}`;
+  /** An object `levels` deep counting itself: {"a":[[…[1]…]]}. */
+  const nested = (levels: number): string => `{"a":${'['.repeat(levels - 1)}1${']'.repeat(levels - 1)}}`;
+  for (const levels of [101, 1_001, 5_000]) {
+    await expectRejected(`POST depth ${levels}`, 400, 'bad_request', 'POST', '/automa/db/notes', nested(levels), JSON_TYPE);
+    await expectRejected(`PUT depth ${levels}`, 400, 'bad_request', 'PUT', docPath, nested(levels), JSON_TYPE);
+    await expectRejected(`PATCH depth ${levels}`, 400, 'bad_request', 'PATCH', docPath, nested(levels), MERGE_TYPE);
+  }
+  const deepest = await send('POST', '/automa/db/notes', nested(100), JSON_TYPE);
+  assert.equal(deepest.status, 201, '100 levels are fine');
+  const filtered = await send('GET', '/automa/db/notes?where.a=1');
+  assert.equal(filtered.status, 200, `a where filter over the deepest allowed document: ${JSON.stringify(filtered.body).slice(0, 200)}`);
+});

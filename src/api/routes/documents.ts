@@ -7,6 +7,12 @@ import { etagOf, type DocumentRecord, type DocumentStore, type JsonScalar } from
 const COLLECTION_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIELD_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * Nesting limit for documents (MongoDB's). Deeper ones broke later, not here: SQLite's JSON
+ * functions stop at 1000 levels, so one such document made every where-filtered list of its
+ * collection fail, and past a few thousand levels JSON.stringify overflows the stack.
+ */
+const MAX_DEPTH = 100;
 
 const CollectionParams = Type.Object({ collection: Type.String() });
 const DocumentParams = Type.Object({ collection: Type.String(), id: Type.String() });
@@ -104,7 +110,22 @@ function checkObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('Body must be a JSON object', `got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`);
   }
+  if (nestsDeeperThan(body, MAX_DEPTH)) {
+    throw badRequest('Body nests too deeply', `at most ${MAX_DEPTH} levels of objects and arrays`);
+  }
   return body as Record<string, unknown>;
+}
+
+/** Iterative, so that the check itself cannot overflow the stack on a hostile body. */
+function nestsDeeperThan(root: object, max: number): boolean {
+  const pending: [value: unknown, depth: number][] = [[root, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /**
