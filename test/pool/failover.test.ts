@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { test } from 'node:test';
+import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
+import type { TestApp } from '../helpers/app.js';
+import type { FakeComfy } from '../fake-comfy/server.js';
+import { acceptedBy, backendArgs, imageGraph, ranOn, startFakes, startGateway, THREE, waitForState } from './pool-helpers.js';
+
+async function submit(app: TestApp, tag: number, clientId: string): Promise<string> {
+  const response = await postJson(`${app.url}/prompt`, { prompt: imageGraph(tag), client_id: clientId });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return (response.body as { prompt_id: string }).prompt_id;
+}
+
+/**
+ * Six prompts, two per backend (running + prefetched): every backend stalls until all six are
+ * placed, then a and c go on while b stays stalled on its running prompt.
+ */
+async function fillEvenly(app: TestApp, fakes: Record<'a' | 'b' | 'c', FakeComfy>, clientId: string) {
+  const stalls = { a: fakes.a.control.stall(), b: fakes.b.control.stall(), c: fakes.c.control.stall() };
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) ids.push(await submit(app, i, clientId));
+  await eventually(() => Object.values(fakes).every((f) => acceptedBy(f).length === 2), 10_000, 'two prompts per backend');
+  const running = (await stalls.b.reached).promptId;
+  stalls.a.release();
+  stalls.c.release();
+  return { ids, onB: acceptedBy(fakes.b), running, stall: stalls.b };
+}
+
+type History = Record<string, { status: { status_str: string }; outputs: Record<string, unknown> }>;
+
+/** Every prompt is in our history once, succeeded, and its client saw it end exactly once. */
+async function assertEachOnce(app: TestApp, client: ComfyTestClient, ids: readonly string[]): Promise<void> {
+  const history = await getJson<History>(`${app.url}/history`);
+  assert.equal(Object.keys(history).length, ids.length, 'one history entry per prompt, no more');
+  for (const id of ids) {
+    assert.equal(history[id]?.status.status_str, 'success', `${id} succeeded`);
+    assert.ok(Object.keys(history[id]?.outputs ?? {}).length > 0, `${id} has outputs`);
+    const ends = client.frames.filter((f) => f.type === 'executing' && f.data.node === null && f.data.prompt_id === id);
+    assert.equal(ends.length, 1, `${id} ended once for its client`);
+  }
+  const jobs = await getJson<{ jobs: { id: string; status: string }[] }>(`${app.url}/api/jobs?limit=100`);
+  assert.deepEqual(
+    jobs.jobs.map((j) => j.status),
+    ids.map(() => 'completed'),
+  );
+}
+
+test('a backend that crashes mid-run: its prompts finish on the others, once each; back up, it takes work again', async (t) => {
+  const fakes = await startFakes(t, THREE);
+  const app = await startGateway(t, [...backendArgs(fakes), '--failover-after', '200'], { waitFor: ['a', 'b', 'c'] });
+  const client = await ComfyTestClient.connect(app.wsUrl, 'crash');
+  t.after(() => client.close());
+
+  // b holds two prompts (one running, stalled; one prefetched) when it dies.
+  const { ids, onB, running: reached, stall } = await fillEvenly(app, fakes, 'crash');
+  for (const id of ids.filter((id) => !onB.includes(id))) await client.waitForDone(id);
+
+  await fakes.b.control.crash();
+  for (const id of onB) await client.waitForDone(id);
+  for (const id of onB) {
+    const where = ranOn(fakes, id);
+    assert.ok(where === 'a' || where === 'c', `${id} finished on a survivor (${where})`);
+    assert.equal(acceptedBy(fakes.a).concat(acceptedBy(fakes.c)).filter((x) => x === id).length, 1, 'moved once');
+  }
+  // The prompt that was running on b started again elsewhere: its client saw a fresh start.
+  const starts = client.frames.filter((f) => f.type === 'execution_start' && f.data.prompt_id === reached);
+  assert.equal(starts.length, 2, 'execution_start from b, then from the backend that took over');
+  const frames = client.framesOf(reached).map((f) => f.type);
+  assert.equal(frames.lastIndexOf('execution_start') < frames.indexOf('execution_success'), true);
+  await assertEachOnce(app, client, ids);
+
+  // b comes back empty-handed: nothing is recorded twice and it takes prompts again.
+  stall.release();
+  await fakes.b.control.restart();
+  await waitForState(app, ['b'], 'up');
+  const more = [];
+  for (let i = 10; i < 16; i++) more.push(await submit(app, i, 'crash'));
+  for (const id of more) await client.waitForDone(id);
+  assert.ok(more.some((id) => ranOn(fakes, id) === 'b'), 'b ran some of the new prompts');
+  await assertEachOnce(app, client, [...ids, ...more]);
+});
+
+/**
+ * A TCP forwarder in front of a backend that can cut every connection and refuse new ones: a
+ * network partition, while the backend itself keeps running what it has.
+ */
+async function startPartition(targetPort: number): Promise<{ url: string; cut(): void; heal(): void; close(): Promise<void> }> {
+  let open = true;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    if (!open) return inbound.destroy();
+    const outbound = net.connect(targetPort, '127.0.0.1');
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    inbound.pipe(outbound).pipe(inbound);
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut: () => {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    heal: () => {
+      open = true;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test('a partitioned backend that kept its prompts: they run once elsewhere, and after it returns its copies are removed', async (t) => {
+  const fakes = await startFakes(t, THREE);
+  const partition = await startPartition(fakes.b.port);
+  t.after(() => partition.close());
+  const app = await startGateway(
+    t,
+    ['--comfyui', `a=${fakes.a.url}`, '--comfyui', `b=${partition.url}`, '--comfyui', `c=${fakes.c.url}`, '--failover-after', '200'],
+    { waitFor: ['a', 'b', 'c'] },
+  );
+  const client = await ComfyTestClient.connect(app.wsUrl, 'partition');
+  t.after(() => client.close());
+
+  const { ids, onB, running, stall } = await fillEvenly(app, fakes, 'partition');
+  const prefetched = onB.find((id) => id !== running) as string;
+
+  partition.cut();
+  for (const id of ids) await client.waitForDone(id);
+  for (const id of onB) assert.notEqual(ranOn(fakes, id), 'b', 'finished elsewhere');
+  assert.equal(fakes.b.control.queueRemaining(), 2, 'b still holds both, unaware');
+
+  // b is reachable again: it still holds both prompts under our clientId. The pending one is
+  // taken out of its queue, the running one interrupted; neither is recorded a second time.
+  partition.heal();
+  await waitForState(app, ['b'], 'up');
+  await eventually(() => fakes.b.control.queueRemaining() <= 1, 10_000, 'b dropped the prefetched copy');
+  stall.release();
+  await fakes.b.control.waitForIdle();
+  const bHistory = await getJson<History>(`${fakes.b.url}/history`);
+  assert.equal(bHistory[prefetched], undefined, 'the prefetched copy never ran on b');
+  assert.notEqual(bHistory[running]?.status.status_str, 'success', 'the running copy was interrupted');
+  await assertEachOnce(app, client, ids);
+  // Nothing of b's late copy reached the client after the prompt had ended.
+  const frames = client.framesOf(running).map((f) => f.type);
+  assert.equal(frames.at(-1), 'executing');
+  assert.ok(!frames.includes('execution_interrupted'));
+
+  // And b takes new work.
+  const next = [];
+  for (let i = 10; i < 16; i++) next.push(await submit(app, i, 'partition'));
+  for (const id of next) await client.waitForDone(id);
+  assert.ok(next.some((id) => ranOn(fakes, id) === 'b'));
+});
