@@ -170,7 +170,14 @@ test('where.<field>=<value> filters strings, numbers and booleans by JSON type',
   assert.deepEqual(await match('where.status=done&where.n=1'), ids([a]), 'filters combine with AND');
   assert.deepEqual(await match('where.status=nope'), []);
   assert.deepEqual(await match('where.missing=x'), []);
-  void e;
+  // The server's own fields filter too, although they are not stored in the body.
+  assert.deepEqual(await match(`where.id=${b.id}`), ids([b]));
+  const everything = (await list('jobs', 'order=asc')).items;
+  const sameTime = everything.filter((doc) => doc.create_time === e.create_time); // several may share a millisecond
+  assert.deepEqual(await match(`where.create_time=${encodeURIComponent(String(e.create_time))}`), ids(sameTime));
+  assert.ok(ids(sameTime).includes(e.id));
+  assert.deepEqual(await match(`where.update_time=${encodeURIComponent(String(e2.update_time))}&where.status=Done`), ids([e2]));
+  assert.deepEqual(await match('where.id=5'), []);
 
   // Filters page with cursors like everything else.
   for (let i = 0; i < 7; i++) await create('jobs', { status: 'done', i });

@@ -119,6 +119,8 @@ function list(db: SqliteDatabase, collection: string, query: ListQuery): ListPag
  * rows (no per-field index); the collection index keeps the scan to one collection.
  */
 function equalityClause(field: string, value: JsonScalar): { clause: string; params: (string | number)[] } {
+  // The server's fields live in their own columns, not in the body, and are always strings.
+  if (SERVER_FIELDS.has(field)) return typeof value === 'string' ? { clause: `${field} = ?`, params: [value] } : { clause: '0', params: [] };
   const pathExpr = `'$."' || ? || '"'`;
   if (typeof value === 'boolean') {
     return { clause: `json_type(body, ${pathExpr}) = ?`, params: [field, value ? 'true' : 'false'] };
