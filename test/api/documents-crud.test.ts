@@ -213,3 +213,23 @@ test('DELETE a collection: 204 and its documents go; unknown â†’ 404; default â†
   assert.equal((await call('GET', `/automa/db/default/${kept.id}`)).status, 200);
   assert.deepEqual((await call('GET', '/automa/db')).body, { collections: [{ name: 'default', count: 1 }] });
 });
+
+test('concurrent writes: merge patches never lose each other; one If-Match wins, the rest get 412', async (t) => {
+  const { call, create } = await start(t);
+  const { doc, etag } = await create('notes', { base: true });
+  const patches = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => call('PATCH', `/automa/db/notes/${doc.id}`, { [`k${i}`]: i })),
+  );
+  assert.ok(patches.every((p) => p.status === 200));
+  const merged = (await call('GET', `/automa/db/notes/${doc.id}`)).body as Doc;
+  for (let i = 0; i < 20; i++) assert.equal(merged[`k${i}`], i, `patch k${i} survived`);
+  assert.equal(new Set(patches.map((p) => p.etag)).size, 20, 'every write made its own revision');
+
+  const current = (await call('GET', `/automa/db/notes/${doc.id}`)).etag ?? etag;
+  const racing = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => call('PUT', `/automa/db/notes/${doc.id}`, { winner: i }, { 'if-match': current })),
+  );
+  assert.deepEqual(racing.map((r) => r.status).sort(), [200, ...Array<number>(9).fill(412)]);
+  const winner = racing.find((r) => r.status === 200);
+  assert.deepEqual((await call('GET', `/automa/db/notes/${doc.id}`)).body, winner?.body);
+});
