@@ -159,6 +159,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     failoverAfterMs: options.failoverAfterMs,
     finisher,
     dispatcher,
+    files: options.files,
   });
 
   function onMessage(link: BackendLink, message: UpstreamMessage): void {

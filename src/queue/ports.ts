@@ -29,5 +29,7 @@ export interface PromptFiles {
     backend: BackendRef,
     outputs: Record<string, Record<string, unknown>>,
   ): Promise<Record<string, Record<string, unknown>>>;
+  /** The backend may have lost its disk state (it lost prompts): upload inputs again from now on. */
+  forgetBackend(backend: string): Promise<void>;
 }
 

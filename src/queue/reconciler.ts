@@ -4,6 +4,7 @@ import type { BackendLink } from './backend-link.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Finisher } from './finisher.js';
 import type { PendingQueue } from './pending-queue.js';
+import type { PromptFiles } from './ports.js';
 import { PromptRun } from './prompt-run.js';
 
 export interface Reconciler {
@@ -24,6 +25,7 @@ export interface ReconcilerDeps {
   readonly failoverAfterMs: number;
   readonly finisher: Finisher;
   readonly dispatcher: Dispatcher;
+  readonly files: PromptFiles;
 }
 
 /**
@@ -56,6 +58,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const queue = await link.client.queue();
       const running = new Set(queue.running);
       const present = new Set([...queue.running, ...queue.pending]);
+      let lost = false;
       for (const run of [...link.inflight.values()]) {
         const id = run.record.id;
         if (present.has(id)) {
@@ -69,9 +72,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         if (entry) await deps.finisher.finish(link, run, entry);
         else {
           logger.warn({ promptId: id, backend: link.ref.name }, 'backend lost the prompt; requeueing');
+          lost = true;
           await deps.dispatcher.requeue(link, run);
         }
       }
+      // A backend that lost prompts restarted; its input folder may be gone too.
+      if (lost) await deps.files.forgetBackend(link.ref.name);
       await dropOrphans(link, present);
       logger.info({ backend: link.ref.name, inflight: link.inflight.size }, 'backend up and reconciled');
     } catch (err) {
