@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { buildApp } from './app.js';
 import { loadConfig } from './config/index.js';
 import { createLogger } from './log.js';
-import { createSqliteStore } from './store/index.js';
+import { createSqliteStore, type Store } from './store/index.js';
+
+const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Read the package version without I/O at import time. */
 function packageVersion(): string {
@@ -24,7 +26,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const { config } = loaded;
   const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
-  const store = createSqliteStore({ dataDir: config.dataDir });
+  let store: Store;
+  try {
+    store = createSqliteStore({ dataDir: config.dataDir });
+  } catch (err) {
+    // A data dir that is a file, unwritable, or holds something that is not our database: a
+    // start-up problem for the user to fix, so a one-line reason rather than a stack trace.
+    process.stderr.write(`comfyui-automa: cannot open the database in ${config.dataDir}: ${reason(err)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const app = await buildApp({ config, store, logger, version: packageVersion() });
   app.http.addHook('onClose', async () => store.close());
 
@@ -53,7 +64,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  const address = await app.http.listen({ host: config.host, port: config.port });
+  let address: string;
+  try {
+    address = await app.http.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    process.stderr.write(`comfyui-automa: cannot listen on ${config.host}:${config.port}: ${reason(err)}\n`);
+    await app.http.close(); // closes the store cleanly too
+    process.exitCode = 1;
+    return;
+  }
   logger.info(
     { address, dataDir: config.dataDir, backends: config.backends.map((b) => `${b.name}=${b.url}`), publicDir: config.publicDir },
     'comfyui-automa listening',
