@@ -130,7 +130,7 @@ test('SIGTERM with a request that never finishes: shutdown is bounded by --shutd
   assert.deepEqual(db.documents, [], 'nothing half-written');
 });
 
-test('documents survive a normal restart unchanged, ETags included', async (t) => {
+test('documents survive a normal restart (SIGINT) unchanged, ETags included', async (t) => {
   const dataDir = tempDir(t);
   const first = await serve(t, dataDir);
   const post = async (collection: string, body: unknown): Promise<{ id: string }> => {
@@ -161,7 +161,7 @@ test('documents survive a normal restart unchanged, ETags included', async (t) =
     list: await (await fetch(`${service.url}/automa/db/notes?order=asc`)).json(),
   });
   const before = await read(first);
-  first.child.kill('SIGTERM');
+  first.child.kill('SIGINT'); // Ctrl-C: the same graceful path as SIGTERM
   assert.equal((await first.exited).code, 0);
 
   const second = await serve(t, dataDir);
