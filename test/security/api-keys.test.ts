@@ -152,7 +152,7 @@ test('WebSocket upgrades need the key in Authorization or ?token=, and are refus
   const service = await startCustomApp(['--api-key', KEY], { setup: testSocket });
   t.after(() => service.close());
   for (const target of ['/test-socket', '/ws?clientId=abc', '/api/ws', '/comfyui/ws']) {
-    for (const headers of [{}, { authorization: 'Bearer nope-nope-nope-nope-nope' }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope-nope-nope-nope-nope' }] as Record<string, string>[]) {
       const refused = await tryUpgrade(`${service.url}${target}`, headers);
       assert.equal(refused.upgraded, false, target);
       if (!refused.upgraded) {

@@ -23,7 +23,7 @@ test('bare --enable-cors-header: * on every response, and the origin check is of
   t.after(() => service.close());
   assert.equal(service.config.corsOrigin, '*');
   const host = `127.0.0.1:${service.port}`;
-  for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site', origin: 'https://app.example' }]) {
+  for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site', origin: 'https://app.example' }] as Record<string, string>[]) {
     const response = await request(`${service.url}/automa/health`, { headers: { host, ...headers } });
     assert.equal(response.status, 200, JSON.stringify(headers));
     assert.equal(response.headers['access-control-allow-origin'], '*');

@@ -96,7 +96,8 @@ test('over HTTP: same-origin, Origin: null, non-loopback Host and OPTIONS pass a
   const service = await startCustomApp([]);
   t.after(() => service.close());
   const host = `127.0.0.1:${service.port}`;
-  for (const headers of [{ origin: `http://${host}` }, { origin: 'null' }, { origin: 'http://evil.example', host: 'evil.example' }, {}]) {
+  const passing: Record<string, string>[] = [{ origin: `http://${host}` }, { origin: 'null' }, { origin: 'http://evil.example', host: 'evil.example' }, {}];
+  for (const headers of passing) {
     const response = await request(`${service.url}/automa/health`, { headers: { host, ...headers } });
     assert.equal(response.status, 200, JSON.stringify(headers));
   }
@@ -128,7 +129,7 @@ test('WebSocket upgrades get the same check, answered with a plain 403 before up
   });
   const host = `127.0.0.1:${service.port}`;
   for (const path of ['/test-socket', '/ws', '/api/ws', '/comfyui/ws']) {
-    for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: `http://localhost:${service.port}` }]) {
+    for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: `http://localhost:${service.port}` }] as Record<string, string>[]) {
       const result = await tryUpgrade(`${service.url}${path}?clientId=abc`, { host, ...headers });
       assert.equal(result.upgraded, false, `${path} ${JSON.stringify(headers)}`);
       if (!result.upgraded) {
