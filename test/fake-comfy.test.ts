@@ -27,8 +27,10 @@ test('object_info_full.json: GET /object_info is the recorded body, big ints inc
   const answer = await request('GET', '/object_info', {}, undefined, fake.port);
   assert.equal(answer.status, 200);
   assert.equal(answer.headers['content-type'], 'application/json; charset=utf-8');
-  const served = parseJson(answer.body.toString('utf8'));
+  const served = parseJson(answer.body.toString('utf8'), { keepFloats: true });
   assert.ok(isDeepStrictEqual(served, loadRecordedObjectInfo()), 'served /object_info differs from the recording');
+  // Written as Python writes it: same bytes as ComfyUI's reply, big seeds and "1.0" floats included.
+  assert.equal(answer.body.length, 391447);
   assert.match(answer.body.toString('utf8'), /"max": 18446744073709551615/);
 });
 

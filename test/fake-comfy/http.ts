@@ -3,7 +3,7 @@
  * `application/octet-stream` and no body, and aiohttp's text pages for 404/405/413/500.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { parseJson, stringifyPython, type JsonValue } from '../../src/upstream/protocol/index.js';
+import { parseJson, PyFloat, stringifyPython, type JsonValue } from '../../src/upstream/protocol/index.js';
 
 export interface Reply {
   readonly status: number;
@@ -70,15 +70,16 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
   });
 }
 
-/** aiohttp's request.json(): Python's json.loads over the body; malformed JSON throws (→ 500). */
+/** aiohttp's request.json(): Python's json.loads over the body (floats stay floats); malformed JSON throws (→ 500). */
 export async function readJson(ctx: RequestContext): Promise<JsonValue> {
-  return parseJson((await ctx.body()).toString('utf8'));
+  return parseJson((await ctx.body()).toString('utf8'), { keepFloats: true });
 }
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+  value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof PyFloat);
 
 /** Python truthiness of a JSON value (`if json_data["clear"]:`). */
 export const pyTruthy = (value: unknown): boolean =>
+  value instanceof PyFloat ? value.value !== 0 :
   value !== null && value !== undefined && value !== false && value !== 0 && value !== '' &&
   !(Array.isArray(value) && value.length === 0) && !(isObject(value) && Object.keys(value).length === 0);

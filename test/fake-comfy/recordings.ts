@@ -12,9 +12,9 @@ export const RECORDINGS_DIR =
   process.env['AUTOMA_COMFY_RECORDINGS'] ??
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/comfyui-recordings');
 
-/** The recorded GET /object_info body (446 classes), big ints kept exact. */
+/** The recorded GET /object_info body (446 classes), big ints exact and floats kept as floats. */
 export function loadRecordedObjectInfo(dir = RECORDINGS_DIR): ObjectInfo {
-  const file = parseJson(fs.readFileSync(path.join(dir, 'object_info_full.json'), 'utf8')) as {
+  const file = parseJson(fs.readFileSync(path.join(dir, 'object_info_full.json'), 'utf8'), { keepFloats: true }) as {
     exchanges: Array<{ response: { body: ObjectInfo } }>;
   };
   const body = file.exchanges[0]?.response.body;

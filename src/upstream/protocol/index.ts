@@ -57,6 +57,6 @@ export {
 /** ComfyUI's Host/Origin (and Sec-Fetch-Site) check, and its notion of a loopback host. */
 export { checkOrigin, isLoopbackHost, type OriginCheckRequest, type OriginVerdict } from './origin-check.js';
 /** JSON as Python reads and writes it: bigint for huge ints, json.dumps formatting, PyFloat for floats. */
-export { parseJson, stringifyPython, pyFloatRepr, PyFloat, type JsonValue } from './python-json.js';
+export { parseJson, stringifyPython, pyFloatRepr, PyFloat, type JsonValue, type ParseOptions } from './python-json.js';
 /** Python's str()/repr() of JSON values, as ComfyUI's messages print them. */
 export { pyStr, pyRepr } from './python-values.js';

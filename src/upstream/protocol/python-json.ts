@@ -7,7 +7,7 @@
  * writes floats with a ".0"; {@link PyFloat} marks the few numbers ComfyUI sends as floats.
  */
 
-export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue = null | boolean | number | bigint | string | PyFloat | JsonValue[] | { [key: string]: JsonValue };
 
 /** A number that Python holds as a float, so json.dumps writes `1.0` rather than `1`. */
 export class PyFloat {
@@ -18,18 +18,30 @@ export class PyFloat {
 }
 
 const BIG_MARK = '\u0000big:';
+const FLOAT_MARK = '\u0000float:';
 
-/** Parse JSON text; integers outside the safe range come back as bigint. Throws SyntaxError. */
-export function parseJson(text: string): JsonValue {
-  const marked = markBigIntegers(text);
-  if (marked === text) return JSON.parse(text) as JsonValue;
-  return JSON.parse(marked, (_key, value: unknown) =>
-    typeof value === 'string' && value.startsWith(BIG_MARK) ? BigInt(value.slice(BIG_MARK.length)) : value,
-  ) as JsonValue;
+export interface ParseOptions {
+  /**
+   * Return numbers written with a "." or an exponent as {@link PyFloat}, as Python's json.loads
+   * makes them floats: ComfyUI prints them back with ".0" (e.g. "max of 10.0" in a 400 body).
+   */
+  readonly keepFloats?: boolean;
 }
 
-/** Rewrites unsafe integer literals (outside strings) as marked strings; returns `text` itself if none. */
-function markBigIntegers(text: string): string {
+/** Parse JSON text; integers outside the safe range come back as bigint. Throws SyntaxError. */
+export function parseJson(text: string, options: ParseOptions = {}): JsonValue {
+  const marked = markNumbers(text, options.keepFloats === true);
+  if (marked === text) return JSON.parse(text) as JsonValue;
+  return JSON.parse(marked, (_key, value: unknown) => {
+    if (typeof value !== 'string' || value.charCodeAt(0) !== 0) return value;
+    if (value.startsWith(BIG_MARK)) return BigInt(value.slice(BIG_MARK.length));
+    if (value.startsWith(FLOAT_MARK)) return new PyFloat(Number(value.slice(FLOAT_MARK.length)));
+    return value;
+  }) as JsonValue;
+}
+
+/** Rewrites unsafe integer (and, if asked, float) literals outside strings as marked strings. */
+function markNumbers(text: string, floats: boolean): string {
   let out = '';
   let last = 0;
   let i = 0;
@@ -43,8 +55,10 @@ function markBigIntegers(text: string): string {
       let j = i + 1;
       while (j < text.length && /[0-9eE.+-]/.test(text[j] ?? '')) j++;
       const token = text.slice(i, j);
-      if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
-        out += text.slice(last, i) + JSON.stringify(BIG_MARK + token);
+      const big = /^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token));
+      const float = floats && /[.eE]/.test(token);
+      if (big || float) {
+        out += text.slice(last, i) + JSON.stringify((big ? BIG_MARK : FLOAT_MARK) + token);
         last = j;
       }
       i = j;
@@ -135,4 +149,11 @@ function pyJsonString(s: string): string {
     else out += s[i];
   }
   return `${out}"`;
+}
+
+/** A deep copy of parsed JSON that keeps PyFloat values (structuredClone would not). */
+export function cloneJson<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || value instanceof PyFloat) return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneJson(v)])) as T;
 }

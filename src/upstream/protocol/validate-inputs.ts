@@ -6,7 +6,7 @@
  * are thrown as ValidationCrash and reported by whoever called that node, as ComfyUI does.
  */
 import { listInputs, linkTypeMatches, type InputInfo, type ObjectInfo } from './object-info.js';
-import type { JsonValue } from './python-json.js';
+import { PyFloat, type JsonValue } from './python-json.js';
 import { PyError, pyBool, pyEquals, pyFloat, pyInt, pyLessThan, pyRepr, pyStr, pyTypeName } from './python-values.js';
 import { errors, FRAMES, ValidationCrash, type PromptError } from './validation-errors.js';
 
@@ -96,7 +96,7 @@ function validateNode(ctx: ValidationContext, id: string): NodeValidation {
 }
 
 function nodeInputs(raw: unknown): Inputs {
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return raw as Inputs;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !(raw instanceof PyFloat)) return raw as Inputs;
   if (typeof raw === 'string' || Array.isArray(raw)) return {};
   throw new ValidationCrash('TypeError', `argument of type '${pyTypeName(raw)}' is not iterable`, FRAMES.inputMembership);
 }
@@ -121,7 +121,7 @@ function checkLink(ctx: ValidationContext, input: InputInfo, link: JsonValue[]):
 }
 
 function lookupNode(ctx: ValidationContext, sourceId: JsonValue): Record<string, unknown> {
-  if (sourceId !== null && typeof sourceId === 'object') {
+  if (sourceId !== null && typeof sourceId === 'object' && !(sourceId instanceof PyFloat)) {
     throw new ValidationCrash('TypeError', `unhashable type: '${pyTypeName(sourceId)}'`, FRAMES.linkedNode);
   }
   const node = typeof sourceId === 'string' && Object.hasOwn(ctx.prompt, sourceId) ? ctx.prompt[sourceId] : undefined;
@@ -156,7 +156,7 @@ const CONVERT: Readonly<Record<string, (value: unknown) => unknown>> = {
 function checkConstant(input: InputInfo, inputs: Inputs, exempt: boolean): PromptError | undefined {
   let value = inputs[input.name];
   // A list value would read as a link, so the frontend wraps list widget values in __value__.
-  if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__value__')) {
+  if (value !== null && typeof value === 'object' && !(value instanceof PyFloat) && Object.hasOwn(value, '__value__')) {
     value = (value as Record<string, unknown>)['__value__'];
     inputs[input.name] = value;
   }

@@ -6,6 +6,7 @@
  * ComfyUI itself crashes on the input (e.g. a prompt that is a number).
  */
 import { isOutputNode, type ObjectInfo } from './object-info.js';
+import { cloneJson, PyFloat } from './python-json.js';
 import { pyEquals, pyStr } from './python-values.js';
 import {
   COMFY_CUSTOM_VALIDATIONS,
@@ -63,18 +64,20 @@ export function validatePrompt(prompt: unknown, objectInfo: ObjectInfo, options:
   if (prompt === undefined) return reject(errors.noPrompt());
   // `for x in prompt` over an empty list or string finds no nodes, like an empty dict.
   if ((Array.isArray(prompt) || typeof prompt === 'string') && prompt.length === 0) return reject(errors.noOutputs());
-  if (prompt === null || typeof prompt !== 'object' || Array.isArray(prompt)) return crash('prompt is not an object');
-  const graph = structuredClone(prompt) as Record<string, unknown>;
+  if (!isDict(prompt)) return crash('prompt is not an object');
+  const graph = cloneJson(prompt);
   const outputs: string[] = [];
   for (const [id, node] of Object.entries(graph)) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) {
+    if (!isDict(node)) {
       // Python's `'class_type' not in node` works on str and list, and raises on anything else.
       if (typeof node === 'string' || Array.isArray(node)) return reject(errors.missingClassType(id));
       return crash(`node ${id} is not an object`);
     }
     if (!('class_type' in node)) return reject(errors.missingClassType(id));
     const classType = (node as Record<string, unknown>)['class_type'];
-    if (classType !== null && typeof classType === 'object') return crash(`node ${id} has an unhashable class_type`);
+    if (classType !== null && typeof classType === 'object' && !(classType instanceof PyFloat)) {
+      return crash(`node ${id} has an unhashable class_type`);
+    }
     const info = typeof classType === 'string' && Object.hasOwn(objectInfo, classType) ? objectInfo[classType] : undefined;
     if (!info) return reject(errors.unknownClass(pyStr(classType), id));
     if (isOutputNode(info) && isTargeted(id, options.partialExecutionTargets)) outputs.push(id);
@@ -83,11 +86,15 @@ export function validatePrompt(prompt: unknown, objectInfo: ObjectInfo, options:
   return validateOutputs(graph as PromptGraph, outputs, objectInfo, options.customValidations ?? COMFY_CUSTOM_VALIDATIONS);
 }
 
+/** A JSON object (parsed floats are objects too, but not dicts). */
+const isDict = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof PyFloat);
+
 function isTargeted(id: string, targets: unknown): boolean {
   if (targets === undefined || targets === null) return true;
   if (Array.isArray(targets)) return targets.some((t) => pyEquals(t, id));
   if (typeof targets === 'string') return targets.includes(id);
-  if (typeof targets === 'object') return Object.hasOwn(targets, id);
+  if (isDict(targets)) return Object.hasOwn(targets, id);
   return true;
 }
 

@@ -35,8 +35,8 @@ function queuePrompt(fake: FakeContext, body: JsonValue): { reply: Reply; prompt
   if (Object.hasOwn(data, 'number')) {
     // float(x): numbers, bools and numeric strings convert; anything else raises (→ 500).
     const raw = data['number'];
-    const n = typeof raw === 'string' ? (raw.trim() === '' ? NaN : Number(raw)) : Number(raw);
-    if (raw === null || typeof raw === 'object' || Number.isNaN(n)) return { reply: serverError() };
+    const n = raw instanceof PyFloat ? raw.value : typeof raw === 'string' ? (raw.trim() === '' ? NaN : Number(raw)) : Number(raw);
+    if (raw === null || (typeof raw === 'object' && !(raw instanceof PyFloat)) || Number.isNaN(n)) return { reply: serverError() };
     number = new PyFloat(n);
   } else {
     number = pyTruthy(data['front']) ? -life.number : life.number;
