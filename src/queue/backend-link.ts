@@ -9,7 +9,7 @@ import {
   type UpstreamMessage,
 } from '../upstream/index.js';
 import type { PromptRecord } from '../store/index.js';
-import { PyFloat, validatePrompt, type ObjectInfo } from '../upstream/protocol/index.js';
+import { validatePrompt, type ObjectInfo } from '../upstream/protocol/index.js';
 import { MODEL_FILE } from './models.js';
 import type { PromptRun } from './prompt-run.js';
 
@@ -98,9 +98,8 @@ export class BackendLink {
     let verdict = this.verdicts.get(record.id);
     if (verdict === undefined) {
       // Every output we accepted the prompt for must validate here: ComfyUI would answer 200 but
-      // silently drop an output whose model file it lacks. The stored graph is validation's own
-      // output (PyFloat values), which validation's structuredClone would turn into dicts.
-      const result = validatePrompt(plainValues(record.prompt), info as ObjectInfo, { partialExecutionTargets: record.outputsToExecute });
+      // silently drop an output whose model file it lacks.
+      const result = validatePrompt(record.prompt, info as ObjectInfo, { partialExecutionTargets: record.outputsToExecute });
       verdict = result.ok && Object.keys(result.nodeErrors).length === 0;
       if (this.verdicts.size > 10_000) this.verdicts.clear();
       this.verdicts.set(record.id, verdict);
@@ -186,12 +185,4 @@ function knownModelFiles(info: Readonly<Record<string, unknown>>): number {
     visit(input);
   }
   return files.size;
-}
-
-/** A copy with PyFloat values as plain numbers (what a client would have sent). */
-function plainValues(value: unknown): unknown {
-  if (value instanceof PyFloat) return value.value;
-  if (Array.isArray(value)) return value.map(plainValues);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainValues(v)]));
-  return value;
 }
