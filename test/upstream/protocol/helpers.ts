@@ -11,6 +11,7 @@ export function recordedObjectInfo(): ObjectInfo {
 
 export function recordedExchanges(file: string): Array<{
   note?: string;
+  method: string;
   url: string;
   request: { body: { kind: string; value?: unknown } | null; headers: Record<string, string> };
   response: { status: number; body: unknown; headers: Record<string, string> };
