@@ -6,6 +6,7 @@ import { createGateway, type Gateway, type PromptFiles } from '../queue/index.js
 import type { Store } from '../store/index.js';
 import { registerBackendRoutes } from './routes/backends.js';
 import { registerObjectInfoRoutes } from './routes/comfy-info.js';
+import { registerPoolInfoRoutes } from './routes/comfy-pool-info.js';
 import { registerComfyQueueRoutes } from './routes/comfy-queue.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import type { UpgradeRouter } from './upgrade-router.js';
@@ -25,11 +26,7 @@ export interface ComfyGatewayDeps {
  * any other `/api/*` route (custom nodes add their own) is passed through too.
  */
 const PASS_THROUGH = [
-  '/models',
-  '/models/*',
-  '/embeddings',
   '/extensions',
-  '/system_stats',
   '/features',
   '/view_metadata/*',
   '/free',
@@ -47,7 +44,8 @@ const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as 
 
 /**
  * ComfyUI's API at our root: the durable queue and history, the event hub at /ws, cached
- * object_info, and everything else passed to the default backend.
+ * object_info, the pool's devices, models and embeddings, and everything else passed to the
+ * default backend.
  */
 export function registerComfyGateway(app: FastifyInstance, deps: ComfyGatewayDeps): { gateway: Gateway; hub: WsHub } {
   const { config, logger } = deps;
@@ -82,6 +80,7 @@ export function registerComfyGateway(app: FastifyInstance, deps: ComfyGatewayDep
   registerComfyQueueRoutes(app, { gateway: started, maxUploadSizeBytes: config.maxUploadSizeBytes });
   registerJobRoutes(app, { gateway: started });
   registerBackendRoutes(app, { gateway: started, config, logger, upgrades: deps.upgrades });
+  registerPoolInfoRoutes(app, { links: () => started.links, defaultName: config.backends[0]?.name });
 
   const backend = config.backends[0];
   if (backend !== undefined) {
