@@ -1,4 +1,3 @@
-import { conflict, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BackendChangeStore, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
 import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
@@ -57,7 +56,7 @@ export interface Gateway {
   deletePending(ids: readonly string[] | 'all'): Promise<void>;
   /** POST /interrupt: the named prompt if it is running, else every running prompt. */
   interrupt(promptId?: string): Promise<void>;
-  /** POST /api/jobs/{id}/cancel. */
+  /** POST /api/jobs/{id}/cancel: pending → never runs, running → interrupted, else a no-op (false). */
   cancel(id: string): Promise<{ cancelled: boolean }>;
   /** The node a client's running prompt is on (for a socket that connects mid-run). */
   currentNodeFor(clientId: string): string | null;
@@ -287,9 +286,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
         return { cancelled: true };
       }
-      const record = await store.get(id);
-      if (!record) throw notFound('Job', id);
-      throw conflict('The job has already finished', `state: ${record.state}`);
+      // As ComfyUI: cancelling a job that has finished, or that nobody knows, is a no-op.
+      return { cancelled: false };
     },
     currentNodeFor: (clientId) => {
       for (const link of links) {

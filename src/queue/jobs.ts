@@ -1,18 +1,18 @@
 import type { JobRow, JobStatus } from '../store/index.js';
 import { isRecord } from './prompt-run.js';
 
-/** One job as ComfyUI's /api/jobs lists it. */
+/** One job as ComfyUI's /api/jobs lists it: like its prune_dict, a field without a value is left out. */
 export interface JobSummary {
   readonly id: string;
   readonly status: JobStatus;
   readonly priority: number;
   readonly create_time: number;
-  readonly execution_start_time: number | null;
-  readonly execution_end_time: number | null;
+  readonly execution_start_time?: number;
+  readonly execution_end_time?: number;
   readonly execution_error?: Record<string, unknown>;
   readonly outputs_count: number;
-  readonly preview_output: Record<string, unknown> | null;
-  readonly workflow_id: string | null;
+  readonly preview_output?: Record<string, unknown>;
+  readonly workflow_id?: string;
 }
 
 /** ComfyUI's job view of a prompt record (+ its history entry when finished). */
@@ -23,21 +23,25 @@ export function jobSummary(row: JobRow, running: boolean): JobSummary {
   const error = entry ? executionError(entry) : undefined;
   const extraPngInfo = isRecord(record.extraData.extra_pnginfo) ? record.extraData.extra_pnginfo : {};
   const workflow = isRecord(extraPngInfo.workflow) ? extraPngInfo.workflow : {};
+  const preview = previewOutput(outputs);
   return {
     id: record.id,
     status: jobStatus(record.state, running),
     priority: record.number,
     create_time: record.createTime,
-    execution_start_time: record.startTime,
-    execution_end_time: record.endTime,
+    ...(record.startTime !== null && { execution_start_time: record.startTime }),
+    ...(record.endTime !== null && { execution_end_time: record.endTime }),
     ...(error && { execution_error: error }),
     outputs_count: countOutputs(outputs),
-    preview_output: previewOutput(outputs),
-    workflow_id: typeof workflow.id === 'string' ? workflow.id : null,
+    ...(preview && { preview_output: preview }),
+    ...(typeof workflow.id === 'string' && { workflow_id: workflow.id }),
   };
 }
 
-/** GET /api/jobs/{id}: the summary plus outputs, execution status and the workflow itself. */
+/**
+ * GET /api/jobs/{id}: the summary plus the workflow itself, and once it has finished (as in
+ * ComfyUI, where only history items have them) its outputs and execution status.
+ */
 export function jobDetail(row: JobRow, running: boolean): Record<string, unknown> {
   const entry = row.entryJson === null ? null : (JSON.parse(row.entryJson) as Record<string, unknown>);
   const extraData: Record<string, unknown> = { ...row.record.extraData };
@@ -45,8 +49,10 @@ export function jobDetail(row: JobRow, running: boolean): Record<string, unknown
   delete extraData.auth_token_comfy_org;
   return {
     ...jobSummary(row, running),
-    outputs: entry && isRecord(entry.outputs) ? entry.outputs : {},
-    execution_status: entry && isRecord(entry.status) ? entry.status : null,
+    ...(entry && {
+      outputs: isRecord(entry.outputs) ? entry.outputs : {},
+      execution_status: isRecord(entry.status) ? entry.status : {},
+    }),
     workflow: { prompt: row.record.prompt, extra_data: extraData },
   };
 }
@@ -88,8 +94,8 @@ function countOutputs(outputs: Record<string, unknown>): number {
 }
 
 /** The first output file, preferring saved outputs over temp previews, tagged as ComfyUI tags it. */
-function previewOutput(outputs: Record<string, unknown>): Record<string, unknown> | null {
-  let fallback: Record<string, unknown> | null = null;
+function previewOutput(outputs: Record<string, unknown>): Record<string, unknown> | undefined {
+  let fallback: Record<string, unknown> | undefined;
   for (const [nodeId, node] of Object.entries(outputs)) {
     if (!isRecord(node)) continue;
     for (const [mediaType, items] of Object.entries(node)) {

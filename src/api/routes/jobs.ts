@@ -13,7 +13,9 @@ const JobsQuery = Type.Object({
   offset: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 const JobParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
-const CancelMany = Type.Object({ job_ids: Type.Array(Type.String(), { maxItems: 10_000 }) }, { additionalProperties: true });
+const CancelMany = Type.Object({ job_ids: Type.Array(Type.Unknown(), { maxItems: 10_000 }) }, { additionalProperties: true });
+// Job ids are prompt ids: canonical lowercase UUIDs, as POST /prompt requires them.
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** ComfyUI's /api/jobs routes (they exist only under /api). */
 export function registerJobRoutes(app: FastifyInstance, deps: { gateway: Gateway }): void {
@@ -43,11 +45,18 @@ export function registerJobRoutes(app: FastifyInstance, deps: { gateway: Gateway
 
   routes.post('/api/jobs/:id/cancel', { schema: { params: JobParams } }, async (request) => gateway.cancel(request.params.id));
 
+  // As ComfyUI: malformed ids refuse the whole batch; finished or unknown ones are no-ops;
+  // `cancelled` says whether any job was actually cancelled.
   routes.post('/api/jobs/cancel', { schema: { body: CancelMany } }, async (request) => {
-    const results = await Promise.all(
-      request.body.job_ids.map(async (id) => ({ id, ...(await gateway.cancel(id).catch(() => ({ cancelled: false }))) })),
-    );
-    return { cancelled: results.filter((r) => r.cancelled).map((r) => r.id), not_cancelled: results.filter((r) => !r.cancelled).map((r) => r.id) };
+    const ids = request.body.job_ids;
+    const invalid = ids.filter((id) => typeof id !== 'string' || !JOB_ID.test(id));
+    if (invalid.length > 0) {
+      const shown = invalid.map((id) => (typeof id === 'string' ? id : JSON.stringify(id)));
+      throw badRequest('job_ids contains invalid id(s)', shown.join(', ').slice(0, 1000), { invalid_ids: shown.slice(0, 100) });
+    }
+    let cancelled = false;
+    for (const id of ids as string[]) if ((await gateway.cancel(id)).cancelled) cancelled = true;
+    return { cancelled };
   });
 }
 
