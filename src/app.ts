@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { registerComfyGateway } from './api/comfy-gateway.js';
 import { registerErrorHandling } from './api/error-handler.js';
 import { createMetrics, registerOps, registerRequestMetrics, type Metrics } from './api/ops/index.js';
+import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
@@ -16,7 +17,7 @@ import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
 import { registerSpa } from './static/index.js';
 import type { Store } from './store/index.js';
-import { createBackendMonitor, type BackendMonitor } from './upstream/index.js';
+import { createBackendMonitor } from './upstream/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -30,7 +31,8 @@ export interface AppDeps {
 export interface App {
   readonly http: FastifyInstance;
   readonly upgrades: UpgradeRouter;
-  readonly backends: BackendMonitor;
+  /** Each backend's health as the pool sees it (link state, plus the /system_stats probe). */
+  readonly backends: PoolHealth;
   /** Prometheus handles, for parts wired later (queue gauges, prompt outcomes). */
   readonly metrics: Metrics;
   /** The gateway's own files: uploads, /view, input replication and output collection (for the queue). */
@@ -81,9 +83,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const upgrades = createUpgradeRouter(logger);
   http.server.on('upgrade', upgrades.handle);
 
-  const backends = createBackendMonitor({ backends: config.backends, logger });
-  backends.start();
-  http.addHook('onClose', async () => backends.stop());
+  const monitor = createBackendMonitor({ backends: config.backends, logger });
+  monitor.start();
+  http.addHook('onClose', async () => monitor.stop());
+  // Late-bound: health and files are set up before the gateway, which owns the live pool.
+  let pool: Gateway | undefined;
+  const backends = createPoolHealth(monitor, () => pool?.links);
 
   // Before any route: metrics see every request, refused ones included; the origin check, CORS
   // and API keys guard every route and upgrade; compression and OpenAPI apply to later routes.
@@ -100,10 +105,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     maxUploadBytes: config.maxUploadSizeBytes,
     store,
     logger,
-    backends: () => config.backends,
+    backends: () => pool?.links.map((link) => link.ref) ?? config.backends,
   });
   registerFileRoutes(http, { files });
   const { gateway } = registerComfyGateway(http, { config, store, logger, files, upgrades });
+  pool = gateway;
   const comfyProxy = registerComfyProxy(http, { config, logger });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
   if (config.publicDir === null) registerServiceIndex(http, deps.version);

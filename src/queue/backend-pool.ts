@@ -125,7 +125,7 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
       return {
         name: link.ref.name,
         url: link.ref.url,
-        state: link.draining ? 'draining' : link.up ? 'up' : 'down',
+        state: link.draining ? 'draining' : link.healthy ? 'up' : 'down',
         running: runs.filter((r) => r.started).map((r) => r.record.id),
         prefetched: runs.filter((r) => !r.started).map((r) => r.record.id),
         last_error: link.lastError,

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/index.js';
-import type { BackendMonitor } from '../../upstream/index.js';
+import type { PoolHealth } from '../pool-health.js';
 
 export interface HealthRouteDeps {
   readonly store: Store;
-  readonly backends: BackendMonitor;
+  readonly backends: PoolHealth;
   readonly version: string;
   readonly startedAt: number;
 }
@@ -18,7 +18,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps
       version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
       store: { ok: storeOk },
-      backends: deps.backends.states().map((b) => ({ name: b.name, url: b.url, reachable: b.reachable, last_error: b.lastError })),
+      backends: deps.backends.states().map((b) => ({ name: b.name, url: b.url, state: b.state, reachable: b.reachable, last_error: b.lastError })),
     };
   });
 }
