@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
+import sharp from 'sharp';
 import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
 import type { TestApp } from '../helpers/app.js';
 import type { FakeComfy } from '../fake-comfy/server.js';
+import { postForm, solidPng } from '../files/helpers.js';
 import { acceptedBy, backendArgs, imageGraph, ranOn, startFakes, startGateway, THREE, waitForState } from './pool-helpers.js';
 
 async function submit(app: TestApp, tag: number, clientId: string): Promise<string> {
@@ -159,4 +161,45 @@ test('a partitioned backend that kept its prompts: they run once elsewhere, and 
   for (let i = 10; i < 16; i++) next.push(await submit(app, i, 'partition'));
   for (const id of next) await client.waitForDone(id);
   assert.ok(next.some((id) => ranOn(fakes, id) === 'b'));
+});
+
+test('a prompt that moves to another backend takes its input file along, and its output is viewable through us', async (t) => {
+  const classes = ['LoadImage', 'ImageInvert', 'SaveImage'];
+  const fakes = await startFakes(t, { a: { nodeClasses: classes }, b: { nodeClasses: classes } });
+  const app = await startGateway(t, [...backendArgs(fakes), '--failover-after', '200'], { waitFor: ['a', 'b'] });
+  const client = await ComfyTestClient.connect(app.wsUrl, 'inputs');
+  t.after(() => client.close());
+
+  const uploaded = await postForm(`${app.url}/upload/image`, [{ name: 'image', filename: 'moving.png', value: await solidPng(4, 4, [10, 20, 30, 255]) }]);
+  assert.equal(uploaded.status, 200);
+  // Steer it to b first (a draining), then let a take work again and kill b mid-run.
+  const drain = (draining: boolean) =>
+    fetch(`${app.url}/automa/backends/a`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ draining }) });
+  assert.equal((await drain(true)).status, 200);
+  const stall = fakes.b.control.stall({ classType: 'ImageInvert' });
+  const graph = {
+    '1': { class_type: 'LoadImage', inputs: { image: 'moving.png' } },
+    '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+    '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'moved' } },
+  };
+  const queued = await postJson(`${app.url}/prompt`, { prompt: graph, client_id: 'inputs' });
+  assert.equal(queued.status, 200, JSON.stringify(queued.body));
+  const id = (queued.body as { prompt_id: string }).prompt_id;
+  await stall.reached;
+  assert.equal((await drain(false)).status, 200);
+  assert.equal(fakes.a.control.received.uploads.length, 0, 'a has not needed the file yet');
+  await fakes.b.control.crash();
+
+  await client.waitForDone(id);
+  assert.equal(ranOn(fakes, id), 'a');
+  assert.deepEqual(fakes.a.control.received.uploads.map((u) => [u.route, u.status, u.name]), [['/upload/image', 200, 'moving.png']]);
+  const history = await getJson<History>(`${app.url}/history/${id}`);
+  assert.equal(history[id]?.status.status_str, 'success');
+  const image = (history[id]?.outputs['3'] as { images: { filename: string; subfolder: string; type: string }[] } | undefined)?.images[0];
+  assert.ok(image);
+  await fakes.a.close();
+  const view = await fetch(`${app.url}/view?filename=${encodeURIComponent(image.filename)}&subfolder=${encodeURIComponent(image.subfolder)}&type=${image.type}`);
+  assert.equal(view.status, 200);
+  const { data } = await sharp(Buffer.from(await view.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([...data.subarray(0, 3)], [245, 235, 225], 'the uploaded pixels, inverted');
 });
