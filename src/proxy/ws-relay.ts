@@ -100,6 +100,7 @@ export class WsRelay {
     this.heldBytes += frame.length;
     if (this.heldBytes > this.settings.maxBufferBytes) {
       this.settings.log.warn({ path: this.path, bytes: this.heldBytes }, 'ws proxy: client sent too much before the backend connection opened');
+      this.held = null; // frames still arriving are dropped: the upstream is not opening any more
       closeSide(this.client, 1008, 'too much data before the backend connection opened');
       this.upstream.terminate();
       return;
@@ -142,7 +143,6 @@ export class WsRelay {
   };
 
   private readonly onClientClose = (code: number, reason: Buffer): void => {
-    this.held = null;
     if (code === 1006) closeSide(this.upstream, 1001, 'client went away');
     else closeSide(this.upstream, code, reason);
     this.sideClosed();
@@ -177,10 +177,11 @@ export class WsRelay {
 /**
  * Close one side with the code the other side closed with. 1005 ("no code") is relayed as a close
  * frame without a code, which the receiver again reads as 1005; other unsendable codes become 1011.
+ * An upstream still opening is closed as soon as it opens, so it too sees the code (not a cut).
  */
 function closeSide(socket: WebSocket, code: number, reason: string | Buffer): void {
   if (socket.readyState === WebSocket.CLOSING || socket.readyState === WebSocket.CLOSED) return;
-  if (socket.readyState === WebSocket.CONNECTING) return void socket.terminate();
+  if (socket.readyState === WebSocket.CONNECTING) return void socket.once('open', () => closeSide(socket, code, reason));
   if (code === 1005) return void socket.close();
   if (!sendableCode(code)) return void socket.close(1011, reason);
   socket.close(code, reason);
