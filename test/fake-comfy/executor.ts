@@ -10,7 +10,8 @@ import type { Behaviors, NodeExecution } from './behaviors.js';
 import { OutputCache, signatures, type CachedNode } from './cache.js';
 import { ExecutionList } from './execution-list.js';
 import type { Dirs } from './files.js';
-import { describeValue, Interrupted, NodeRuntimeError, type NodeRun } from './node-values.js';
+import { failureMessage, type Failure } from './failures.js';
+import { Interrupted, NodeRuntimeError, type NodeRun } from './node-values.js';
 import { isChangedValue, isSimulated, simulate } from './nodes.js';
 import { legacyPreviewFrame, ProgressRegistry, type Messenger, type Preview } from './progress.js';
 import type { QueueItem } from './queue.js';
@@ -33,8 +34,6 @@ export interface ExecutionOutcome {
   readonly outputs: Record<string, unknown>;
   readonly meta: Record<string, unknown>;
 }
-
-type Failure = { kind: 'interrupted'; nodeId: string } | { kind: 'error'; nodeId: string; error: NodeRuntimeError; inputs: Record<string, unknown> };
 
 export class Crashed extends Error {}
 
@@ -94,8 +93,10 @@ export class Executor {
       failure = await this.runNode(item, id, keys, progress, executed, uiOrder);
       if (!failure) list.complete(id);
     }
-    if (failure) this.reportFailure(item, failure, executed, addMessage);
-    else addMessage('execution_success', { prompt_id: item.promptId }, false);
+    if (failure) {
+      const [event, data, broadcast] = failureMessage(item, failure, executed);
+      addMessage(event, data, broadcast);
+    } else addMessage('execution_success', { prompt_id: item.promptId }, false);
     this.lastNodeId = null;
     const outputs: Record<string, unknown> = {};
     const meta: Record<string, unknown> = {};
@@ -200,37 +201,6 @@ export class Executor {
     if (preview && !this.deps.messenger.supportsPreviewMetadata(this.clientId)) {
       this.deps.messenger.sendBinary(legacyPreviewFrame(preview), this.clientId);
     }
-  }
-
-  private reportFailure(
-    item: QueueItem,
-    failure: Failure,
-    executed: ReadonlySet<string>,
-    addMessage: (event: string, data: Record<string, unknown>, broadcast: boolean) => void,
-  ): void {
-    const base = {
-      prompt_id: item.promptId,
-      node_id: failure.nodeId,
-      node_type: String(item.prompt[failure.nodeId]?.['class_type']),
-      executed: [...executed],
-    };
-    if (failure.kind === 'interrupted') {
-      addMessage('execution_interrupted', base, true);
-      return;
-    }
-    const currentInputs = Object.fromEntries(Object.entries(failure.inputs).map(([k, v]) => [k, [describeValue(v)]]));
-    addMessage(
-      'execution_error',
-      {
-        ...base,
-        exception_message: `${failure.error.message}\n`,
-        exception_type: failure.error.pyType,
-        traceback: failure.error.traceback,
-        current_inputs: currentInputs,
-        current_outputs: Object.keys(item.prompt),
-      },
-      false,
-    );
   }
 
   /** Constants as validated; links become the upstream node's cached output. */
