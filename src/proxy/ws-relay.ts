@@ -12,6 +12,10 @@ interface HeldFrame {
   readonly binary: boolean;
 }
 
+// Shared send options: one frame at a time is relayed, and ws copies its options per send.
+const AS_BINARY = { binary: true } as const;
+const AS_TEXT = { binary: false } as const;
+
 /** Close codes a peer may send but an endpoint may not (RFC 6455 §7.4), and anything unassigned. */
 function sendableCode(code: number): boolean {
   return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
@@ -111,7 +115,7 @@ export class WsRelay {
   private forwardUp(data: Buffer, binary: boolean): void {
     const { upstream, client } = this;
     if (upstream.readyState !== WebSocket.OPEN) return;
-    upstream.send(data, { binary }, this.onUpstreamWritten);
+    upstream.send(data, binary ? AS_BINARY : AS_TEXT, this.onUpstreamWritten);
     // Stop reading the client while the upstream is not taking data; resume once it drained.
     if (upstream.bufferedAmount > this.settings.maxBufferBytes && !client.isPaused) client.pause();
   }
@@ -124,7 +128,7 @@ export class WsRelay {
     this.upstreamAlive = true;
     const { client } = this;
     if (client.readyState !== WebSocket.OPEN) return;
-    client.send(data as Buffer, { binary: isBinary });
+    client.send(data as Buffer, isBinary ? AS_BINARY : AS_TEXT);
     // ComfyUI sends to every client from one loop: pausing it for one slow client would stall
     // the others, so a client that cannot keep up is cut off instead of buffered without bound.
     if (client.bufferedAmount > this.settings.maxBufferBytes) {
