@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { checkOrigin } from '../../src/upstream/protocol/index.js';
 import type { FakeContext } from './context.js';
-import { empty, readBody, type Reply } from './http.js';
+import { empty, readBody, serverError, type Reply } from './http.js';
 import { createRouter } from './router.js';
 import { infoRoutes } from './routes/info.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -42,11 +42,16 @@ function originVerdict(request: http.IncomingMessage, options: AppOptions): Repl
 /** An http.Server serving `fake` (whose life changes across restarts, hence the getter). */
 export function createHttpServer(fake: () => FakeContext, options: AppOptions): http.Server {
   const server = http.createServer((request, response) => {
-    void handle(fake(), request, options).then((reply) => {
-      const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
-      response.writeHead(reply.status, { ...reply.headers, 'content-length': body.length });
-      response.end(body);
-    });
+    // Whatever escapes the routes (a malformed URL, a bug here) is still an aiohttp-style 500.
+    void Promise.resolve()
+      .then(() => handle(fake(), request, options))
+      .catch(() => serverError())
+      .then((reply) => {
+        const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+        if (response.destroyed) return;
+        response.writeHead(reply.status, { ...reply.headers, 'content-length': body.length });
+        response.end(body);
+      });
   });
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {

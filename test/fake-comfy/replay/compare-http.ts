@@ -72,8 +72,11 @@ export async function compareExchange(exchange: RecordedExchange, actual: Actual
     case 'text':
       if ((options.exact || rec.status >= 400) && text !== rec.body) return [`body: expected ${JSON.stringify(rec.body)}, got ${JSON.stringify(text)}`];
       return text.length > 0 ? [] : ['body: empty'];
-    case 'base64':
-      return imageDiff(Buffer.from(String(rec.body), 'base64'), actual.body);
+    case 'base64': {
+      const recorded = Buffer.from(String(rec.body), 'base64');
+      if (options.exact && !recorded.equals(actual.body)) return [`body: expected the recorded ${recorded.length} bytes, got ${actual.body.length}`];
+      return imageDiff(recorded, actual.body);
+    }
     case 'empty':
       return actual.body.length === 0 ? [] : [`body: expected none, got ${actual.body.length} bytes`];
     case 'omitted':
