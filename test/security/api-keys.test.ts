@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import { WebSocketServer } from 'ws';
-import { bearerToken, createKeyRing, queryToken, redactToken } from '../../src/api/security/api-keys.js';
+import WebSocket, { WebSocketServer } from 'ws';
+import { bearerToken, createKeyRing, queryToken, redactToken, withoutToken } from '../../src/api/security/api-keys.js';
 import type { App } from '../../src/app.js';
 import { makeTempDir } from '../helpers/app.js';
 import { errorOf, request, rowCounts, startCustomApp, tryUpgrade } from './helpers.js';
@@ -37,6 +40,10 @@ test('bearer tokens, ?token= and redaction', () => {
   assert.equal(redactToken(`/ws?%74oken=${KEY}`), '/ws?%74oken=[redacted]');
   assert.equal(redactToken(`/ws?TOKEN=${KEY}#frag`), '/ws?TOKEN=[redacted]#frag');
   assert.equal(redactToken('/automa/db?order=asc'), '/automa/db?order=asc');
+  assert.equal(withoutToken(`/ws?clientId=a&token=${KEY}&x=1`), '/ws?clientId=a&x=1');
+  assert.equal(withoutToken(`/ws?token=${KEY}`), '/ws');
+  assert.equal(withoutToken(`/ws?%74oken=${KEY}#f`), '/ws#f');
+  assert.equal(withoutToken('/ws?clientId=a'), '/ws?clientId=a');
 });
 
 /** Requests on every route family: our API, metrics, the ComfyUI gateway and the proxy, and unknown paths. */
@@ -183,4 +190,54 @@ test('keys never reach the log, from the header or from ?token=', async (t) => {
   assert.match(logged, /token=\[redacted\]/);
   assert.ok(!logged.includes(KEY), 'no key in the log');
   assert.ok(!logged.includes(KEY.slice(4, 20)), 'not even part of it');
+});
+
+/** A stand-in ComfyUI that records every request and WebSocket handshake it gets. */
+async function startRecordingUpstream(): Promise<{ url: string; seen: string[]; connected: (match: RegExp) => Promise<void>; close: () => Promise<void> }> {
+  const seen: string[] = [];
+  const waiters: { match: RegExp; resolve: () => void }[] = [];
+  const record = (req: http.IncomingMessage): void => {
+    const line = `${req.method} ${req.url} ${JSON.stringify(req.rawHeaders)}`;
+    seen.push(line);
+    for (const waiter of waiters.filter((w) => w.match.test(line))) waiter.resolve();
+  };
+  const server = http.createServer((req, res) => {
+    record(req);
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    record(req);
+    wss.handleUpgrade(req, socket, head, () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    connected: (match) => new Promise((resolve) => (seen.some((line) => match.test(line)) ? resolve() : waiters.push({ match, resolve }))),
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test('the key is taken off the request once checked: the proxy never forwards it to ComfyUI', async (t) => {
+  const upstream = await startRecordingUpstream();
+  t.after(() => upstream.close());
+  const service = await startCustomApp(['--api-key', KEY, '--comfyui', upstream.url]);
+  t.after(() => service.close());
+  const proxied = await request(`${service.url}/comfyui/object_info?x=1`, { headers: { authorization: `Bearer ${KEY}` } });
+  assert.equal(proxied.status, 200);
+  await upstream.connected(/^GET \/object_info\?x=1 /);
+  const socket = new WebSocket(`ws://127.0.0.1:${service.port}/comfyui/ws?clientId=proxied&token=${KEY}`, { headers: { authorization: `Bearer ${KEY}` } });
+  t.after(() => socket.terminate());
+  await once(socket, 'open');
+  await upstream.connected(/^GET \/ws\?clientId=proxied[& ]/);
+  assert.ok(upstream.seen.length >= 2);
+  for (const line of upstream.seen) {
+    assert.ok(!line.includes(KEY), `forwarded the key: ${line}`);
+    assert.doesNotMatch(line, /"authorization"/i, `forwarded an Authorization header: ${line}`);
+  }
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
 import { forbidden, unauthorized } from '../../errors.js';
 import type { UpgradeRouter } from '../upgrade-router.js';
-import { bearerToken, createKeyRing, queryToken, type KeyRing } from './api-keys.js';
+import { bearerToken, consumeCredentials, createKeyRing, queryToken, type KeyRing } from './api-keys.js';
 import { createCorsPolicy } from './cors.js';
 import { originRefusal } from './origin.js';
 import { isPublicRequest } from './public-paths.js';
@@ -66,6 +66,7 @@ export function registerSecurity(http: FastifyInstance, upgrades: UpgradeRouter,
         throw unauthorized();
       }
     }
+    if (keys.enabled) consumeCredentials(request.raw, { query: false });
     return undefined;
   });
 
@@ -73,8 +74,12 @@ export function registerSecurity(http: FastifyInstance, upgrades: UpgradeRouter,
   if (keys.enabled) {
     upgrades.guard((request) => {
       const presented = [bearerToken(request.headers.authorization), queryToken(request.url)];
-      if (presented.some((key) => keys.accepts(key))) return null;
-      return { status: 401, message: 'A valid API key is required: send Authorization: Bearer <key> or ?token=<key>' };
+      if (!presented.some((key) => keys.accepts(key))) {
+        return { status: 401, message: 'A valid API key is required: send Authorization: Bearer <key> or ?token=<key>' };
+      }
+      // Checked: the handler (the proxy among them) gets the request without the key.
+      consumeCredentials(request, { query: true });
+      return null;
     });
   }
   upgrades.guard(wsClients.guard);
