@@ -44,7 +44,7 @@ export interface FakeControl {
   waitForHistory(promptId: string): Promise<HistoryEntry>;
   /** Resolves when a node matching `target` starts executing. */
   waitForNode(target: NodeTarget): Promise<NodeExecution>;
-  /** Resolves when nothing is queued or running. */
+  /** Resolves when nothing is queued or running (a crash counts). */
   waitForIdle(): Promise<void>;
 }
 
@@ -110,11 +110,13 @@ export function createControl(fake: FakeServer): FakeControl {
       if ((fake.life?.queue.remaining() ?? 0) === 0) return Promise.resolve();
       return new Promise((resolve) => {
         const listener = (): void => {
-          if ((fake.life?.queue.remaining() ?? 0) > 0) return;
+          if (fake.running && (fake.life?.queue.remaining() ?? 0) > 0) return;
           events.off('history', listener);
+          events.off('crash', listener);
           resolve();
         };
         events.on('history', listener);
+        events.on('crash', listener); // a crash empties the queue too
       });
     },
   };

@@ -78,6 +78,11 @@ export class Executor {
       (id) => hiddenInputsOfKind(info[String(item.prompt[id]?.['class_type'])] ?? emptyNode, 'UNIQUE_ID').length > 0,
     );
     this.cache.keepOnly(new Set(keys.values()));
+    // Node objects (PreviewImage's random file prefix) live while their node id keeps its class.
+    for (const key of this.objects.keys()) {
+      const [id = '', classType] = key.split('\u0000');
+      if (item.prompt[id]?.['class_type'] !== classType) this.objects.delete(key);
+    }
     const cached = Object.keys(item.prompt).filter((id) => this.cache.get(keys.get(id)));
     addMessage('execution_cached', { nodes: cached, prompt_id: item.promptId }, false);
     const progress = new ProgressRegistry(item.promptId, this.clientId, this.deps.messenger);
