@@ -26,7 +26,8 @@ export interface Security {
  * Everything a request must pass before any route sees it, on every route family (our API, the
  * ComfyUI gateway, /comfyui/*, static files) and on every WebSocket upgrade:
  * 1. ComfyUI's origin check, or CORS instead of it with --enable-cors-header;
- * 2. the API key, when any is configured (public: the web app's files and /automa/health, docs);
+ * 2. the API key, when any is configured (public: the web app's files and /automa/health, docs),
+ *    taken off the request once checked so no route forwards it;
  * 3. for upgrades, the cap on concurrent WebSocket clients.
  * Also caps JSON bodies of the /automa API at --max-json-body-size (others get the upload limit).
  * Call before any route is added: hooks and the body limit apply to routes added afterwards.
