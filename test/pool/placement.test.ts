@@ -151,3 +151,31 @@ async function patchJson(url: string, body: unknown): Promise<{ status: number; 
 function pick(graph: Record<string, unknown>, ids: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(ids.map((id) => [id, graph[id]]));
 }
+
+test('queue order holds across the pool: priority first, and a later prompt never overtakes an earlier one the same backend could run', async (t) => {
+  const fakes = await startFakes(t, { a: THREE.a, c: THREE.c });
+  const app = await startGateway(t, [...backendArgs(fakes), '--prefetch', '0'], { waitFor: ['a', 'c'] });
+  const client = await ComfyTestClient.connect(app.wsUrl, 'order');
+  t.after(() => client.close());
+
+  const stallA = fakes.a.control.stall();
+  const stallC = fakes.c.control.stall();
+  const onA = await submit(app.url, imageGraph(1), 'order');
+  const onC = await submit(app.url, imageGraph(2), 'order');
+  await Promise.all([stallA.reached, stallC.reached]);
+  // Both busy (no prefetch): these wait in our queue.
+  const blur = await submit(app.url, imageGraph(3, { blur: true }), 'order');
+  const plain1 = await submit(app.url, imageGraph(4), 'order');
+  const plain2 = await submit(app.url, imageGraph(5), 'order');
+  const front = (await postJson(`${app.url}/prompt`, { prompt: imageGraph(6), client_id: 'order', front: true })).body as { prompt_id: string };
+  const pending = (await getJson<{ queue_pending: [number, string][] }>(`${app.url}/queue`)).queue_pending.map(([, id]) => id);
+  assert.deepEqual(pending, [front.prompt_id, blur, plain1, plain2], 'front first, then FIFO');
+
+  // Only c frees up: it takes them strictly in that order while a stays busy.
+  stallC.release();
+  for (const id of [onC, front.prompt_id, blur, plain1, plain2]) await client.waitForDone(id);
+  assert.deepEqual(acceptedBy(fakes.c), [onC, front.prompt_id, blur, plain1, plain2]);
+  stallA.release();
+  await client.waitForDone(onA);
+  assert.deepEqual(acceptedBy(fakes.a), [onA]);
+});
