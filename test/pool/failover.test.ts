@@ -203,3 +203,31 @@ test('a prompt that moves to another backend takes its input file along, and its
   const { data } = await sharp(Buffer.from(await view.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
   assert.deepEqual([...data.subarray(0, 3)], [245, 235, 225], 'the uploaded pixels, inverted');
 });
+
+test('twenty prompts over two backends working at once, one killed midway: all twenty in history, outputs viewable', async (t) => {
+  const fakes = await startFakes(t, { a: THREE.a, b: THREE.b });
+  for (const fake of Object.values(fakes)) fake.control.setNodeDelay(20, 'ImageInvert');
+  const app = await startGateway(t, [...backendArgs(fakes), '--failover-after', '200'], { waitFor: ['a', 'b'] });
+  const client = await ComfyTestClient.connect(app.wsUrl, 'twenty');
+  t.after(() => client.close());
+
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) ids.push(await submit(app, 500 + i, 'twenty'));
+  // Both work at once, then b dies with prompts in hand.
+  await eventually(() => acceptedBy(fakes.a).length >= 2 && acceptedBy(fakes.b).length >= 2, 10_000, 'both busy');
+  const stall = fakes.b.control.stall();
+  await stall.reached;
+  await fakes.b.control.crash();
+  for (const id of ids) await client.waitForDone(id);
+  await assertEachOnce(app, client, ids);
+
+  const history = await getJson<History>(`${app.url}/history`);
+  for (const id of ids) {
+    const image = (history[id]?.outputs['3'] as { images: { filename: string; subfolder: string; type: string }[] } | undefined)?.images[0];
+    assert.ok(image, `${id} has an image`);
+    const view = await fetch(`${app.url}/view?filename=${encodeURIComponent(image.filename)}&subfolder=${encodeURIComponent(image.subfolder)}&type=${image.type}`);
+    assert.equal(view.status, 200);
+    await view.arrayBuffer();
+  }
+  stall.release();
+});
