@@ -108,7 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     backends: () => pool?.links.map((link) => link.ref) ?? config.backends,
   });
   registerFileRoutes(http, { files });
-  const { gateway } = registerComfyGateway(http, { config, store, logger, files, upgrades });
+  const { gateway } = registerComfyGateway(http, { config, store, logger, files, upgrades, metrics });
   pool = gateway;
   const comfyProxy = registerComfyProxy(http, { config, logger });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);

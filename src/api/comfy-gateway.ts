@@ -9,6 +9,7 @@ import { registerObjectInfoRoutes } from './routes/comfy-info.js';
 import { registerPoolInfoRoutes } from './routes/comfy-pool-info.js';
 import { registerComfyQueueRoutes } from './routes/comfy-queue.js';
 import { registerJobRoutes } from './routes/jobs.js';
+import type { Metrics } from './ops/index.js';
 import type { UpgradeRouter } from './upgrade-router.js';
 import { createWsHub, type WsHub } from './ws-hub.js';
 
@@ -18,6 +19,7 @@ export interface ComfyGatewayDeps {
   readonly logger: Logger;
   readonly files: PromptFiles;
   readonly upgrades: UpgradeRouter;
+  readonly metrics: Metrics;
 }
 
 /**
@@ -70,8 +72,14 @@ export function registerComfyGateway(app: FastifyInstance, deps: ComfyGatewayDep
     maxAttempts: config.maxAttempts,
     failoverAfterMs: config.failoverAfterMs,
     retention: { maxItems: config.historyMaxItems, maxAgeMs: config.historyMaxAgeMs },
+    onFinished: (state, runSeconds) => {
+      const outcome = state === 'completed' ? 'success' : state === 'failed' ? 'error' : 'interrupted';
+      deps.metrics.promptsFinished.inc({ outcome });
+      if (runSeconds !== null) deps.metrics.promptDuration.observe({ outcome }, runSeconds);
+    },
   });
   const started = gateway;
+  deps.metrics.setQueueSource(() => started.counts());
   app.addHook('onReady', async () => started.start());
   app.addHook('preClose', async () => hub.close());
   app.addHook('onClose', async () => started.stop());

@@ -21,6 +21,8 @@ export interface FinisherDeps {
   readonly logger: Logger;
   readonly remaining: () => number;
   readonly afterFinish: () => void;
+  /** Told once per prompt that reaches history (metrics). */
+  readonly onFinished?: (state: FinishedState, runSeconds: number | null) => void;
 }
 
 interface HistoryStatus {
@@ -57,6 +59,7 @@ export function createFinisher(deps: FinisherDeps): Finisher {
       if (link.runningId === id) link.runningId = null;
     }
     if (recorded) {
+      deps.onFinished?.(state, run.startTime === null ? null : (Date.now() - run.startTime) / 1000);
       before();
       events.queueChanged(deps.remaining());
       events.send(targetForEvent('executing', run.clientId), { type: 'executing', data: { node: null, prompt_id: id } });

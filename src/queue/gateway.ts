@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { BackendChangeStore, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
+import type { BackendChangeStore, FinishedState, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
 import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
 import { BackendLink } from './backend-link.js';
 import { createBackendPool, type BackendView } from './backend-pool.js';
@@ -32,6 +32,8 @@ export interface GatewayOptions {
   /** How long a backend may stay down before its prompts move to other capable backends. */
   readonly failoverAfterMs: number;
   readonly retention: HistoryRetention;
+  /** Told once per prompt that reaches history, with its run time on the backend. */
+  readonly onFinished?: (state: FinishedState, runSeconds: number | null) => void;
 }
 
 export interface SubmitResult {
@@ -51,6 +53,8 @@ export interface Gateway {
   submit(body: unknown): Promise<SubmitResult>;
   /** Pending + running, as ComfyUI's queue_remaining counts. */
   remaining(): number;
+  /** Prompts waiting (ours or prefetched by a backend) and executing now. */
+  counts(): { pending: number; running: number };
   queue(): QueueSnapshot;
   /** POST /queue {delete|clear}: drop prompts that have not started. */
   deletePending(ids: readonly string[] | 'all'): Promise<void>;
@@ -136,6 +140,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     events,
     logger,
     remaining,
+    ...(options.onFinished && { onFinished: options.onFinished }),
     afterFinish: () => {
       dispatcher.schedule();
       pool.collectIdle().catch((err: unknown) => logger.error({ err }, 'could not drop a drained backend'));
@@ -242,6 +247,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       return { prompt_id: record.id, number: record.number, node_errors: submission.nodeErrors };
     },
     remaining,
+    counts: () => {
+      let running = 0;
+      for (const link of links) for (const run of link.inflight.values()) if (run.started) running += 1;
+      return { pending: remaining() - running, running };
+    },
     queue: () => {
       const running: PromptRecord[] = [];
       const waiting: PromptRecord[] = [...pending.values()];

@@ -37,6 +37,8 @@ export interface ReconcilerDeps {
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { links, logger } = deps;
   const failoverTimers = new Map<BackendLink, NodeJS.Timeout>();
+  // Stopping closes the links, which reports them down: that must not schedule failovers.
+  let stopped = false;
 
   const refreshObjectInfo = async (link: BackendLink): Promise<void> => {
     try {
@@ -106,25 +108,31 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     await Promise.all(orphans.map((id) => link.client.interrupt(id)));
   };
 
+  const scheduleFailover = (link: BackendLink): void => {
+    if (stopped || failoverTimers.has(link) || link.inflight.size === 0) return;
+    const timer = setTimeout(() => {
+      failoverTimers.delete(link);
+      if (link.up) return;
+      for (const run of [...link.inflight.values()]) {
+        const elsewhere = links.some((other) => other !== link && !other.draining && other.canRun(run.record));
+        if (!elsewhere) continue;
+        deps.dispatcher.requeue(link, run).catch((err: unknown) => logger.error({ err, promptId: run.record.id }, 'failover requeue failed'));
+      }
+    }, deps.failoverAfterMs);
+    timer.unref();
+    failoverTimers.set(link, timer);
+  };
+
   return {
     adopt: (link, record) => {
       link.inflight.set(record.id, new PromptRun(record, link.ref.name, record.attempts));
+      // A backend that never comes back after our restart never reports "down": start its clock now.
+      // scheduleFailover(link);
     },
     reconcile,
-    scheduleFailover: (link) => {
-      if (failoverTimers.has(link) || link.inflight.size === 0) return;
-      const timer = setTimeout(() => {
-        failoverTimers.delete(link);
-        if (link.up) return;
-        for (const run of [...link.inflight.values()]) {
-          const elsewhere = links.some((other) => other !== link && !other.draining && other.canRun(run.record));
-          if (elsewhere) void deps.dispatcher.requeue(link, run);
-        }
-      }, deps.failoverAfterMs);
-      timer.unref();
-      failoverTimers.set(link, timer);
-    },
+    scheduleFailover,
     stop: () => {
+      stopped = true;
       for (const timer of failoverTimers.values()) clearTimeout(timer);
       failoverTimers.clear();
     },

@@ -26,6 +26,8 @@ export interface Metrics {
   readonly promptsFinished: Counter<'outcome'>;
   /** Seconds from a prompt's start on a backend to its end, by outcome. */
   readonly promptDuration: Histogram<'outcome'>;
+  /** Where the queue gauges read their values at scrape time (the queue is built after the metrics). */
+  setQueueSource(source: () => { pending: number; running: number }): void;
 }
 
 export interface MetricsOptions {
@@ -38,7 +40,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
   if (options.processMetrics === true) collectDefaultMetrics({ register: registry });
+  let queueSource: (() => { pending: number; running: number }) | null = null;
   return {
+    setQueueSource: (source) => {
+      queueSource = source;
+    },
     registry,
     httpRequests: new Counter({
       name: 'automa_http_requests_total',
@@ -72,8 +78,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['operation'] as const,
       registers,
     }),
-    queuePending: new Gauge({ name: 'automa_queue_pending', help: 'Prompts waiting for a backend', registers }),
-    queueRunning: new Gauge({ name: 'automa_queue_running', help: 'Prompts running on a backend', registers }),
+    queuePending: new Gauge({
+      name: 'automa_queue_pending',
+      help: 'Prompts waiting for a backend (ours or prefetched by one)',
+      registers,
+      collect() {
+        if (queueSource) this.set(queueSource().pending);
+      },
+    }),
+    queueRunning: new Gauge({
+      name: 'automa_queue_running',
+      help: 'Prompts running on a backend',
+      registers,
+      collect() {
+        if (queueSource) this.set(queueSource().running);
+      },
+    }),
     promptsFinished: new Counter({
       name: 'automa_prompts_finished_total',
       help: 'Prompts that ended, by outcome',
