@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { AppError, backendTimeout, backendUnavailable, badRequest, bodyTooLarge } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -37,6 +37,9 @@ export type HttpProxy = HttpProxyHandler & {
   /** Drop the upstream connections (in-flight exchanges fail). */
   close(): Promise<void>;
 };
+
+/** What Node accepts in a reason phrase (its own check for header values). */
+const REASON_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 interface ProxyShared {
   readonly pool: Pool;
@@ -121,8 +124,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.extraHeaders !== undefined) headers.push(...this.extraHeaders);
     // An upstream header Node refuses to write (bad characters) throws here; undici then
     // aborts the exchange and onError answers 502, as for any other garbage from upstream.
-    if (statusText === '') this.res.writeHead(statusCode, headers);
+    // A reason phrase Node would refuse is dropped instead: clients ignore it anyway.
+    if (statusText === '' || !REASON_RE.test(statusText)) this.res.writeHead(statusCode, headers);
     else this.res.writeHead(statusCode, statusText, headers);
+    // No body can follow: done now, so an upstream that announced one anyway (a Content-Length
+    // on a 204, which undici then reports as a length mismatch) cannot cut a complete answer.
+    if (statusCode === 204 || statusCode === 304) return this.onComplete(), true;
     this.res.on('drain', resume);
     return true;
   }
@@ -137,6 +144,16 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onError(err: Error): void {
+    // undici calls this outside its own try/catch: whatever happens here must not escape.
+    try {
+      this.handleError(err);
+    } catch (unexpected) {
+      this.log.warn({ err: unexpected, path: this.path }, 'proxy: failed to report an upstream error; aborting the client connection');
+      this.res.destroy();
+    }
+  }
+
+  private handleError(err: Error): void {
     if (this.settled) return;
     if (this.clientGone || err instanceof ClientAborted) {
       this.settled = true;
@@ -179,7 +196,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     const headers = [...(this.extraHeaders ?? []), 'content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body))];
     // An unread request body would otherwise be drained in full to keep the connection alive.
     if (!req.complete) headers.push('connection', 'close');
-    res.writeHead(error.status, headers);
+    // The standard reason phrase, replacing any the upstream's headers may have set already.
+    res.writeHead(error.status, STATUS_CODES[error.status] ?? 'Error', headers);
     res.end(body);
   }
 }

@@ -243,3 +243,33 @@ test('a chunked body crossing --max-upload-size → 413, and the upstream never 
   // Whatever reached the upstream, it never saw a complete 3 MB request.
   assert.ok(upstreamSaw.filter((s) => s.bytes > 0).every((s) => !s.complete && s.bytes <= 1024 * 1024 + 64 * 1024));
 });
+
+test('odd or malformed upstream responses: forwarded when Node can say them, 502 otherwise; never a hang or crash', async (t) => {
+  const cases: [raw: string, status: number, body: string | null][] = [
+    ['HTTP/1.1 200 OK\r\nX-Bad: a\x7fb\r\nContent-Length: 2\r\n\r\nok', 502, null],
+    ['HTTP/1.1 200 OK\r\nX-Name\x01: v\r\nContent-Length: 2\r\n\r\nok', 502, null],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok', 502, null],
+    ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\nok\r\n0\r\n\r\n', 502, null],
+    ['HTTP/1.1 200 O\x7fK\r\nContent-Length: 2\r\n\r\nok', 200, 'ok'], // a reason phrase Node refuses is dropped
+    ['HTTP/1.1 299 Whatever\r\nContent-Length: 2\r\n\r\nok', 299, 'ok'],
+    ['HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n', 204, ''],
+    ['HTTP/1.0 200 OK\r\n\r\nbody until close', 200, 'body until close'],
+  ];
+  let current = '';
+  const upstream = await startRawUpstream((socket) => socket.once('data', () => socket.end(Buffer.from(current, 'latin1'))));
+  t.after(() => upstream.close());
+  const app = await startTestApp(['--comfyui', upstream.url]);
+  t.after(() => app.close());
+  for (const [raw, status, body] of cases) {
+    current = raw;
+    const res = await rawRequest(`${app.url}/comfyui/x`);
+    assert.equal(res.status, status, JSON.stringify(raw));
+    assert.ok(res.complete, JSON.stringify(raw));
+    if (body === null) assert.equal(errorOf(res).type, 'backend_unavailable');
+    else assert.equal(res.body.toString(), body);
+  }
+  // Header bytes beyond ASCII pass as they are.
+  current = 'HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename="caf\xe9.png"\r\nContent-Length: 2\r\n\r\nok';
+  const latin = await rawRequest(`${app.url}/comfyui/x`);
+  assert.deepEqual(Buffer.from(String(latin.headers['content-disposition']), 'latin1'), Buffer.from('attachment; filename="caf\xe9.png"', 'latin1'));
+});
