@@ -145,8 +145,13 @@ describe('SPA hosting with --public-dir', () => {
     assert.equal(health.status, 200);
     assert.equal((JSON.parse(health.text) as { status: string }).status, 'ok');
 
-    for (const path of ['/automa/nope', '/comfyui/some/page', '/api/data.json', '/api/whatever', '/upload/image', '/prompt/x', '/INTERNAL/x', '/ws/']) {
+    for (const path of ['/automa/nope', '/upload/image', '/prompt/x', '/INTERNAL/x', '/ws/']) {
       assertJsonError(await get(path, { accept: HTML_ACCEPT }), 404, 'route_not_found');
+    }
+    // The proxy and the gateway's /api pass-through own these: with no ComfyUI running they answer
+    // 502 in the error shape — anything but the app's HTML.
+    for (const path of ['/comfyui/some/page', '/api/data.json', '/api/whatever']) {
+      assertJsonError(await get(path, { accept: HTML_ACCEPT }), 502, 'backend_unavailable');
     }
     // Methods other than GET/HEAD never reach the SPA.
     assertJsonError(await get('/about', { accept: HTML_ACCEPT }, 'POST'), 404, 'route_not_found');

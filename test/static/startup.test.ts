@@ -44,7 +44,7 @@ test('a route registered by another part after the SPA still wins over it, whate
     site.remove();
     temp.remove();
   });
-  fs.writeFileSync(path.join(site.dir, 'metrics'), 'a file that the route shadows');
+  fs.writeFileSync(path.join(site.dir, 'status-board'), 'a file that the route shadows');
   const loaded = loadConfig(['--data-dir', temp.dir, '--public-dir', site.dir, '--log-level', 'silent'], {});
   assert.equal(loaded.kind, 'config');
   if (loaded.kind !== 'config') return;
@@ -54,11 +54,11 @@ test('a route registered by another part after the SPA still wins over it, whate
     await app.http.close();
     await store.close();
   });
-  app.http.get('/metrics', async () => 'route');
+  app.http.get('/status-board', async () => 'route');
   app.http.get('/reports/:id', async () => ({ report: true }));
 
-  const metrics = await app.http.inject({ url: '/metrics', headers: { accept: HTML_ACCEPT } });
-  assert.equal(metrics.body, 'route');
+  const board = await app.http.inject({ url: '/status-board', headers: { accept: HTML_ACCEPT } });
+  assert.equal(board.body, 'route');
   const report = await app.http.inject({ url: '/reports/7', headers: { accept: HTML_ACCEPT } });
   assert.deepEqual(report.json(), { report: true });
   const page = await app.http.inject({ url: '/reports/7/edit', headers: { accept: HTML_ACCEPT } });
