@@ -127,7 +127,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     adopt: (link, record) => {
       link.inflight.set(record.id, new PromptRun(record, link.ref.name, record.attempts));
       // A backend that never comes back after our restart never reports "down": start its clock now.
-      // scheduleFailover(link);
+      scheduleFailover(link);
     },
     reconcile,
     scheduleFailover,

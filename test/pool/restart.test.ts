@@ -68,3 +68,27 @@ test('a gateway restart with prompts in flight on several backends reconciles ev
   assert.equal(view.status, 200);
   await view.arrayBuffer();
 });
+
+test('prompts held by a backend that is dead when the gateway restarts move to the others after --failover-after', async (t) => {
+  const fakes = await startFakes(t, { a: THREE.a, b: THREE.b });
+  const data = makeTempDir();
+  t.after(() => data.remove());
+  const argv = [...backendArgs(fakes), '--failover-after', '200'];
+
+  const first = await startGateway(t, argv, { dataDir: data.dir, waitFor: ['a', 'b'] });
+  const stalls = { a: fakes.a.control.stall(), b: fakes.b.control.stall() };
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) ids.push(await submit(first, i, 'dead'));
+  await eventually(() => acceptedBy(fakes.a).length === 2 && acceptedBy(fakes.b).length === 2, 10_000, 'two per backend');
+  const onB = acceptedBy(fakes.b);
+  await first.close();
+  stalls.a.release();
+  stalls.b.release();
+  await fakes.b.control.crash();
+
+  const second = await startGateway(t, argv, { dataDir: data.dir, waitFor: ['a'] });
+  await eventually(async () => Object.keys(await getJson<History>(`${second.url}/history`)).length === ids.length, 15_000, 'all in history');
+  const history = await getJson<History>(`${second.url}/history`);
+  for (const id of ids) assert.equal(history[id]?.status.status_str, 'success', id);
+  for (const id of onB) assert.equal(acceptedBy(fakes.a).filter((x) => x === id).length, 1, `${id} moved to a`);
+});
