@@ -32,7 +32,10 @@ export function makeTempDir(prefix = 'automa-test-'): { dir: string; remove: () 
 export async function startTestApp(argv: readonly string[] = [], options: { dataDir?: string } = {}): Promise<TestApp> {
   const temp = options.dataDir === undefined ? makeTempDir() : undefined;
   const dataDir = options.dataDir ?? temp?.dir ?? '';
-  const loaded = loadConfig(['--port', '0', '--data-dir', dataDir, '--log-level', process.env.TEST_LOG_LEVEL ?? 'silent', ...argv], {});
+  // Without a --comfyui of the test's own, point at a port nothing listens on (the discard port),
+  // so a ComfyUI running on the developer's machine can never answer a test.
+  const backend = argv.includes('--comfyui') ? [] : ['--comfyui', 'http://127.0.0.1:9'];
+  const loaded = loadConfig(['--port', '0', '--data-dir', dataDir, '--log-level', process.env.TEST_LOG_LEVEL ?? 'silent', ...backend, ...argv], {});
   if (loaded.kind !== 'config') throw new Error(`bad test config: ${JSON.stringify(loaded)}`);
   const { config } = loaded;
   const store = createSqliteStore({ dataDir });
