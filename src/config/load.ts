@@ -46,6 +46,17 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     return Math.floor(value * MB);
   };
 
+  const days = (flag: string): number => {
+    const text = one(flag);
+    if (text === undefined) return 0;
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value < 0) {
+      problems.push(`--${flag}: expected a number of days (0 for no limit), got ${JSON.stringify(text)}`);
+      return 0;
+    }
+    return Math.round(value * 86_400_000);
+  };
+
   const logLevel = one('log-level') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
@@ -72,6 +83,11 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     idleTimeoutMs: int('idle-timeout', 72_000, 100, 3_600_000),
     logLevel: logLevel as LogLevel,
     shutdownTimeoutMs: int('shutdown-timeout', 10_000, 0, 600_000),
+    prefetch: int('prefetch', 1, 0, 64),
+    maxAttempts: int('max-attempts', 3, 1, 100),
+    failoverAfterMs: int('failover-after', 10_000, 0, 3_600_000),
+    historyMaxItems: int('history-max-items', 0, 0, 1_000_000_000),
+    historyMaxAgeMs: days('history-max-age'),
     upstreamConnectTimeoutMs: int('upstream-connect-timeout', 10_000, 1, 600_000),
     upstreamHeadersTimeoutMs: int('upstream-headers-timeout', 60_000, 1, 3_600_000),
     wsMaxBufferBytes: megabytes('ws-max-buffer', 16),

@@ -30,6 +30,13 @@ export interface Config {
   readonly idleTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
+  /** Prompts a backend may hold beyond the one it runs. */
+  readonly prefetch: number;
+  /** Dispatch attempts before a prompt that backends keep losing fails. */
+  readonly maxAttempts: number;
+  readonly failoverAfterMs: number;
+  readonly historyMaxItems: number;
+  readonly historyMaxAgeMs: number;
   readonly upstreamConnectTimeoutMs: number;
   readonly upstreamHeadersTimeoutMs: number;
   readonly wsMaxBufferBytes: number;
@@ -137,6 +144,41 @@ export const OPTIONS = [
     valueName: 'ms',
     defaultText: '72000',
     description: 'How long an idle keep-alive connection stays open.',
+  },
+  {
+    flag: 'prefetch',
+    kind: 'int',
+    valueName: 'n',
+    defaultText: '1',
+    description: 'Prompts each backend gets beyond the one it runs, so it never idles between prompts.',
+  },
+  {
+    flag: 'max-attempts',
+    kind: 'int',
+    valueName: 'n',
+    defaultText: '3',
+    description: 'Times a prompt is dispatched again after a backend lost it before it fails.',
+  },
+  {
+    flag: 'failover-after',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '10000',
+    description: 'How long a backend may be down before its prompts move to other backends.',
+  },
+  {
+    flag: 'history-max-items',
+    kind: 'int',
+    valueName: 'n',
+    defaultText: '0 (no limit)',
+    description: 'Keep at most this many history entries; older ones are removed.',
+  },
+  {
+    flag: 'history-max-age',
+    kind: 'number',
+    valueName: 'days',
+    defaultText: '0 (no limit)',
+    description: 'Remove history entries older than this many days.',
   },
   {
     flag: 'log-level',
