@@ -48,13 +48,16 @@ export interface BackendClient {
  */
 export function createBackendClient(backend: BackendRef, options: { timeoutMs?: number } = {}): BackendClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const pool = new Pool(backend.url, { connections: 8, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: 5_000 });
+  // A backend may live under a path (behind a reverse proxy): the pool takes the origin only.
+  const base = new URL(backend.url);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const pool = new Pool(base.origin, { connections: 8, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: 5_000 });
 
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonResponse> => {
     try {
       const response = await pool.request({
         method,
-        path,
+        path: prefix + path,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
