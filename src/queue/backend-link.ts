@@ -55,6 +55,7 @@ export class BackendLink {
     this.client = createBackendClient(ref);
     this.clientId = `automa-${createHash('sha256').update(`${options.instanceKey}\0${ref.name}`).digest('hex').slice(0, 24)}`;
     const { events } = options;
+    this.onRecovered = () => events.onUp(this);
     this.socket = createBackendSocket(
       ref,
       this.clientId,
@@ -121,6 +122,7 @@ export class BackendLink {
   /** Last GET /system_stats answer (devices, versions), refreshed by the health probe. */
   systemStats: Record<string, unknown> | null = null;
   private models = 0;
+  private readonly onRecovered: () => void;
   private probeTimer: NodeJS.Timeout | null = null;
   private probeFailures = 0;
 
@@ -138,8 +140,11 @@ export class BackendLink {
   async probe(): Promise<void> {
     try {
       this.systemStats = await this.client.systemStats();
+      const recovered = this.probeFailures > 0 && this.up;
       if (this.probeFailures > 0) this.lastError = null;
       this.probeFailures = 0;
+      // Back in placement: reconcile (a hung ComfyUI may have lost prompts) and dispatch again.
+      if (recovered) this.onRecovered();
     } catch (err) {
       this.probeFailures += 1;
       this.lastError = `health probe failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -69,6 +69,22 @@ export function createFinisher(deps: FinisherDeps): Finisher {
     deps.afterFinish();
   };
 
+  /** Copy outputs not already copied when their `executed` frame came (no file is fetched twice). */
+  const collectRemaining = async (
+    link: BackendLink,
+    run: PromptRun,
+    outputs: Record<string, Record<string, unknown>>,
+  ): Promise<Record<string, Record<string, unknown>>> => {
+    const missing: Record<string, Record<string, unknown>> = {};
+    for (const [node, output] of Object.entries(outputs)) {
+      if (run.collected.get(node)?.source !== JSON.stringify(output)) missing[node] = output;
+    }
+    const fresh = Object.keys(missing).length === 0 ? {} : await deps.files.collectOutputs(link.ref, missing);
+    return Object.fromEntries(
+      Object.entries(outputs).map(([node, output]) => [node, fresh[node] ?? run.collected.get(node)?.result ?? output]),
+    );
+  };
+
   return {
     finish: async (link, run, known) => {
       if (run.finishing) return;
@@ -82,7 +98,7 @@ export function createFinisher(deps: FinisherDeps): Finisher {
         }));
       const outputs = upstream?.outputs ?? run.outputs;
       const status = statusOf(upstream, run);
-      const collected = await deps.files.collectOutputs(link.ref, outputs).catch((err: unknown) => {
+      const collected = await collectRemaining(link, run, outputs).catch((err: unknown) => {
         logger.warn({ err, promptId: id, backend: link.ref.name }, 'could not collect outputs; keeping backend references');
         return outputs;
       });

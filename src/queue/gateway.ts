@@ -191,7 +191,9 @@ export function createGateway(options: GatewayOptions): Gateway {
           logger.warn({ err, promptId: run.record.id, backend: link.ref.name }, 'could not collect outputs on executed');
           return { [node]: output };
         });
-        events.send(target, { type: message.type, data: { ...message.data, output: collected[node] ?? output } });
+        const result = collected[node] ?? output;
+        run.collected.set(node, { source: JSON.stringify(output), result });
+        events.send(target, { type: message.type, data: { ...message.data, output: result } });
       });
       return;
     }

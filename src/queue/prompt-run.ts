@@ -23,6 +23,8 @@ export class PromptRun {
   relayed: Promise<void> = Promise.resolve();
   readonly messages: [string, Record<string, unknown>][] = [];
   readonly outputs: Record<string, Record<string, unknown>> = {};
+  /** Outputs already copied into our store when `executed` came, by node: what the backend named, and our refs. */
+  readonly collected = new Map<string, { readonly source: string; readonly result: Record<string, unknown> }>();
 
   constructor(record: PromptRecord, backend: string, attempt: number) {
     this.record = record;
