@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { TestApp } from '../helpers/app.js';
 import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
 import type { FakeComfy } from '../fake-comfy/server.js';
-import { acceptedBy, backendArgs, imageGraph, startFakes, startGateway, THREE } from './pool-helpers.js';
+import { acceptedBy, backendArgs, backends, imageGraph, startFakes, startGateway, THREE } from './pool-helpers.js';
 
 async function submit(app: TestApp, tag: number, clientId: string): Promise<string> {
   const response = await postJson(`${app.url}/prompt`, { prompt: imageGraph(tag), client_id: clientId });
@@ -40,6 +40,21 @@ test('POST /interrupt and job cancel reach the backend that runs the prompt, and
   const running = { a: acceptedBy(fakes.a)[0] as string, b: acceptedBy(fakes.b)[0] as string, c: acceptedBy(fakes.c)[0] as string };
   await eventually(async () => (await getJson<{ queue_running: unknown[] }>(`${app.url}/queue`)).queue_running.length === 3, 5_000, 'three running');
   const prefetchedOnA = acceptedBy(fakes.a).find((id) => id !== running.a) as string;
+  // GET /automa/backends shows where each prompt is, and what each backend offers.
+  const views = await backends(app);
+  assert.deepEqual(
+    views.map((v) => [v.name, v.state, v.running, v.prefetched, v.devices.length, v.node_classes, v.models_known, v.last_error]),
+    (['a', 'b', 'c'] as const).map((name) => [
+      name,
+      'up',
+      [running[name]],
+      acceptedBy(fakes[name]).filter((id) => id !== running[name]),
+      1,
+      name === 'c' ? 7 : 6,
+      name === 'c' ? 1 : 2,
+      null,
+    ]),
+  );
   for (const fake of Object.values(fakes)) fake.control.resetReceived();
 
   // Interrupt the prompt running on b, by id: b is told, a and c are not.
