@@ -231,3 +231,36 @@ test('twenty prompts over two backends working at once, one killed midway: all t
   }
   stall.release();
 });
+
+test('a prompt only the dead backend can run waits for it, and runs there once it is back', async (t) => {
+  const fakes = await startFakes(t, THREE);
+  const app = await startGateway(t, [...backendArgs(fakes), '--failover-after', '200'], { waitFor: ['a', 'b', 'c'] });
+  const client = await ComfyTestClient.connect(app.wsUrl, 'waits');
+  t.after(() => client.close());
+
+  const stall = fakes.c.control.stall({ classType: 'ImageBlur' });
+  const running = (await postJson(`${app.url}/prompt`, { prompt: imageGraph(1, { blur: true }), client_id: 'waits' })).body as { prompt_id: string };
+  await stall.reached;
+  await fakes.c.control.crash();
+  stall.release();
+  await waitForState(app, ['c'], 'down');
+  // Submitted while c is down: accepted (c's node classes are known), and it waits too.
+  const later = await postJson(`${app.url}/prompt`, { prompt: imageGraph(2, { blur: true }), client_id: 'waits' });
+  assert.equal(later.status, 200);
+  const laterId = (later.body as { prompt_id: string }).prompt_id;
+  const plain = await submit(app, 3, 'waits');
+  await client.waitForDone(plain);
+  // The one c was running stays c's (it may come back with it); the later one waits in our queue.
+  const queue = await getJson<{ queue_pending: [number, string][]; queue_running: [number, string][] }>(`${app.url}/queue`);
+  assert.deepEqual(queue.queue_running.map(([, id]) => id), [running.prompt_id]);
+  assert.deepEqual(queue.queue_pending.map(([, id]) => id), [laterId]);
+  assert.equal(acceptedBy(fakes.a).length + acceptedBy(fakes.b).length, 1, 'only the plain prompt went elsewhere');
+
+  await fakes.c.control.restart();
+  for (const id of [running.prompt_id, laterId]) {
+    await client.waitForDone(id);
+    assert.equal(ranOn(fakes, id), 'c');
+  }
+  const history = await getJson<History>(`${app.url}/history`);
+  for (const id of [running.prompt_id, laterId, plain]) assert.equal(history[id]?.status.status_str, 'success');
+});
