@@ -62,21 +62,21 @@ test('GET /metrics: requests by route pattern and status with latency, backends 
   assert.match(text, /# TYPE process_cpu_user_seconds_total counter/, 'process metrics');
 });
 
-test('each app has its own registry, and the handles are there for the queue to feed', async (t) => {
+test('each app has its own registry; queue gauges come from its own gateway', async (t) => {
   const first = await startCustomApp([]);
   const second = await startCustomApp([]);
   t.after(() => Promise.all([first.close(), second.close()]));
   await request(`${first.url}/automa/db`);
   await request(`${first.url}/automa/db`);
-  first.app.metrics.queuePending.set(3);
   first.app.metrics.promptsFinished.inc({ outcome: 'success' });
   first.app.metrics.promptDuration.observe({ outcome: 'success' }, 2);
   const one = (await request(`${first.url}/metrics`)).body;
   const other = (await request(`${second.url}/metrics`)).body;
   assert.equal(sample(one, 'automa_http_requests_total', { route: '/automa/db', status: '200' }), 2);
   assert.equal(sample(other, 'automa_http_requests_total', { route: '/automa/db', status: '200' }), undefined);
-  assert.equal(sample(one, 'automa_queue_pending'), 3);
-  assert.equal(sample(other, 'automa_queue_pending'), 0);
+  // Read from each app's gateway at scrape time: nothing queued in either.
+  assert.equal(sample(one, 'automa_queue_pending'), 0);
+  assert.equal(sample(other, 'automa_queue_running'), 0);
   assert.equal(sample(one, 'automa_prompts_finished_total', { outcome: 'success' }), 1);
   assert.equal(sample(one, 'automa_prompt_duration_seconds_count', { outcome: 'success' }), 1);
 });
