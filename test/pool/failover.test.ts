@@ -264,3 +264,28 @@ test('a prompt only the dead backend can run waits for it, and runs there once i
   const history = await getJson<History>(`${app.url}/history`);
   for (const id of [running.prompt_id, laterId, plain]) assert.equal(history[id]?.status.status_str, 'success');
 });
+
+test('the attempt count follows a prompt across failovers, and --max-attempts still caps it', async (t) => {
+  const fakes = await startFakes(t, THREE);
+  const app = await startGateway(t, [...backendArgs(fakes), '--failover-after', '200', '--max-attempts', '2'], { waitFor: ['a', 'b', 'c'] });
+  const client = await ComfyTestClient.connect(app.wsUrl, 'unlucky');
+  t.after(() => client.close());
+
+  const stalls = Object.values(fakes).map((fake) => fake.control.stall({ classType: 'ImageInvert' }));
+  const id = await submit(app, 1, 'unlucky');
+  // Wherever it runs, that backend dies; after two runs it is given up.
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    await eventually(() => ranOn(fakes, id) !== undefined && fakes[ranOn(fakes, id) as 'a' | 'b' | 'c'].control.running, 10_000, `attempt ${attempt} placed`);
+    const where = ranOn(fakes, id) as 'a' | 'b' | 'c';
+    await eventually(() => client.frames.filter((f) => f.type === 'execution_start' && f.data.prompt_id === id).length === attempt, 10_000, `attempt ${attempt} started`);
+    await fakes[where].control.crash();
+  }
+  await client.waitForDone(id);
+  const error = client.framesOf(id).find((f) => f.type === 'execution_error');
+  assert.match(String(error?.data.exception_message), /2 attempts/);
+  const history = await getJson<History>(`${app.url}/history/${id}`);
+  assert.equal(history[id]?.status.status_str, 'error');
+  const sent = Object.values(fakes).reduce((n, fake) => n + acceptedBy(fake).filter((x) => x === id).length, 0);
+  assert.equal(sent, 2, 'not sent a third time');
+  for (const stall of stalls) stall.release();
+});
