@@ -50,7 +50,8 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
   const find = (name: string): BackendLink | undefined => links.find((l) => l.ref.name === name);
   const changeOf = (link: BackendLink, patch: Partial<BackendChange>): BackendChange => ({
     name: link.ref.name,
-    url: deps.configured.some((b) => b.name === link.ref.name) ? null : link.ref.url,
+    // null: as configured. A configured name re-added at runtime elsewhere keeps its new URL.
+    url: deps.configured.some((b) => b.name === link.ref.name && b.url === link.ref.url) ? null : link.ref.url,
     draining: link.draining,
     removed: false,
     ...patch,
@@ -67,7 +68,10 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
     links,
     load: async () => {
       const changes = new Map((await deps.changes.list()).map((c) => [c.name, c]));
-      const refs = [...deps.configured];
+      const refs = deps.configured.map((ref) => {
+        const url = changes.get(ref.name)?.url;
+        return url === null || url === undefined ? ref : { name: ref.name, url };
+      });
       for (const change of changes.values()) {
         if (change.url !== null && !refs.some((r) => r.name === change.name)) refs.push({ name: change.name, url: change.url });
       }

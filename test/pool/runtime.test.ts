@@ -155,3 +155,22 @@ test('/automa/backends/:name/comfyui/* reaches that backend over HTTP and WebSoc
     ws.close();
   }
 });
+
+test('a configured backend removed and added again at another URL keeps the new URL across restarts', async (t) => {
+  const fakes = await startFakes(t, { a: THREE.a, other: THREE.c });
+  const data = makeTempDir();
+  t.after(() => data.remove());
+  const argv = ['--comfyui', `a=${fakes.a.url}`];
+  const first = await startGateway(t, argv, { dataDir: data.dir, waitFor: ['a'] });
+  assert.equal((await send('DELETE', `${first.url}/automa/backends/a`)).status, 204);
+  assert.equal((await send('POST', `${first.url}/automa/backends`, { name: 'a', url: fakes.other.url })).status, 201);
+  await first.close();
+
+  const second = await startGateway(t, argv, { dataDir: data.dir, waitFor: ['a'] });
+  assert.deepEqual((await backends(second)).map((b) => [b.name, b.url]), [['a', fakes.other.url]]);
+  const client = await ComfyTestClient.connect(second.wsUrl, 'moved');
+  t.after(() => client.close());
+  const id = await submit(second, 1, 'moved');
+  await client.waitForDone(id);
+  assert.equal(ranOn({ a: fakes.a, other: fakes.other }, id), 'other');
+});
