@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { startTestApp } from '../helpers/app.js';
-import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
+import { waitForBackendsUp } from '../helpers/stack.js';
+import { ComfyTestClient, getJson, postJson } from '../helpers/comfy-client.js';
 import { startFakeComfy } from '../fake-comfy/server.js';
 import { postForm, solidPng } from './helpers.js';
 
@@ -26,10 +27,7 @@ test('an image uploaded to the gateway reaches a backend that never saw it, once
     await app.close();
     await fake.close();
   });
-  await eventually(async () => {
-    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
-    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
-  }, 10_000, 'backend up with object_info');
+  await waitForBackendsUp(app.url);
   client = await ComfyTestClient.connect(app.wsUrl, 'files-e2e');
 
   const photo = await solidPng(8, 8, [250, 120, 10, 255]);

@@ -7,7 +7,8 @@ import { test, type TestContext } from 'node:test';
 import { Client, Workflow, WorkflowExecutionError, WorkflowInterruptedError } from '@stable-canvas/comfyui-client';
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { eventually, getJson } from '../helpers/comfy-client.js';
+import { waitForBackendsUp } from '../helpers/stack.js';
+import { eventually } from '../helpers/comfy-client.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
 
 interface Stack {
@@ -27,10 +28,7 @@ async function startStack(t: TestContext, clientId: string): Promise<Stack> {
     await app.close();
     await fake.close();
   });
-  await eventually(async () => {
-    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
-    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
-  }, 10_000, 'backend up with object_info');
+  await waitForBackendsUp(app.url);
   client = new Client({ api_host: new URL(app.url).host, clientId, WebSocket, fetch });
   assert.equal(await client.connect(), true);
   return { fake, app, client };

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test, type TestContext } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { waitForBackendsUp } from '../helpers/stack.js';
 import { ComfyTestClient, eventually, getJson } from '../helpers/comfy-client.js';
 import { startFakeComfy } from '../fake-comfy/server.js';
 
@@ -16,10 +17,7 @@ async function startStack(t: TestContext): Promise<TestApp> {
   t.after(() => fake.close());
   const app = await startTestApp(['--comfyui', fake.url]);
   t.after(() => app.close());
-  await eventually(async () => {
-    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
-    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
-  }, 10_000, 'backend up with object_info');
+  await waitForBackendsUp(app.url);
   return app;
 }
 

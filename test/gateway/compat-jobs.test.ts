@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { waitForBackendsUp } from '../helpers/stack.js';
 import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
 import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
 
@@ -55,10 +56,7 @@ async function startStack(t: TestContext, via?: (fake: FakeComfy) => Promise<str
   t.after(() => fake.close());
   const app = await startTestApp(['--comfyui', via ? await via(fake) : fake.url]);
   t.after(() => app.close());
-  await eventually(async () => {
-    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
-    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
-  }, 10_000, 'backend up with object_info');
+  await waitForBackendsUp(app.url);
   const client = await ComfyTestClient.connect(app.wsUrl, 'jobs-client');
   t.after(() => client.close());
   return { fake, app, client };

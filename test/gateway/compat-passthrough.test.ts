@@ -5,22 +5,10 @@
  * only a custom node knows.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { test } from 'node:test';
+import { startStack } from '../helpers/stack.js';
 import { eventually, getJson } from '../helpers/comfy-client.js';
-import { startFakeComfy, type FakeComfy, type FakeComfyOptions } from '../fake-comfy/server.js';
-
-async function startStack(t: TestContext, options: FakeComfyOptions = {}): Promise<{ fake: FakeComfy; app: TestApp }> {
-  const fake = await startFakeComfy(options);
-  t.after(() => fake.close());
-  const app = await startTestApp(['--comfyui', fake.url]);
-  t.after(() => app.close());
-  await eventually(async () => {
-    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
-    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
-  }, 10_000, 'backend up with object_info');
-  return { fake, app };
-}
+import { type FakeComfy } from '../fake-comfy/server.js';
 
 interface Answer {
   readonly status: number;

@@ -5,22 +5,11 @@
  * ComfyUI run directly serves as the reference.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { test } from 'node:test';
+import { type TestApp } from '../helpers/app.js';
+import { startStack } from '../helpers/stack.js';
 import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
-
-async function startStack(t: TestContext): Promise<{ fake: FakeComfy; app: TestApp }> {
-  const fake = await startFakeComfy();
-  t.after(() => fake.close());
-  const app = await startTestApp(['--comfyui', fake.url]);
-  t.after(() => app.close());
-  await eventually(async () => {
-    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
-    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
-  }, 10_000, 'backend up with object_info');
-  return { fake, app };
-}
+import { startFakeComfy } from '../fake-comfy/server.js';
 
 /** The recorded "slow prompt": EmptyImage → ImageBlur → ImageBlur → PreviewImage. */
 const slowPrompt = (color: number) => ({

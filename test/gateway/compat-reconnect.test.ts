@@ -4,21 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { ComfyTestClient, eventually, getJson, postJson, type Frame } from '../helpers/comfy-client.js';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
-
-async function startStack(t: TestContext): Promise<{ fake: FakeComfy; app: TestApp }> {
-  const fake = await startFakeComfy();
-  t.after(() => fake.close());
-  const app = await startTestApp(['--comfyui', fake.url]);
-  t.after(() => app.close());
-  await eventually(async () => {
-    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
-    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
-  }, 10_000, 'backend up with object_info');
-  return { fake, app };
-}
+import { type TestApp } from '../helpers/app.js';
+import { startStack } from '../helpers/stack.js';
+import { ComfyTestClient, getJson, postJson, type Frame } from '../helpers/comfy-client.js';
 
 async function connect(t: TestContext, app: TestApp, clientId: string): Promise<ComfyTestClient> {
   const client = await ComfyTestClient.connect(app.wsUrl, clientId, { supports_preview_metadata: true });

@@ -3,25 +3,13 @@
  * it there before submitting the prompt, once per content, and again only when it changes.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
-
-async function startStack(t: TestContext): Promise<{ fake: FakeComfy; app: TestApp }> {
-  const fake = await startFakeComfy();
-  t.after(() => fake.close());
-  const app = await startTestApp(['--comfyui', fake.url]);
-  t.after(() => app.close());
-  await eventually(async () => {
-    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
-    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
-  }, 10_000, 'backend up with object_info');
-  return { fake, app };
-}
+import { type TestApp } from '../helpers/app.js';
+import { startStack } from '../helpers/stack.js';
+import { ComfyTestClient, getJson, postJson } from '../helpers/comfy-client.js';
 
 function png(width: number, height: number, rgb: readonly [number, number, number]): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();

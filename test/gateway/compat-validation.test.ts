@@ -6,10 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { test, type TestContext } from 'node:test';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
+import { test } from 'node:test';
+import { startStack } from '../helpers/stack.js';
+import { ComfyTestClient, getJson, postJson } from '../helpers/comfy-client.js';
 
 interface Exchange {
   readonly note?: string;
@@ -32,18 +31,6 @@ const NOT_REPLAYED = new Set([
   'invalid combo value', // LoadImage's file check needs the backend's disk: it answers at dispatch
   'two failing outputs (one ok)', // a 200: its prompt_id and number are new each time
 ]);
-
-async function startStack(t: TestContext): Promise<{ fake: FakeComfy; app: TestApp }> {
-  const fake = await startFakeComfy();
-  t.after(() => fake.close());
-  const app = await startTestApp(['--comfyui', fake.url]);
-  t.after(() => app.close());
-  await eventually(async () => {
-    const { backends } = await getJson<{ backends: { state: string; node_classes: number }[] }>(`${app.url}/automa/backends`);
-    return backends[0]?.state === 'up' && (backends[0]?.node_classes ?? 0) > 0;
-  }, 10_000, 'backend up with object_info');
-  return { fake, app };
-}
 
 test('every recorded 400 of POST /prompt comes back field for field, bare and under /api, and nothing is queued', async (t) => {
   const { fake, app } = await startStack(t);
