@@ -114,7 +114,9 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
         await drop(link);
         return 'removed';
       }
-      await deps.changes.save(changeOf(link, { draining: true }));
+      // Stored as removed now: after a restart it stays gone, and the prompts it held are
+      // requeued (at-least-once) rather than waiting on a backend nobody wants any more.
+      await deps.changes.save(changeOf(link, { draining: true, removed: true }));
       link.draining = true;
       leaving.add(link);
       return 'draining';

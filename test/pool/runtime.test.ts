@@ -174,3 +174,28 @@ test('a configured backend removed and added again at another URL keeps the new 
   await client.waitForDone(id);
   assert.equal(ranOn({ a: fakes.a, other: fakes.other }, id), 'other');
 });
+
+test('a backend removed while busy stays removed across a restart; the prompt it held still completes once', async (t) => {
+  const fakes = await startFakes(t, { a: THREE.a, b: THREE.b });
+  const data = makeTempDir();
+  t.after(() => data.remove());
+  const argv = ['--comfyui', `a=${fakes.a.url}`, '--comfyui', `b=${fakes.b.url}`];
+  const first = await startGateway(t, argv, { dataDir: data.dir, waitFor: ['a', 'b'] });
+  assert.equal((await send('PATCH', `${first.url}/automa/backends/a`, { draining: true })).status, 200);
+  const stall = fakes.b.control.stall();
+  const id = await submit(first, 1, 'leaving');
+  await stall.reached;
+  assert.equal((await send('DELETE', `${first.url}/automa/backends/b`)).status, 202);
+  await first.close();
+  stall.release();
+  await fakes.b.control.crash();
+
+  const second = await startGateway(t, argv, { dataDir: data.dir });
+  assert.equal((await send('PATCH', `${second.url}/automa/backends/a`, { draining: false })).status, 200);
+  assert.deepEqual((await backends(second)).map((b) => b.name), ['a']);
+  await eventually(async () => Object.keys(await getJson(`${second.url}/history/${id}`)).length === 1, 10_000, 'completed');
+  const history = await getJson<Record<string, { status: { status_str: string } }>>(`${second.url}/history`);
+  assert.deepEqual(Object.keys(history), [id]);
+  assert.equal(history[id]?.status.status_str, 'success');
+  assert.equal(ranOn(fakes, id), 'a');
+});
