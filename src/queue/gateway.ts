@@ -7,6 +7,7 @@ import { createDispatcher } from './dispatcher.js';
 import { createFinisher } from './finisher.js';
 import { jobDetail, jobSummary, type JobSummary } from './jobs.js';
 import { modelFiles } from './models.js';
+import { mergeObjectInfos } from './object-info-union.js';
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, PromptFiles } from './ports.js';
 import { isRecord, type PromptRun } from './prompt-run.js';
@@ -72,7 +73,7 @@ export interface Gateway {
   deleteHistory(ids: readonly string[] | 'all'): Promise<void>;
   jobs(query: Omit<JobQuery, 'runningIds'>): Promise<{ jobs: readonly JobSummary[]; total: number }>;
   job(id: string): Promise<Record<string, unknown> | undefined>;
-  /** Every node class any backend offers (the first backend to offer a class describes it); null before any reported. */
+  /** Every node class any backend offers (described by the first to offer it, combo choices from all); null before any reported. */
   objectInfo(): Readonly<Record<string, unknown>> | null;
   readonly links: readonly BackendLink[];
   backends(): readonly BackendView[];
@@ -120,7 +121,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const sources = links.map((l) => l.objectInfo);
     if (sources.length === union.sources.length && sources.every((s, i) => s === union.sources[i])) return union.info;
     const known = sources.filter((s): s is Readonly<Record<string, unknown>> => s !== null);
-    const info = known.length === 0 ? null : known.length === 1 ? (known[0] ?? null) : Object.assign({}, ...[...known].reverse());
+    const info = known.length === 0 ? null : known.length === 1 ? (known[0] ?? null) : mergeObjectInfos(known);
     union = { sources, info };
     return info;
   };

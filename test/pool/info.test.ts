@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getJson } from '../helpers/comfy-client.js';
 import { MODEL_FOLDERS } from '../fake-comfy/options.js';
-import { backendArgs, startFakes, startGateway, THREE, waitForState } from './pool-helpers.js';
+import { BASE_CLASSES, backendArgs, startFakes, startGateway, THREE, waitForState } from './pool-helpers.js';
 
 interface SystemStats {
   system: { argv: string[]; comfyui_version: string };
@@ -27,6 +27,15 @@ test('/system_stats lists every backend’s devices, tagged; models and embeddin
     assert.deepEqual(await getJson(`${app.url}${prefix}/models/ipadapter`), ['ip-c.bin']);
     assert.deepEqual(await getJson(`${app.url}${prefix}/embeddings`), ['emb-a', 'emb-shared', 'emb-b']);
   }
+  // object_info: every class, and each combo lists every backend's choices (a client picks a
+  // checkpoint only b has; placement then sends the prompt to b).
+  type Info = Record<string, { input: { required: Record<string, unknown[]> } }>;
+  const info = await getJson<Info>(`${app.url}/object_info`);
+  assert.deepEqual(Object.keys(info).sort(), [...BASE_CLASSES, 'ImageBlur'].sort());
+  assert.deepEqual(info['CheckpointLoaderSimple']?.input.required['ckpt_name']?.[0], ['shared.safetensors', 'only-a.safetensors', 'only-b.safetensors']);
+  const one = await getJson<Info>(`${app.url}/api/object_info/CheckpointLoaderSimple`);
+  assert.deepEqual(one['CheckpointLoaderSimple']?.input.required['ckpt_name']?.[0], ['shared.safetensors', 'only-a.safetensors', 'only-b.safetensors']);
+
   // A folder no backend has: ComfyUI's 404.
   assert.equal((await fetch(`${app.url}/models/no-such-folder`)).status, 404);
 
