@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { backendsUp, type BenchContext } from './lib/context.js';
 import { startFakes, type FakeProcess } from './lib/fakes.js';
 import { progress } from './lib/load.js';
-import { sampleLoad } from './lib/load-watch.js';
-import { pinBench } from './lib/proc.js';
+import { groupLoad, sampleLoad, snapshot, type GroupLoad } from './lib/load-watch.js';
+import { pinBench, raisePriority } from './lib/proc.js';
 import { markdownTable, writeResults, type ScenarioRow } from './lib/report.js';
 import { createServiceLauncher, type Service, type ServiceMode } from './lib/service.js';
 import { enqueueScenarios, latencyScenarios } from './scenarios/enqueue.js';
@@ -59,9 +59,10 @@ async function main(): Promise<void> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const started = new Date();
   const stamp = started.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
+  const priority = raisePriority();
   const pinning = pinBench();
-  progress(`bench ${args.quick ? '--quick' : '(full)'}: ${pinning.description}`);
-  const before = await sampleLoad(new Set([process.pid]));
+  progress(`bench ${args.quick ? '--quick' : '(full)'}: ${pinning.description}; ${priority}`);
+  const before = await sampleLoad();
   progress(`other load before: loadavg ${before.loadavg.join(' ')}; busiest: ${before.busiest_other_processes.map((p) => `${p.command.slice(0, 40)} ${p.cpu_percent}%`).join(', ') || 'none'}`);
   const resultsDir = path.join(root, 'bench', 'results');
   const launcher = createServiceLauncher({ root, mode: args.mode, pinning, cpuProfDir: args.cpuProf ? resultsDir : null });
@@ -76,10 +77,11 @@ async function main(): Promise<void> {
   };
 
   const rows: ScenarioRow[] = [];
+  const during: GroupLoad[] = [];
   let failures = 0;
   const group = async (name: Group, run: () => Promise<ScenarioRow[]>): Promise<void> => {
     if (!args.only.has(name)) return;
-    const t0 = performance.now();
+    const start = snapshot();
     progress('');
     progress(`[${name}]`);
     try {
@@ -88,7 +90,10 @@ async function main(): Promise<void> {
       failures += 1;
       progress(`  FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
-    progress(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const load = groupLoad(name, start);
+    during.push(load);
+    const busiest = load.busiest_other_processes.map((p) => `${p.command.slice(0, 32)} ${p.cpu_percent}%`).join(', ');
+    progress(`  (${load.seconds} s; other processes used ${load.other_cpu_cores} CPUs${busiest ? `: ${busiest}` : ''})`);
   };
 
   await group('store', () => storeScenarios(ctx));
@@ -134,8 +139,8 @@ async function main(): Promise<void> {
     }
   });
 
-  const after = await sampleLoad(new Set([process.pid]));
-  const file = writeResults(resultsDir, rows, { before, after, pinning: pinning.description }, started);
+  const after = await sampleLoad();
+  const file = writeResults(resultsDir, rows, { before, after, during, pinning: `${pinning.description}; ${priority}` }, started);
   process.stdout.write(`\n${markdownTable(rows)}\n\n`);
   progress(`other load after: loadavg ${after.loadavg.join(' ')}`);
   progress(`results: ${path.relative(root, file)} (${((Date.now() - started.getTime()) / 1000).toFixed(0)} s)`);

@@ -58,11 +58,18 @@ export async function repeated(label: string, repeats: number, run: (index: numb
   return { value: median(values), values };
 }
 
-/** Run `work` and report the service's CPU time it cost, in ms. */
+/**
+ * Run `work` and report the service's CPU time it cost, in ms. Also logs how busy the service
+ * was: well under 100% while it is the bottleneck means it was kept waiting (by other load on
+ * its CPU, or by I/O).
+ */
 export async function withCpu<T>(service: Service, work: () => Promise<T>): Promise<{ result: T; cpuMs: number }> {
   const before = service.figures().cpuMs;
+  const started = performance.now();
   const result = await work();
-  return { result, cpuMs: service.figures().cpuMs - before };
+  const cpuMs = service.figures().cpuMs - before;
+  progress(`    service CPU busy ${Math.round((cpuMs / (performance.now() - started)) * 100)}%`);
+  return { result, cpuMs };
 }
 
 const fmtList = (values: readonly number[]): string => values.map((v) => (Math.abs(v) >= 100 ? Math.round(v) : Math.round(v * 100) / 100)).join(' / ');

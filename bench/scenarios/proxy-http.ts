@@ -55,7 +55,7 @@ export async function proxyHttpScenarios(ctx: BenchContext, fake: FakeProcess, s
 
 async function smallJson(ctx: BenchContext, service: Service, t: Targets): Promise<ScenarioRow[]> {
   // autocannon rounds a duration up to whole seconds.
-  const seconds = ctx.size(5, 1);
+  const seconds = ctx.size(4, 1);
   const rate = async (base: string): Promise<number> => (await fire({ url: base + SMALL_PATH, connections: 50, seconds })).rps;
   if (!ctx.quick) for (const base of [t.direct, t.ours, t.nginx?.url, t.replyFrom?.url]) if (base) await fire({ url: base + SMALL_PATH, connections: 50, seconds: 1 });
   let cpuMs = 0;
@@ -97,7 +97,7 @@ async function smallJson(ctx: BenchContext, service: Service, t: Targets): Promi
 }
 
 async function bigBodies(ctx: BenchContext, t: Targets): Promise<ScenarioRow[]> {
-  const seconds = ctx.size(4, 1);
+  const seconds = ctx.size(3, 1);
   const upload = multipartUpload(2 * MB);
   const uploadHeaders = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
   const download = async (base: string): Promise<number> => (await fire({ url: base + DOWNLOAD_PATH, connections: 8, seconds })).readBytesPerSec / MB;
