@@ -9,6 +9,9 @@ import { startTestApp } from '../helpers/app.js';
 import { ComfyTestClient, getJson, postJson, simpleGraph, type Frame } from '../helpers/comfy-client.js';
 import { startFakeComfy } from '../fake-comfy/server.js';
 
+/** Every test waits on events, never on sleeps; a regression fails here instead of hanging the run. */
+const LIMIT = { timeout: 60_000 };
+
 interface Run {
   readonly frames: Frame[];
   readonly binary: Buffer[];
@@ -38,7 +41,7 @@ async function runPrompt(httpBase: string, wsBase: string, clientId: string): Pr
   }
 }
 
-test('a prompt run through /comfyui/prompt + /comfyui/ws yields the same frames and history as direct', async (t) => {
+test('a prompt run through /comfyui/prompt + /comfyui/ws yields the same frames and history as direct', LIMIT, async (t) => {
   const options = { previewMethod: 'auto' as const };
   const direct = await startFakeComfy(options);
   t.after(() => direct.close());

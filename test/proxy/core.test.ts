@@ -12,6 +12,9 @@ import { pino } from 'pino';
 import { createHttpProxy } from '../../src/proxy/index.js';
 import { freePort, once, rawRequest, startEchoUpstream, startUpstream, type Seen } from './helpers.js';
 
+/** Every test waits on events, never on sleeps; a regression fails here instead of hanging the run. */
+const LIMIT = { timeout: 60_000 };
+
 /** A node:http server in front of createHttpProxy, with every log line kept. */
 async function startCoreProxy(t: test.TestContext, target: string, options: { headersTimeoutMs?: number } = {}) {
   const lines: { level: number; msg: string }[] = [];
@@ -38,7 +41,7 @@ async function startCoreProxy(t: test.TestContext, target: string, options: { he
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, lines };
 }
 
-test('the core forwards any method, OPTIONS included, with the path given', async (t) => {
+test('the core forwards any method, OPTIONS included, with the path given', LIMIT, async (t) => {
   const upstream = await startEchoUpstream();
   t.after(() => upstream.close());
   const proxy = await startCoreProxy(t, upstream.url);
@@ -52,7 +55,7 @@ test('the core forwards any method, OPTIONS included, with the path given', asyn
   }
 });
 
-test('a target with a path prefix keeps it', async (t) => {
+test('a target with a path prefix keeps it', LIMIT, async (t) => {
   const upstream = await startEchoUpstream();
   t.after(() => upstream.close());
   const proxy = await startCoreProxy(t, `${upstream.url}/comfy/`);
@@ -60,7 +63,7 @@ test('a target with a path prefix keeps it', async (t) => {
   assert.equal((JSON.parse(res.body.toString()) as Seen).url, '/comfy/queue?x=1');
 });
 
-test('exactly one log line per failed exchange, naming the cause', async (t) => {
+test('exactly one log line per failed exchange, naming the cause', LIMIT, async (t) => {
   const port = await freePort();
   const proxy = await startCoreProxy(t, `http://127.0.0.1:${port}`);
   const res = await rawRequest(`${proxy.url}/p/prompt`);
@@ -70,7 +73,7 @@ test('exactly one log line per failed exchange, naming the cause', async (t) => 
   assert.match(JSON.stringify(proxy.lines[0]), /ECONNREFUSED/);
 });
 
-test('a client leaving while the upstream is still answering aborts the upstream request', async (t) => {
+test('a client leaving while the upstream is still answering aborts the upstream request', LIMIT, async (t) => {
   let upstreamClosed!: () => void;
   const closedEarly = new Promise<void>((resolve) => (upstreamClosed = resolve));
   let started!: () => void;
@@ -97,7 +100,7 @@ test('a client leaving while the upstream is still answering aborts the upstream
   assert.ok(proxy.lines.every((l) => l.level < 40), 'a client leaving is not a warning');
 });
 
-test('a client leaving mid-upload aborts the upstream request', async (t) => {
+test('a client leaving mid-upload aborts the upstream request', LIMIT, async (t) => {
   let upstreamAborted!: () => void;
   const aborted = new Promise<void>((resolve) => (upstreamAborted = resolve));
   let firstBytes!: () => void;

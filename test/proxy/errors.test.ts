@@ -12,6 +12,9 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeComfy } from '../fake-comfy/server.js';
 import { freePort, rawRequest, startRawUpstream, startUpstream, type RawResponse } from './helpers.js';
 
+/** Every test waits on events, never on sleeps; a regression fails here instead of hanging the run. */
+const LIMIT = { timeout: 60_000 };
+
 interface ErrorBody {
   error: { type: string; message: string; details: string; extra_info: Record<string, unknown> };
 }
@@ -61,7 +64,7 @@ const COMFY_400 = JSON.stringify({
   node_errors: { '3': { errors: [{ type: 'value_not_in_list', message: 'Value not in list', details: 'ckpt_name: x.safetensors', extra_info: {} }], dependent_outputs: ['9'], class_type: 'CheckpointLoaderSimple' } },
 });
 
-test('upstream refusing connections → 502 JSON; the service keeps serving', async (t) => {
+test('upstream refusing connections → 502 JSON; the service keeps serving', LIMIT, async (t) => {
   const port = await freePort();
   const app = await startTestApp(['--comfyui', `http://127.0.0.1:${port}`]);
   t.after(() => app.close());
@@ -76,7 +79,15 @@ test('upstream refusing connections → 502 JSON; the service keeps serving', as
   assert.equal((await rawRequest(`${app.url}/automa/health`)).status, 200);
 });
 
-test('upstream not answering within --upstream-headers-timeout → 504 JSON', async (t) => {
+test('a backend name that does not resolve → 502 JSON', LIMIT, async (t) => {
+  const app = await startTestApp(['--comfyui', 'http://comfy.invalid:8188']);
+  t.after(() => app.close());
+  const res = await rawRequest(`${app.url}/comfyui/system_stats`);
+  assert.equal(res.status, 502);
+  assert.match(errorOf(res).details, /ENOTFOUND/);
+});
+
+test('upstream not answering within --upstream-headers-timeout → 504 JSON', LIMIT, async (t) => {
   const upstream = await startMisbehavingUpstream(t);
   const app = await startTestApp(['--comfyui', upstream.url, '--upstream-headers-timeout', '300']);
   t.after(() => app.close());
@@ -88,7 +99,7 @@ test('upstream not answering within --upstream-headers-timeout → 504 JSON', as
   await assertStillServing(app);
 });
 
-test("ComfyUI's own error bodies pass through verbatim", async (t) => {
+test("ComfyUI's own error bodies pass through verbatim", LIMIT, async (t) => {
   const upstream = await startMisbehavingUpstream(t);
   const app = await startTestApp(['--comfyui', upstream.url]);
   t.after(() => app.close());
@@ -101,7 +112,7 @@ for (const [name, cutPath, hasLength] of [
   ['with Content-Length', '/reset-with-length', true],
   ['chunked', '/reset-chunked', false],
 ] as const) {
-  test(`upstream reset mid-body (${name}) → the client's response is aborted, never complete`, async (t) => {
+  test(`upstream reset mid-body (${name}) → the client's response is aborted, never complete`, LIMIT, async (t) => {
     const upstream = await startMisbehavingUpstream(t);
     const app = await startTestApp(['--comfyui', upstream.url]);
     t.after(() => app.close());
@@ -120,7 +131,7 @@ for (const [name, reply] of [
   ['closes mid-headers', (socket: import('node:net').Socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/pl')],
   ['resets at once', (socket: import('node:net').Socket) => socket.resetAndDestroy()],
 ] as const) {
-  test(`upstream that ${name} → 502 JSON; no crash`, async (t) => {
+  test(`upstream that ${name} → 502 JSON; no crash`, LIMIT, async (t) => {
     const upstream = await startRawUpstream((socket) => socket.once('data', () => reply(socket)));
     t.after(() => upstream.close());
     const app = await startTestApp(['--comfyui', upstream.url]);
@@ -134,7 +145,7 @@ for (const [name, reply] of [
   });
 }
 
-test('ComfyUI crashing mid-download → the client sees an aborted response; the service keeps serving', async (t) => {
+test('ComfyUI crashing mid-download → the client sees an aborted response; the service keeps serving', LIMIT, async (t) => {
   const fake = await startFakeComfy();
   t.after(() => fake.close());
   const big = Buffer.alloc(32 * 1024 * 1024, 7);
@@ -170,7 +181,7 @@ test('ComfyUI crashing mid-download → the client sees an aborted response; the
   assert.equal(res.body.toString(), 'small');
 });
 
-test('a body over --max-upload-size announced by Content-Length → 413 before the upstream is contacted', async (t) => {
+test('a body over --max-upload-size announced by Content-Length → 413 before the upstream is contacted', LIMIT, async (t) => {
   let contacted = 0;
   const upstream = await startUpstream((req, res) => {
     if (req.url === '/upload/image') contacted += 1;
@@ -207,7 +218,7 @@ test('a body over --max-upload-size announced by Content-Length → 413 before t
   await assertStillServing(app);
 });
 
-test('a chunked body crossing --max-upload-size → 413, and the upstream never gets the whole body', async (t) => {
+test('a chunked body crossing --max-upload-size → 413, and the upstream never gets the whole body', LIMIT, async (t) => {
   const upstreamSaw: { bytes: number; complete: boolean }[] = [];
   const upstream = await startUpstream((req, res) => {
     let bytes = 0;
@@ -244,7 +255,7 @@ test('a chunked body crossing --max-upload-size → 413, and the upstream never 
   assert.ok(upstreamSaw.filter((s) => s.bytes > 0).every((s) => !s.complete && s.bytes <= 1024 * 1024 + 64 * 1024));
 });
 
-test('odd or malformed upstream responses: forwarded when Node can say them, 502 otherwise; never a hang or crash', async (t) => {
+test('odd or malformed upstream responses: forwarded when Node can say them, 502 otherwise; never a hang or crash', LIMIT, async (t) => {
   const cases: [raw: string, status: number, body: string | null][] = [
     ['HTTP/1.1 200 OK\r\nX-Bad: a\x7fb\r\nContent-Length: 2\r\n\r\nok', 502, null],
     ['HTTP/1.1 200 OK\r\nX-Name\x01: v\r\nContent-Length: 2\r\n\r\nok', 502, null],

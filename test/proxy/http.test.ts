@@ -8,6 +8,9 @@ import { test } from 'node:test';
 import { startTestApp } from '../helpers/app.js';
 import { headerNames, rawRequest, startEchoUpstream, startUpstream, type Seen } from './helpers.js';
 
+/** Every test waits on events, never on sleeps; a regression fails here instead of hanging the run. */
+const LIMIT = { timeout: 60_000 };
+
 async function setup(t: test.TestContext) {
   const upstream = await startEchoUpstream();
   t.after(() => upstream.close());
@@ -16,7 +19,7 @@ async function setup(t: test.TestContext) {
   return { upstream, app };
 }
 
-test('paths and query strings reach the upstream exactly as sent, /comfyui and /comfyui/ map to /', async (t) => {
+test('paths and query strings reach the upstream exactly as sent, /comfyui and /comfyui/ map to /', LIMIT, async (t) => {
   const { upstream, app } = await setup(t);
   const cases: [sent: string, expected: string][] = [
     ['/comfyui/api/jobs?status=pending', '/api/jobs?status=pending'],
@@ -38,7 +41,7 @@ test('paths and query strings reach the upstream exactly as sent, /comfyui and /
   assert.ok(!upstream.seen.some((s) => s.url.includes('/y')));
 });
 
-test('every method is forwarded with its body; HEAD gets headers only', async (t) => {
+test('every method is forwarded with its body; HEAD gets headers only', LIMIT, async (t) => {
   const { upstream, app } = await setup(t);
   // OPTIONS is answered at our edge as ComfyUI's origin middleware does (see the core test for OPTIONS forwarding).
   for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
@@ -59,7 +62,7 @@ test('every method is forwarded with its body; HEAD gets headers only', async (t
   assert.ok(upstream.seen.some((s) => s.method === 'HEAD' && s.url === '/x'));
 });
 
-test('a JSON POST to any path streams through unchanged, whatever its content type', async (t) => {
+test('a JSON POST to any path streams through unchanged, whatever its content type', LIMIT, async (t) => {
   const { upstream, app } = await setup(t);
   const body = JSON.stringify({ delete: ['a', 'b'], clear: false, text: 'ünïcødé' });
   for (const [path, type] of [
@@ -81,7 +84,7 @@ test('a JSON POST to any path streams through unchanged, whatever its content ty
   assert.equal(upstream.seen.filter((s) => s.method === 'POST').length, 4);
 });
 
-test('request headers: end-to-end ones verbatim, hop-by-hop dropped, X-Forwarded-* added, browser origin not forwarded', async (t) => {
+test('request headers: end-to-end ones verbatim, hop-by-hop dropped, X-Forwarded-* added, browser origin not forwarded', LIMIT, async (t) => {
   const { upstream, app } = await setup(t);
   const host = new URL(app.url).host;
   await rawRequest(`${app.url}/comfyui/prompt`, {
@@ -126,7 +129,7 @@ test('request headers: end-to-end ones verbatim, hop-by-hop dropped, X-Forwarded
   assert.deepEqual(custom, ['One', 'Two']);
 });
 
-test('response: status, body and end-to-end headers pass unchanged; hop-by-hop dropped; our request id added', async (t) => {
+test('response: status, body and end-to-end headers pass unchanged; hop-by-hop dropped; our request id added', LIMIT, async (t) => {
   const payload = Buffer.from('\x89PNG fake image bytes \x00\x01\x02', 'latin1');
   const upstream = await startUpstream((req, res) => {
     res.writeHead(201, 'Created Here', [
@@ -164,7 +167,7 @@ test('response: status, body and end-to-end headers pass unchanged; hop-by-hop d
   assert.notEqual(res.headers['keep-alive'], 'timeout=99', "the upstream's Keep-Alive is about its own connection");
 });
 
-test('a chunked upstream response stays streamed (no Content-Length invented)', async (t) => {
+test('a chunked upstream response stays streamed (no Content-Length invented)', LIMIT, async (t) => {
   const upstream = await startUpstream((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.write('first ');

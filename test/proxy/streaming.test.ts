@@ -13,6 +13,9 @@ import { startTestApp } from '../helpers/app.js';
 import { startFakeComfy } from '../fake-comfy/server.js';
 import { digestBody, rawRequest, startEchoUpstream, startUpstream, type Seen } from './helpers.js';
 
+/** Every test waits on events, never on sleeps; a regression fails here instead of hanging the run. */
+const LIMIT = { timeout: 60_000 };
+
 const MB = 1024 * 1024;
 
 /** A multipart/form-data body built by hand, so the test knows every byte the upstream must see. */
@@ -29,7 +32,7 @@ function multipart(boundary: string, parts: { name: string; value: Buffer | stri
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-test('a multipart upload reaches the upstream byte for byte, boundary and all', async (t) => {
+test('a multipart upload reaches the upstream byte for byte, boundary and all', LIMIT, async (t) => {
   const upstream = await startEchoUpstream();
   t.after(() => upstream.close());
   const app = await startTestApp(['--comfyui', upstream.url]);
@@ -56,7 +59,7 @@ test('a multipart upload reaches the upstream byte for byte, boundary and all', 
   assert.equal(seen.sha256, sha256(body));
 });
 
-test("ComfyUI's /upload/image fields and /upload/mask original_ref work through the proxy", async (t) => {
+test("ComfyUI's /upload/image fields and /upload/mask original_ref work through the proxy", LIMIT, async (t) => {
   const fake = await startFakeComfy();
   t.after(() => fake.close());
   const app = await startTestApp(['--comfyui', fake.url]);
@@ -101,7 +104,7 @@ function watchRss(): () => number {
   };
 }
 
-test('200 MB up and 200 MB down stream through with bounded memory', async (t) => {
+test('200 MB up and 200 MB down stream through with bounded memory', LIMIT, async (t) => {
   const size = 200 * MB;
   const chunk = Buffer.alloc(64 * 1024);
   for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 7) % 251;

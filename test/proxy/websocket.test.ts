@@ -10,6 +10,9 @@ import { startTestApp } from '../helpers/app.js';
 import { freePort } from './helpers.js';
 import { framesArrived, openClient, record, startWsUpstream, type Frame } from './ws-helpers.js';
 
+/** Every test waits on events, never on sleeps; a regression fails here instead of hanging the run. */
+const LIMIT = { timeout: 60_000 };
+
 async function setup(t: test.TestContext, flags: string[] = [], upstreamOptions: { autoPong?: boolean } = {}) {
   const upstream = await startWsUpstream(upstreamOptions);
   t.after(() => upstream.close());
@@ -20,7 +23,7 @@ async function setup(t: test.TestContext, flags: string[] = [], upstreamOptions:
 
 const frame = (data: Buffer | string, binary: boolean): Frame => ({ data: Buffer.from(data), binary });
 
-test('frames cross both ways byte for byte, in order, text/binary kept; query and subprotocol offer forwarded', async (t) => {
+test('frames cross both ways byte for byte, in order, text/binary kept; query and subprotocol offer forwarded', LIMIT, async (t) => {
   const { upstream, app } = await setup(t);
   for (const path of ['/comfyui/ws', '/comfyui/api/ws']) {
     const client = await openClient(`${app.wsUrl}${path}?clientId=abc%2Fdef&x=1`, { headers: { 'Sec-WebSocket-Protocol': 'comfy.v1, other' } });
@@ -51,7 +54,7 @@ test('frames cross both ways byte for byte, in order, text/binary kept; query an
   }
 });
 
-test('frames sent before the upstream has accepted are held and delivered in order', async (t) => {
+test('frames sent before the upstream has accepted are held and delivered in order', LIMIT, async (t) => {
   const { upstream, app } = await setup(t);
   const hold = upstream.holdHandshakes();
   const client = await openClient(`${app.wsUrl}/comfyui/ws?clientId=early`);
@@ -69,7 +72,7 @@ test('frames sent before the upstream has accepted are held and delivered in ord
   assert.deepEqual(peer.frames, sent);
 });
 
-test('too much data before the upstream opens → the client is closed with 1008', async (t) => {
+test('too much data before the upstream opens → the client is closed with 1008', LIMIT, async (t) => {
   const { upstream, app } = await setup(t, ['--ws-max-buffer', '0.01']);
   const hold = upstream.holdHandshakes();
   t.after(() => hold.release());
@@ -82,7 +85,7 @@ test('too much data before the upstream opens → the client is closed with 1008
   assert.match(reason, /before the backend connection opened/);
 });
 
-test('close codes and reasons propagate both ways', async (t) => {
+test('close codes and reasons propagate both ways', LIMIT, async (t) => {
   const { upstream, app } = await setup(t);
 
   const a = await openClient(`${app.wsUrl}/comfyui/ws`);
@@ -108,7 +111,7 @@ test('close codes and reasons propagate both ways', async (t) => {
   assert.equal((await dClosed).code, 1005);
 });
 
-test('upstream vanishing (no close frame) → client closed with 1011; client vanishing → upstream closed with 1001', async (t) => {
+test('upstream vanishing (no close frame) → client closed with 1011; client vanishing → upstream closed with 1001', LIMIT, async (t) => {
   const { upstream, app } = await setup(t);
   const a = await openClient(`${app.wsUrl}/comfyui/ws`);
   const aClosed = record(a).closed;
@@ -123,7 +126,7 @@ test('upstream vanishing (no close frame) → client closed with 1011; client va
   assert.deepEqual(await bPeer.closed, { code: 1001, reason: 'client went away' });
 });
 
-test('upstream unreachable or refusing the upgrade → the client gets 1014 with a reason', async (t) => {
+test('upstream unreachable or refusing the upgrade → the client gets 1014 with a reason', LIMIT, async (t) => {
   const port = await freePort();
   const app = await startTestApp(['--comfyui', `http://127.0.0.1:${port}`]);
   t.after(() => app.close());
@@ -143,7 +146,7 @@ test('upstream unreachable or refusing the upgrade → the client gets 1014 with
   assert.match(outcome.reason, /403/);
 });
 
-test('a client too slow to read is closed with 1013 at --ws-max-buffer and its upstream released', async (t) => {
+test('a client too slow to read is closed with 1013 at --ws-max-buffer and its upstream released', LIMIT, async (t) => {
   const { upstream, app } = await setup(t, ['--ws-max-buffer', '1']);
   const client = await openClient(`${app.wsUrl}/comfyui/ws`);
   let received = 0;
@@ -170,7 +173,29 @@ test('a client too slow to read is closed with 1013 at --ws-max-buffer and its u
   assert.ok(received < sent, 'the proxy dropped what the client could not take');
 });
 
-test('pings keep healthy peers connected and drop a peer that stops answering', async (t) => {
+test('an upstream not reading makes the proxy stop reading the client, and nothing is lost when it resumes', LIMIT, async (t) => {
+  const { upstream, app } = await setup(t, ['--ws-max-buffer', '1']);
+  const client = await openClient(`${app.wsUrl}/comfyui/ws`);
+  const peer = await upstream.nextPeer();
+  peer.ws.pause(); // the upstream stops reading
+  const chunk = Buffer.alloc(256 * 1024, 3);
+  let sent = 0;
+  // Backpressure has reached the client once its own send buffer holds megabytes: the proxy
+  // (bounded at 1 MB per direction) stopped reading it instead of buffering everything.
+  while (client.bufferedAmount < 8 * 1024 * 1024 && sent < 400) {
+    client.send(chunk);
+    sent += 1;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.ok(client.bufferedAmount >= 8 * 1024 * 1024, `the proxy kept reading ${sent} frames of 256 KB`);
+  assert.ok(peer.frames.length < sent);
+  peer.ws.resume();
+  await framesArrived(peer.ws, peer.frames, sent);
+  assert.equal(peer.frames.length, sent);
+  assert.ok(peer.frames.every((f) => f.binary && f.data.equals(chunk)));
+});
+
+test('pings keep healthy peers connected and drop a peer that stops answering', LIMIT, async (t) => {
   const { upstream, app } = await setup(t, ['--ws-ping-interval', '50']);
 
   const healthy = await openClient(`${app.wsUrl}/comfyui/ws`);
@@ -193,7 +218,7 @@ test('pings keep healthy peers connected and drop a peer that stops answering', 
   assert.equal(healthy.readyState, WebSocket.OPEN);
 });
 
-test('an upstream that stops answering pings is dropped and the client told with 1011', async (t) => {
+test('an upstream that stops answering pings is dropped and the client told with 1011', LIMIT, async (t) => {
   const { upstream, app } = await setup(t, ['--ws-ping-interval', '50'], { autoPong: false });
   const client = await openClient(`${app.wsUrl}/comfyui/ws`);
   const closed = record(client).closed;
@@ -203,7 +228,7 @@ test('an upstream that stops answering pings is dropped and the client told with
   assert.match(reason, /stopped answering pings/);
 });
 
-test('closing the service closes relayed sockets with 1001', async (t) => {
+test('closing the service closes relayed sockets with 1001', LIMIT, async (t) => {
   const { upstream, app } = await setup(t);
   const client = await openClient(`${app.wsUrl}/comfyui/ws`);
   const clientClosed = record(client).closed;
