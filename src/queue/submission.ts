@@ -59,7 +59,6 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
 
   let outputs: readonly string[];
   let nodeErrors: Readonly<Record<string, unknown>> = {};
-  let graph: Readonly<Record<string, unknown>> = prompt;
   if (context.objectInfos.length > 0) {
     const verdict = bestVerdict(prompt, context.objectInfos, body.partial_execution_targets);
     if (!verdict.ok) {
@@ -69,12 +68,21 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
     }
     outputs = verdict.outputsToExecute;
     nodeErrors = verdict.nodeErrors;
-    graph = verdict.prompt;
   } else {
     outputs = structuralOutputs(prompt);
   }
   return {
-    record: { id: promptId, number, prompt: graph, extraData, outputsToExecute: outputs, clientId, createTime: context.now },
+    record: {
+      id: promptId,
+      number,
+      // Stored as the client sent it, not as validation converted it: the conversion may hold
+      // integers past 2^53 as bigint, which JSON cannot carry; the backend converts again anyway.
+      prompt,
+      extraData,
+      outputsToExecute: outputs,
+      clientId,
+      createTime: context.now,
+    },
     nodeErrors,
   };
 }

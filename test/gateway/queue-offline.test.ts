@@ -98,3 +98,16 @@ test('POST /prompt rejects bad input with ComfyUI error bodies and stores nothin
 
   assert.deepEqual(await (await fetch(`${app.url}/prompt`)).json(), { exec_info: { queue_remaining: 1 } });
 });
+
+test('a seed past 2^53 never turns into a 500: the prompt is stored or refused with a ComfyUI 400', async (t) => {
+  const { startStack } = await import('../helpers/stack.js');
+  const { app } = await startStack(t);
+  const prompt = (seed: string) =>
+    `{"prompt":{"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":1,"color":0}},` +
+    `"2":{"class_type":"RandomNoise","inputs":{"noise_seed":${seed}}},` +
+    `"3":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"seed"}}}}`;
+  for (const seed of ['9007199254740993', '18446744073709551615']) {
+    const response = await fetch(`${app.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: prompt(seed) });
+    assert.ok(response.status === 200 || response.status === 400, `seed ${seed}: ${response.status} ${await response.text()}`);
+  }
+});
