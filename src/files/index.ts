@@ -8,3 +8,5 @@ export type { PromptGraph } from './replicate.js';
 export type { StagedFile } from './tree.js';
 export type { UploadForm, UploadResult } from './uploads.js';
 export type { ViewQuery, ViewResult } from './view.js';
+/** Untrusted relative paths resolved inside a folder, or refused (traversal, absolute, symlinks out). */
+export { resolveConfined, pathRefusalError, isInside, type ConfinedPath, type ConfineOptions, type PathRefusalReason } from './confine.js';

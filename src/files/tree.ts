@@ -4,7 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { resolveConfined } from '../api/security/paths.js';
+import { resolveConfined } from './confine.js';
 import { bodyTooLarge, conflict, invalidPath, pathOutsideFolder } from '../errors.js';
 import { FILE_TYPES, numberedName, type FileLocation, type FileType } from './paths.js';
 

@@ -9,7 +9,6 @@ import { isPublicRequest } from './public-paths.js';
 import { createWsClientLimit, type WsClientLimit } from './ws-clients.js';
 
 /** Confine an untrusted relative path to a folder (static files, /view, uploads, subfolders). */
-export { resolveConfined, pathRefusalError, isInside, type ConfinedPath, type ConfineOptions, type PathRefusalReason } from './paths.js';
 /** Fastify constructor options for body size, header and idle timeouts, and raw client errors. */
 export { serverLimitOptions, type ServerLimitOptions } from './server-options.js';
 /** `url` with `?token=` values replaced, for logs. */

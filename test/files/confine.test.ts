@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { isInside, pathRefusalError, resolveConfined, type ConfinedPath } from '../../src/api/security/index.js';
+import { isInside, pathRefusalError, resolveConfined, type ConfinedPath } from '../../src/files/index.js';
 import { makeTempDir } from '../helpers/app.js';
 
 /**

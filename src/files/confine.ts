@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { badRequest, forbidden, type AppError } from '../../errors.js';
+import { badRequest, forbidden, type AppError } from '../errors.js';
 
 /** Why an untrusted path can never name something under the root. */
 export type PathRefusalReason = 'malformed' | 'absolute' | 'traversal' | 'symlink_escape';
