@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { createHttpProxy, type HttpProxyHandler } from '../proxy/index.js';
+import { createHttpProxy, handOver, httpProxyOptions, registerHandOverRoutes } from '../proxy/index.js';
 import { createGateway, type Gateway, type PromptFiles } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import { registerBackendRoutes } from './routes/backends.js';
@@ -42,7 +42,6 @@ const PASS_THROUGH = [
   '/i18n',
   '/workflow_templates',
 ];
-const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
 
 /**
  * ComfyUI's API at our root: the durable queue and history, the event hub at /ws, cached
@@ -92,44 +91,12 @@ export function registerComfyGateway(app: FastifyInstance, deps: ComfyGatewayDep
 
   const backend = config.backends[0];
   if (backend !== undefined) {
-    const proxy = createHttpProxy({
-      target: backend.url,
-      name: backend.name,
-      maxBodyBytes: config.maxUploadSizeBytes,
-      connectTimeoutMs: config.upstreamConnectTimeoutMs,
-      headersTimeoutMs: config.upstreamHeadersTimeoutMs,
-      log: logger,
-    });
+    const proxy = createHttpProxy(httpProxyOptions(config, backend, logger));
     app.addHook('onClose', async () => proxy.close());
-    const passThrough = (request: FastifyRequest, reply: FastifyReply): void => relay(proxy, request, reply);
+    const passThrough = (request: FastifyRequest, reply: FastifyReply): void => handOver(proxy, request, reply, request.raw.url ?? '/');
     registerObjectInfoRoutes(app, { gateway: started, passThrough });
-    registerPassThrough(app, proxy);
+    const urls = [...PASS_THROUGH, ...PASS_THROUGH.map((url) => `/api${url}`), '/internal/*', '/api/*'];
+    registerHandOverRoutes(app, urls, passThrough);
   }
   return { gateway: started, hub };
-}
-
-function registerPassThrough(app: FastifyInstance, proxy: HttpProxyHandler): void {
-  void app.register(async (scope) => {
-    // Relay from onRequest so Fastify never parses or buffers the body (see proxy/routes.ts).
-    scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      relay(proxy, request, reply);
-      done();
-    });
-    const unreachable = async (): Promise<never> => {
-      throw new Error('pass-through handler reached without its onRequest hook');
-    };
-    const urls = [...PASS_THROUGH, ...PASS_THROUGH.map((url) => `/api${url}`), '/internal/*', '/api/*'];
-    for (const url of urls) scope.route({ method: [...METHODS], url, handler: unreachable, exposeHeadRoute: false });
-  });
-}
-
-/** Hand the raw exchange to the proxy, keeping headers app hooks already set (request id, CORS). */
-function relay(proxy: HttpProxyHandler, request: FastifyRequest, reply: FastifyReply): void {
-  const responseHeaders: string[] = [];
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) responseHeaders.push(name, String(one));
-  }
-  reply.hijack();
-  proxy(request.raw, reply.raw, request.raw.url ?? '/', { log: request.log, responseHeaders });
 }

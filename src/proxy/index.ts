@@ -3,16 +3,16 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { createHttpProxy } from './http-proxy.js';
+import { createHttpProxy, type HttpProxyOptions } from './http-proxy.js';
 import { isProxyPath, registerProxyRoutes, upstreamPathOf } from './routes.js';
-import { createWsProxy } from './ws-proxy.js';
+import { createWsProxy, type WsProxyOptions } from './ws-proxy.js';
 
 /** The streaming HTTP reverse proxy core, usable without Fastify. */
 export { createHttpProxy, type HttpProxy, type HttpProxyHandler, type HttpProxyOptions, type ExchangeOptions } from './http-proxy.js';
 /** The WebSocket relay core. */
 export { createWsProxy, type WsProxy, type WsProxyOptions } from './ws-proxy.js';
 /** `/comfyui/x?y` → `/x?y`, and the predicate for paths under `/comfyui`. */
-export { upstreamPathOf, isProxyPath, PROXY_PREFIX } from './routes.js';
+export { upstreamPathOf, isProxyPath, PROXY_PREFIX, handOver, registerHandOverRoutes } from './routes.js';
 
 export interface ComfyProxy {
   /** True for upgrade paths the proxy serves (`/comfyui` and below). */
@@ -30,27 +30,37 @@ export function registerComfyProxy(app: FastifyInstance, deps: { readonly config
   const { config, logger } = deps;
   const backend = config.backends[0];
   if (backend === undefined) return null;
-  const http = createHttpProxy({
-    target: backend.url,
-    name: backend.name,
-    maxBodyBytes: config.maxUploadSizeBytes,
-    connectTimeoutMs: config.upstreamConnectTimeoutMs,
-    headersTimeoutMs: config.upstreamHeadersTimeoutMs,
-    log: logger,
-  });
-  const ws = createWsProxy({
-    target: backend.url,
-    name: backend.name,
-    maxBufferBytes: config.wsMaxBufferBytes,
-    pingIntervalMs: config.wsPingIntervalMs,
-    connectTimeoutMs: config.upstreamConnectTimeoutMs + config.upstreamHeadersTimeoutMs,
-    log: logger,
-  });
+  const http = createHttpProxy(httpProxyOptions(config, backend, logger));
+  const ws = createWsProxy(wsProxyOptions(config, backend, logger));
   registerProxyRoutes(app, { proxy: http });
   app.addHook('preClose', async () => ws.close());
   app.addHook('onClose', async () => http.close());
   return {
     matches: isProxyPath,
     handleUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head, upstreamPathOf(req.url ?? '/comfyui')),
+  };
+}
+
+/** Proxy settings for one backend, from the service's config. */
+export function httpProxyOptions(config: Config, backend: { name: string; url: string }, log: Logger): HttpProxyOptions {
+  return {
+    target: backend.url,
+    name: backend.name,
+    maxBodyBytes: config.maxUploadSizeBytes,
+    connectTimeoutMs: config.upstreamConnectTimeoutMs,
+    headersTimeoutMs: config.upstreamHeadersTimeoutMs,
+    log,
+  };
+}
+
+/** WebSocket relay settings for one backend; its handshake may take connect + headers timeout. */
+export function wsProxyOptions(config: Config, backend: { name: string; url: string }, log: Logger): WsProxyOptions {
+  return {
+    target: backend.url,
+    name: backend.name,
+    maxBufferBytes: config.wsMaxBufferBytes,
+    pingIntervalMs: config.wsPingIntervalMs,
+    connectTimeoutMs: config.upstreamConnectTimeoutMs + config.upstreamHeadersTimeoutMs,
+    log,
   };
 }

@@ -27,23 +27,43 @@ export function isProxyPath(pathname: string): boolean {
  */
 export function registerProxyRoutes(app: FastifyInstance, deps: { readonly proxy: HttpProxyHandler }): void {
   const { proxy } = deps;
-  const startExchange = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    // Headers app hooks set on the reply (x-request-id, later CORS) would be lost by hijacking.
-    const responseHeaders = flatHeaders(reply.getHeaders());
-    reply.hijack();
-    proxy(request.raw, reply.raw, upstreamPathOf(request.raw.url ?? PROXY_PREFIX), { log: request.log, responseHeaders });
-    done();
-  };
+  registerHandOverRoutes(app, [PROXY_PREFIX, `${PROXY_PREFIX}/*`], (request, reply) =>
+    handOver(proxy, request, reply, upstreamPathOf(request.raw.url ?? PROXY_PREFIX)),
+  );
+}
+
+/**
+ * Routes every method on `urls` to `exchange`, which takes the request over in the routes' own
+ * onRequest hook (after the app-level hooks), before Fastify would parse or buffer the body.
+ * `exchange` must hand the request to a proxy (see handOver) or fail it through `done`.
+ */
+export function registerHandOverRoutes(
+  app: FastifyInstance,
+  urls: readonly string[],
+  exchange: (request: FastifyRequest, reply: FastifyReply) => Error | void,
+): void {
   void app.register(async (scope) => {
-    scope.addHook('onRequest', startExchange);
+    scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      const refusal = exchange(request, reply);
+      if (refusal) done(refusal);
+      else done();
+    });
     // Never reached: the onRequest hook above has always taken the request over.
     const unreachable = async (): Promise<never> => {
-      throw new Error('proxy route handler reached without the onRequest hook');
+      throw new Error('proxy route handler reached without its onRequest hook');
     };
-    for (const url of [PROXY_PREFIX, `${PROXY_PREFIX}/*`]) {
+    for (const url of urls) {
       scope.route({ method: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], url, handler: unreachable, exposeHeadRoute: false });
     }
   });
+}
+
+/** Hand a Fastify request to a proxy, keeping the headers app hooks already set (request id, CORS). */
+export function handOver(proxy: HttpProxyHandler, request: FastifyRequest, reply: FastifyReply, upstreamPath: string): void {
+  // Headers app hooks set on the reply would be lost by hijacking.
+  const responseHeaders = flatHeaders(reply.getHeaders());
+  reply.hijack();
+  proxy(request.raw, reply.raw, upstreamPath, { log: request.log, responseHeaders });
 }
 
 /** Fastify's reply headers (names already lowercase) as a flat [name, value, …] list. */

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config/index.js';
 import { notFound } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { createHttpProxy, createWsProxy, type HttpProxy, type WsProxy } from '../../proxy/index.js';
+import { createHttpProxy, createWsProxy, handOver, httpProxyOptions, registerHandOverRoutes, wsProxyOptions, type HttpProxy, type WsProxy } from '../../proxy/index.js';
 import type { Gateway } from '../../queue/index.js';
 import { refuseUpgrade, type UpgradeRouter } from '../upgrade-router.js';
 
@@ -64,64 +64,29 @@ function registerScopedProxy(app: FastifyInstance, deps: BackendRouteDeps): void
   const httpProxyFor = (name: string, url: string): HttpProxy => {
     const key = `${name} ${url}`;
     let proxy = httpProxies.get(key);
-    if (!proxy) {
-      proxy = createHttpProxy({
-        target: url,
-        name,
-        maxBodyBytes: config.maxUploadSizeBytes,
-        connectTimeoutMs: config.upstreamConnectTimeoutMs,
-        headersTimeoutMs: config.upstreamHeadersTimeoutMs,
-        log: logger,
-      });
-      httpProxies.set(key, proxy);
-    }
+    if (!proxy) httpProxies.set(key, (proxy = createHttpProxy(httpProxyOptions(config, { name, url }, logger))));
     return proxy;
   };
   const wsProxyFor = (name: string, url: string): WsProxy => {
     const key = `${name} ${url}`;
     let proxy = wsProxies.get(key);
-    if (!proxy) {
-      proxy = createWsProxy({
-        target: url,
-        name,
-        maxBufferBytes: config.wsMaxBufferBytes,
-        pingIntervalMs: config.wsPingIntervalMs,
-        connectTimeoutMs: config.upstreamConnectTimeoutMs + config.upstreamHeadersTimeoutMs,
-        log: logger,
-      });
-      wsProxies.set(key, proxy);
-    }
+    if (!proxy) wsProxies.set(key, (proxy = createWsProxy(wsProxyOptions(config, { name, url }, logger))));
     return proxy;
   };
 
-  void app.register(async (scope) => {
-    // Relay from onRequest so Fastify never parses or buffers the body (see proxy/routes.ts).
-    scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      const match = SCOPED.exec(request.raw.url ?? '');
-      const name = match ? decodeURIComponent(match[1] ?? '') : '';
-      const url = urlOf(name);
-      if (!match || url === undefined) return done(notFound('Backend', name));
-      const responseHeaders: string[] = [];
-      for (const [header, value] of Object.entries(reply.getHeaders())) {
-        if (value !== undefined) for (const one of Array.isArray(value) ? value : [value]) responseHeaders.push(header, String(one));
-      }
-      reply.hijack();
-      httpProxyFor(name, url)(request.raw, reply.raw, `${match[2] ?? '/'}${match[3] ?? ''}`, { log: request.log, responseHeaders });
-      done();
-    });
-    const unreachable = async (): Promise<never> => {
-      throw new Error('backend proxy handler reached without its onRequest hook');
-    };
-    for (const url of ['/automa/backends/:name/comfyui', '/automa/backends/:name/comfyui/*']) {
-      scope.route({ method: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], url, handler: unreachable, exposeHeadRoute: false });
-    }
+  registerHandOverRoutes(app, ['/automa/backends/:name/comfyui', '/automa/backends/:name/comfyui/*'], (request, reply) => {
+    const match = SCOPED.exec(request.raw.url ?? '');
+    const name = match ? safeDecode(match[1] ?? '') : '';
+    const url = urlOf(name);
+    if (!match || url === undefined) return notFound('Backend', name);
+    handOver(httpProxyFor(name, url), request, reply, `${match[2] ?? '/'}${match[3] ?? ''}`);
   });
 
   deps.upgrades.add(
     (pathname) => SCOPED.test(pathname),
     (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const match = SCOPED.exec(request.url ?? '');
-      const name = match ? decodeURIComponent(match[1] ?? '') : '';
+      const name = match ? safeDecode(match[1] ?? '') : '';
       const url = urlOf(name);
       if (!match || url === undefined) return refuseUpgrade(socket, 404, `No backend named ${name}`);
       wsProxyFor(name, url).handleUpgrade(request, socket, head, `${match[2] ?? '/'}${match[3] ?? ''}`);
@@ -140,5 +105,14 @@ function hostOf(url: string): string {
     return new URL(url).host;
   } catch {
     return url;
+  }
+}
+
+/** A backend name from the URL; malformed percent-encoding names no backend. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return '';
   }
 }
