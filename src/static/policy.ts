@@ -2,45 +2,12 @@
  * The rules of SPA hosting that need no file system: which paths belong to the APIs, which files
  * are content-hashed, which types are worth compressing, and whether a client wants HTML.
  */
-
-/**
- * First path segments the SPA never answers under, files included: our own APIs, the proxy, and
- * every ComfyUI route name (PROTOCOL.md), since the gateway serves ComfyUI's API at the root.
- * A registered route wins anyway (see spa.ts); this list makes an *unregistered* method or
- * sub-path under these names a JSON 404 instead of the app's HTML.
- */
-const API_ROOTS = new Set([
-  'automa',
-  'comfyui',
-  'api',
-  'prompt',
-  'queue',
-  'history',
-  'interrupt',
-  'ws',
-  'view',
-  'view_metadata',
-  'upload',
-  'object_info',
-  'system_stats',
-  'internal',
-  'models',
-  'embeddings',
-  'extensions',
-  'features',
-  'free',
-  'users',
-  'userdata',
-  'v2',
-  'settings',
-  'i18n',
-  'workflow_templates',
-]);
+import { isApiRoot } from '../upstream/protocol/index.js';
 
 /** True when the first segment of `segments` names an API root. */
 export function isApiPath(segments: readonly string[]): boolean {
   const first = segments[0];
-  return first !== undefined && API_ROOTS.has(first.toLowerCase());
+  return first !== undefined && isApiRoot(first);
 }
 
 const HASHED_DIRS = [['assets'], ['_next', 'static']] as const;

@@ -3,41 +3,7 @@
  * and show its login) and a few read-only descriptions of the service. Everything else needs a
  * key, unknown paths included, so a 401 comes before any 404.
  */
-
-/**
- * First path segments that belong to an API: ours, the metrics, the proxy, and every ComfyUI
- * route name (PROTOCOL.md), since the gateway serves ComfyUI's API at the root. GET/HEAD under
- * any other first segment is taken to be a static file of the web app.
- */
-const API_ROOTS = new Set([
-  'automa',
-  'metrics',
-  'comfyui',
-  'api',
-  'ws',
-  'internal',
-  'prompt',
-  'queue',
-  'history',
-  'interrupt',
-  'free',
-  'jobs',
-  'view',
-  'view_metadata',
-  'upload',
-  'object_info',
-  'system_stats',
-  'models',
-  'embeddings',
-  'extensions',
-  'features',
-  'users',
-  'userdata',
-  'v2',
-  'settings',
-  'i18n',
-  'workflow_templates',
-]);
+import { isApiRoot } from '../../upstream/protocol/index.js';
 
 /** Public parts of our API: liveness, and the API description with its docs page (no data). */
 const PUBLIC_API_PATHS = new Set(['/automa/health', '/automa/openapi.json', '/automa/docs']);
@@ -67,5 +33,5 @@ function isPublicPath(path: string): boolean {
   const normal = `/${segments.join('/')}`;
   if (PUBLIC_API_PATHS.has(normal) || PUBLIC_API_PREFIXES.some((p) => normal.startsWith(p))) return true;
   const first = segments[0];
-  return first === undefined || !API_ROOTS.has(first.toLowerCase());
+  return first === undefined || !isApiRoot(first);
 }

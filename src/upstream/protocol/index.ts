@@ -60,3 +60,5 @@ export { checkOrigin, isLoopbackHost, type OriginCheckRequest, type OriginVerdic
 export { parseJson, stringifyPython, pyFloatRepr, PyFloat, type JsonValue, type ParseOptions } from './python-json.js';
 /** Python's str()/repr() of JSON values, as ComfyUI's messages print them. */
 export { pyStr, pyRepr } from './python-values.js';
+/** First path segments of ComfyUI's routes and ours, which the web app may never claim. */
+export { COMFY_ROUTE_ROOTS, SERVICE_ROUTE_ROOTS, isApiRoot } from './route-roots.js';
