@@ -87,7 +87,7 @@ export function markdownTable(rows: readonly ScenarioRow[]): string {
   for (const r of rows) {
     const target = r.target === null ? '—' : `${r.lower_is_better === true ? '≤' : '≥'} ${fmt(r.target)}${r.baseline === null ? ` ${r.unit}` : '×'}`;
     lines.push(
-      `| ${r.name} | ${r.value === null ? 'not measured' : `${fmt(r.value)} ${r.unit}`} | ${r.baseline ?? '—'} | ${fmt(r.baseline_value)} | ${r.ratio === null ? '—' : `${fmt(r.ratio)}×`} | ${target} | ${verdict(r)} |`,
+      `| ${r.name} | ${r.value === null ? 'not measured' : `${fmt(r.value)} ${r.unit}`} | ${r.baseline ?? '—'} | ${fmt(r.baseline_value)} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`} | ${target} | ${verdict(r)} |`,
     );
   }
   return lines.join('\n');
