@@ -1,4 +1,11 @@
-import sharp from 'sharp';
+import type Sharp from 'sharp';
+
+/**
+ * sharp (libvips, ~20 MB resident) is needed only by /view conversions and mask uploads:
+ * load it on first use rather than at start-up.
+ */
+let loading: Promise<typeof Sharp> | undefined;
+const loadSharp = (): Promise<typeof Sharp> => (loading ??= import('sharp').then((module) => module.default));
 import { badRequest, notAnImage } from '../errors.js';
 import { readPngTextChunks, withPngChunks } from './png-text.js';
 
@@ -36,6 +43,7 @@ export function conversionFor(preview: string | undefined, channel: string | und
 
 /** Decode `file` and encode it as asked. The one place /view holds a whole image in memory. */
 export async function convertImage(file: string, conversion: Conversion): Promise<Buffer> {
+  const sharp = await loadSharp();
   try {
     if (conversion.alphaOnly) {
       const { alpha, width, height } = await alphaOf(file);
@@ -58,8 +66,9 @@ export async function convertImage(file: string, conversion: Conversion): Promis
  * (255 where the mask has none), saved as PNG keeping the original's text chunks.
  */
 export async function applyMaskAlpha(originalFile: string, maskFile: string): Promise<Buffer> {
+  const sharp = await loadSharp();
   let mask: Awaited<ReturnType<typeof alphaOf>>;
-  let rgb: { data: Buffer; info: sharp.OutputInfo };
+  let rgb: { data: Buffer; info: Sharp.OutputInfo };
   try {
     mask = await alphaOf(maskFile);
     rgb = await sharp(originalFile, { limitInputPixels: RAW_PIXEL_LIMIT })
@@ -85,6 +94,7 @@ export async function applyMaskAlpha(originalFile: string, maskFile: string): Pr
 
 /** One byte of alpha per pixel; 255 everywhere for an image without alpha. */
 async function alphaOf(file: string): Promise<{ alpha: Buffer; width: number; height: number }> {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(file, { limitInputPixels: RAW_PIXEL_LIMIT }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
   const alpha = Buffer.alloc(width * height, 255);
