@@ -148,6 +148,9 @@ async function main(): Promise<void> {
   if (failures > 0) process.exitCode = 1;
 }
 
+// Ctrl-C or a kill: exit normally so the children are killed on the way out (killOnExit).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 main().catch((error: unknown) => {
   progress(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);

@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { servicePrefix, type Pinning } from './proc.js';
-import { stopChild } from './service.js';
+import { killOnExit, stopChild } from './service.js';
 
 export interface Peer {
   readonly name: string;
@@ -92,6 +92,7 @@ http {
   fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
   const command = [...servicePrefix(pinning), binary, '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
   const child = spawn(command[0] ?? binary, command.slice(1), { stdio: 'ignore' });
+  killOnExit(child, () => fs.rmSync(dir, { recursive: true, force: true }));
   await waitForPort(port, child, 'nginx');
   return {
     name: 'nginx',
@@ -108,6 +109,7 @@ export async function startReplyFrom(root: string, upstream: string, pinning: Pi
   const port = await freePort();
   const command = [...servicePrefix(pinning), process.execPath, '--import', 'tsx', path.join(root, 'bench', 'reply-from-main.ts'), upstream, String(port)];
   const child = spawn(command[0] ?? process.execPath, command.slice(1), { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  killOnExit(child);
   await waitForPort(port, child, '@fastify/reply-from');
   return { name: '@fastify/reply-from', url: `http://127.0.0.1:${port}/comfyui`, stop: () => stopChild(child) };
 }

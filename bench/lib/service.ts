@@ -84,6 +84,7 @@ export function createServiceLauncher(options: LauncherOptions): ServiceLauncher
       const command = [...servicePrefix(pinning), process.execPath, ...nodeArgs];
       const started = performance.now();
       const child = spawn(command[0] ?? process.execPath, command.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      killOnExit(child, () => ownsDir && fs.rmSync(dataDir, { recursive: true, force: true }));
       const address = await waitForListening(child, service.label);
       const startupMs = performance.now() - started;
       const url = address.replace('http://localhost', 'http://127.0.0.1');
@@ -134,6 +135,19 @@ function waitForListening(child: ChildProcess, label: string): Promise<string> {
       }
     });
   });
+}
+
+/**
+ * Kill `child` if the bench exits first (a failure, Ctrl-C) and run `cleanup` (remove its temp
+ * dir): no service or nginx outlives the run. Removed again once the child has exited.
+ */
+export function killOnExit(child: ChildProcess, cleanup: () => void = () => undefined): void {
+  const kill = (): void => {
+    child.kill('SIGKILL');
+    cleanup();
+  };
+  process.once('exit', kill);
+  child.once('exit', () => process.removeListener('exit', kill));
 }
 
 /** SIGTERM (the service closes gracefully and writes its CPU profile), SIGKILL after 15 s. */
