@@ -11,6 +11,7 @@ import type {
   StoredDocument,
   WriteCondition,
 } from '../types.js';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './open.js';
 
 interface DocumentRow {
@@ -40,6 +41,18 @@ export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = 
        FROM collections c ORDER BY c.name`,
   );
   const dropOne = db.prepare("DELETE FROM collections WHERE name = ? AND name <> 'default'");
+  // List queries differ only by which filters and cursor they carry: a handful of SQL texts, each
+  // prepared once. Field names are parameters, so the cache stays small; the cap is a backstop.
+  const listStatements = new Map<string, Statement<(string | number)[], DocumentRow>>();
+  const statement = (sql: string): Statement<(string | number)[], DocumentRow> => {
+    let prepared = listStatements.get(sql);
+    if (!prepared) {
+      if (listStatements.size >= 256) listStatements.clear();
+      prepared = db.prepare<(string | number)[], DocumentRow>(sql);
+      listStatements.set(sql, prepared);
+    }
+    return prepared;
+  };
 
   const create = db.transaction((collection: string, body: Readonly<Record<string, unknown>>): DocumentRecord => {
     const time = now().toISOString();
@@ -73,7 +86,7 @@ export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = 
       const row = selectOne.get(collection, id);
       return row ? { document: toDocument(row), revision: row.revision } : undefined;
     },
-    list: async (collection, query) => list(db, collection, query),
+    list: async (collection, query) => list(statement, collection, query),
     replace: async (collection, id, body, condition) => write.immediate(collection, id, () => ({ ...body }), condition),
     patch: async (collection, id, mergePatch, condition) =>
       write.immediate(collection, id, (current) => applyMergePatch(current, clientFields(mergePatch)) as Record<string, unknown>, condition),
@@ -86,7 +99,7 @@ export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = 
 /** The ETag for a revision. Lives here so the store's precondition errors and the API agree. */
 export const etagOf = (revision: number): string => `"r${revision}"`;
 
-function list(db: SqliteDatabase, collection: string, query: ListQuery): ListPage {
+function list(statement: (sql: string) => Statement<(string | number)[], DocumentRow>, collection: string, query: ListQuery): ListPage {
   const clauses = ['collection = ?'];
   const params: (string | number)[] = [collection];
   if (query.cursor !== undefined) {
@@ -102,12 +115,10 @@ function list(db: SqliteDatabase, collection: string, query: ListQuery): ListPag
   // One extra row tells whether another page exists without a count query. INDEXED BY pins the
   // plan: once ANALYZE statistics exist, SQLite walks the whole table by rowid for a collection
   // holding most rows, which costs a scan of every newer row of other collections per page.
-  const rows = db
-    .prepare<(string | number)[], DocumentRow>(
-      `SELECT seq, id, create_time, update_time, revision, body FROM documents INDEXED BY documents_by_collection
-        WHERE ${clauses.join(' AND ')} ORDER BY seq ${direction} LIMIT ?`,
-    )
-    .all(...params, query.limit + 1);
+  const rows = statement(
+    `SELECT seq, id, create_time, update_time, revision, body FROM documents INDEXED BY documents_by_collection
+      WHERE ${clauses.join(' AND ')} ORDER BY seq ${direction} LIMIT ?`,
+  ).all(...params, query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return { items: page.map(toDocument), nextCursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null };
