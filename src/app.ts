@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerComfyGateway } from './api/comfy-gateway.js';
 import { registerErrorHandling } from './api/error-handler.js';
 import { createMetrics, registerOps, registerRequestMetrics, type Metrics } from './api/ops/index.js';
@@ -108,27 +108,45 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     backends: () => pool?.links.map((link) => link.ref) ?? config.backends,
   });
   registerFileRoutes(http, { files });
-  const { gateway } = registerComfyGateway(http, { config, store, logger, files, upgrades, metrics });
+  const { gateway, frontend } = registerComfyGateway(http, {
+    config,
+    store,
+    logger,
+    files,
+    upgrades,
+    metrics,
+    serveComfyFrontend: config.publicDir === null && config.comfyuiFrontend,
+  });
   pool = gateway;
   const comfyProxy = registerComfyProxy(http, { config, logger });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
-  if (config.publicDir === null) registerServiceIndex(http, deps.version);
+  if (config.publicDir === null) registerServiceIndex(http, deps.version, frontend);
   else registerSpa(http, { publicDir: config.publicDir });
 
   return { http, upgrades, backends, metrics, files, gateway };
 }
 
-/** Without a web app to serve, `/` describes the service and where its APIs live. */
-function registerServiceIndex(http: FastifyInstance, version: string): void {
-  http.get('/', async () => ({
-    name: 'comfyui-automa',
-    version,
-    description: 'ComfyUI automation service',
-    api: {
-      health: '/automa/health',
-      documents: '/automa/db',
-      comfyui_proxy: '/comfyui/',
-      comfyui_gateway: '/prompt, /queue, /history, /ws (and under /api)',
-    },
-  }));
+/**
+ * Without a web app to serve, `/` describes the service and where its APIs live; a browser
+ * (which asks for text/html) gets ComfyUI's own frontend from the default backend instead.
+ */
+function registerServiceIndex(
+  http: FastifyInstance,
+  version: string,
+  frontend: ((request: FastifyRequest, reply: FastifyReply) => void) | null,
+): void {
+  http.get('/', async (request, reply) => {
+    if (frontend !== null && /\btext\/html\b/.test(request.headers.accept ?? '')) return frontend(request, reply);
+    return {
+      name: 'comfyui-automa',
+      version,
+      description: 'ComfyUI automation service',
+      api: {
+        health: '/automa/health',
+        documents: '/automa/db',
+        comfyui_proxy: '/comfyui/',
+        comfyui_gateway: '/prompt, /queue, /history, /ws (and under /api)',
+      },
+    };
+  });
 }

@@ -20,6 +20,12 @@ export interface ComfyGatewayDeps {
   readonly files: PromptFiles;
   readonly upgrades: UpgradeRouter;
   readonly metrics: Metrics;
+  /**
+   * No web app of ours at `/`: serve ComfyUI's own frontend from the default backend instead
+   * (its page for browsers at `/`, its assets and the custom nodes' scripts), so it loads from
+   * us and, calling the API relative to the page, talks to the gateway.
+   */
+  readonly serveComfyFrontend: boolean;
 }
 
 /**
@@ -27,6 +33,9 @@ export interface ComfyGatewayDeps {
  * streaming proxy, bare and under /api as ComfyUI registers them. `/internal/*` exists bare only;
  * any other `/api/*` route (custom nodes add their own) is passed through too.
  */
+/** Where ComfyUI serves its frontend's files and the custom nodes' web folders. */
+const COMFY_FRONTEND = ['/assets/*', '/extensions/*', '/templates/*'];
+
 const PASS_THROUGH = [
   '/extensions',
   '/features',
@@ -48,7 +57,10 @@ const PASS_THROUGH = [
  * object_info, the pool's devices, models and embeddings, and everything else passed to the
  * default backend.
  */
-export function registerComfyGateway(app: FastifyInstance, deps: ComfyGatewayDeps): { gateway: Gateway; hub: WsHub } {
+export function registerComfyGateway(
+  app: FastifyInstance,
+  deps: ComfyGatewayDeps,
+): { gateway: Gateway; hub: WsHub; frontend: ((request: FastifyRequest, reply: FastifyReply) => void) | null } {
   const { config, logger } = deps;
   // Late-bound: the hub asks the gateway for queue facts, the gateway sends events via the hub.
   let gateway: Gateway | null = null;
@@ -96,7 +108,8 @@ export function registerComfyGateway(app: FastifyInstance, deps: ComfyGatewayDep
     const passThrough = (request: FastifyRequest, reply: FastifyReply): void => handOver(proxy, request, reply, request.raw.url ?? '/');
     registerObjectInfoRoutes(app, { gateway: started, passThrough });
     const urls = [...PASS_THROUGH, ...PASS_THROUGH.map((url) => `/api${url}`), '/internal/*', '/api/*'];
-    registerHandOverRoutes(app, urls, passThrough);
+    registerHandOverRoutes(app, deps.serveComfyFrontend ? [...urls, ...COMFY_FRONTEND] : urls, passThrough);
+    if (deps.serveComfyFrontend) return { gateway: started, hub, frontend: passThrough };
   }
-  return { gateway: started, hub };
+  return { gateway: started, hub, frontend: null };
 }

@@ -77,6 +77,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     corsOrigin: parseCorsOrigin(one('enable-cors-header'), problems),
     apiKeys: readApiKeys(raw.get('api-key') ?? [], one('api-keys-file'), problems),
     allowUnauthenticated: parseFlag('allow-unauthenticated', one('allow-unauthenticated'), problems),
+    comfyuiFrontend: parseFlag('comfyui-frontend', one('comfyui-frontend'), problems),
     maxWsClients: int('max-ws-clients', 1000, 1, 1_000_000),
     // Node requires headersTimeout <= requestTimeout (15 min, api/security/server-options.ts).
     headerTimeoutMs: int('header-timeout', 30_000, 100, 300_000),

@@ -25,6 +25,8 @@ export interface Config {
   /** From --api-key and --api-keys-file; empty means no authentication. */
   readonly apiKeys: readonly string[];
   readonly allowUnauthenticated: boolean;
+  /** Serve ComfyUI's own frontend from the default backend at `/` (without --public-dir). */
+  readonly comfyuiFrontend: boolean;
   readonly maxWsClients: number;
   readonly headerTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -123,6 +125,12 @@ export const OPTIONS = [
     kind: 'flag',
     defaultText: 'off',
     description: 'Allow a non-loopback --host without any API key (e.g. behind an authenticating proxy).',
+  },
+  {
+    flag: 'comfyui-frontend',
+    kind: 'flag',
+    defaultText: 'off',
+    description: 'Without --public-dir: browsers at / get ComfyUI’s own frontend (from the default backend), wired to the gateway.',
   },
   {
     flag: 'max-ws-clients',
