@@ -49,7 +49,8 @@ type Rule =
   | { readonly target: NodeTarget; readonly steps: number }
   | { readonly target: NodeTarget; failure: NodeFailure | undefined };
 
-function matches(target: NodeTarget, execution: NodeExecution): boolean {
+/** Whether a rule's target covers this node execution. */
+export function matches(target: NodeTarget, execution: NodeExecution): boolean {
   if (typeof target === 'string') return target === execution.classType;
   return (
     (target.classType === undefined || target.classType === execution.classType) &&

@@ -3,7 +3,7 @@
  * what it received, and wait for its events instead of sleeping.
  */
 import type { ObjectInfo } from '../../src/upstream/protocol/index.js';
-import type { NodeExecution, NodeFailure, NodeTarget, Stall } from './behaviors.js';
+import { matches, type NodeExecution, type NodeFailure, type NodeTarget, type Stall } from './behaviors.js';
 import type { Received } from './context.js';
 import type { HistoryEntry } from './queue.js';
 import type { FakeServer } from './server.js';
@@ -46,15 +46,6 @@ export interface FakeControl {
   waitForNode(target: NodeTarget): Promise<NodeExecution>;
   /** Resolves when nothing is queued or running (a crash counts). */
   waitForIdle(): Promise<void>;
-}
-
-function matches(target: NodeTarget, execution: NodeExecution): boolean {
-  if (typeof target === 'string') return target === execution.classType;
-  return (
-    (target.classType === undefined || target.classType === execution.classType) &&
-    (target.nodeId === undefined || target.nodeId === execution.nodeId) &&
-    (target.promptId === undefined || target.promptId === execution.promptId)
-  );
 }
 
 export function createControl(fake: FakeServer): FakeControl {

@@ -23,13 +23,7 @@ export async function startProbeTarget(): Promise<{ url: string; close: () => Pr
 }
 
 /** A port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { closedPort } from '../main/service.js';
 
 /** The value of one sample in Prometheus text format, or undefined when absent. */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

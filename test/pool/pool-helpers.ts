@@ -2,6 +2,9 @@
  * Shared set-up for the pool tests: several fake ComfyUIs with different node sets and model
  * lists behind one gateway, and small readers for where each prompt ran.
  */
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { eventually, getJson } from '../helpers/comfy-client.js';
@@ -112,4 +115,21 @@ export function checkpointGraph(ckpt: string, tag: number): Record<string, unkno
     '10': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: ckpt } },
     '11': { class_type: 'PreviewAny', inputs: { source: ['10', 0] } },
   };
+}
+
+/**
+ * Replay a WebSocket upgrade request byte for byte to 127.0.0.1:`targetPort` at `path` and splice
+ * the two sockets: a stand-in for a plain TCP-level reverse proxy in front of a backend.
+ */
+export function forwardUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, targetPort: number, path: string): void {
+  const upstream = net.connect(targetPort, '127.0.0.1', () => {
+    const lines = [`GET ${path} HTTP/1.1`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+    upstream.write(head);
+    upstream.pipe(socket).pipe(upstream);
+  });
+  for (const s of [socket, upstream]) s.on('error', () => undefined);
+  socket.on('close', () => upstream.destroy());
+  upstream.on('close', () => socket.destroy());
 }

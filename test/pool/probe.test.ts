@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { BackendLink } from '../../src/queue/backend-link.js';
 import { eventually } from '../helpers/comfy-client.js';
 import { startFakeComfy } from '../fake-comfy/server.js';
+import { forwardUpgrade } from './pool-helpers.js';
 
 /**
  * A pass-through in front of a backend whose GET /system_stats can be made to fail while the
@@ -23,16 +24,7 @@ async function startFlakyStats(targetPort: number): Promise<{ url: string; faili
     req.pipe(upstream);
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    const upstream = net.connect(targetPort, '127.0.0.1', () => {
-      const lines = [`GET ${req.url ?? '/'} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-      upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
-    for (const s of [socket, upstream]) s.on('error', () => undefined);
-    socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
+    forwardUpgrade(req, socket, head, targetPort, req.url ?? '/');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
 import { ComfyTestClient, getJson, postJson } from '../helpers/comfy-client.js';
-import { acceptedBy, imageGraph, startFakes, startGateway, THREE, waitForState } from './pool-helpers.js';
+import { acceptedBy, forwardUpgrade, imageGraph, startFakes, startGateway, THREE, waitForState } from './pool-helpers.js';
 
 /**
  * A reverse proxy that serves a backend under `/prefix` (HTTP and WebSocket upgrades), the way
@@ -27,16 +27,7 @@ async function startPrefixProxy(targetPort: number, prefix: string): Promise<{ u
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const path = strip(req.url);
     if (path === null) return void socket.destroy();
-    const upstream = net.connect(targetPort, '127.0.0.1', () => {
-      const lines = [`GET ${path} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-      upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
-    for (const s of [socket, upstream]) s.on('error', () => undefined);
-    socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
+    forwardUpgrade(req, socket, head, targetPort, path);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
