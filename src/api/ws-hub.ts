@@ -97,9 +97,9 @@ export function createWsHub(deps: WsHubDeps): WsHub {
     get clientCount() {
       return all.size;
     },
-    send: (target: Target, message: ClientMessage) => {
+    send: (target: Target, message: ClientMessage, raw?: string) => {
       if (target.kind === 'none') return;
-      const text = JSON.stringify(message);
+      const text = raw ?? JSON.stringify(message);
       for (const client of recipients(target)) deliver(client, text);
     },
     sendBinary: (target, frame) => {

@@ -16,7 +16,7 @@ import type { PromptRun } from './prompt-run.js';
 export interface BackendLinkEvents {
   onUp(link: BackendLink): void;
   onDown(link: BackendLink, reason: string): void;
-  onMessage(link: BackendLink, message: UpstreamMessage): void;
+  onMessage(link: BackendLink, message: UpstreamMessage, raw: string): void;
   onBinary(link: BackendLink, frame: Buffer): void;
 }
 
@@ -74,7 +74,7 @@ export class BackendLink {
           this.runningId = null;
           if (wasUp) events.onDown(this, reason);
         },
-        onMessage: (message) => events.onMessage(this, message),
+        onMessage: (message, raw) => events.onMessage(this, message, raw),
         onBinary: (frame) => events.onBinary(this, frame),
       },
       { logger: options.logger },

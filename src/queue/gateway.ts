@@ -105,7 +105,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           logger.warn({ backend: link.ref.name, reason, inflight: link.inflight.size }, 'backend down');
           reconciler.scheduleFailover(link);
         },
-        onMessage: (link, message) => onMessage(link, message),
+        onMessage: (link, message, raw) => onMessage(link, message, raw),
         onBinary: (link, frame) => onBinary(link, frame),
       },
     });
@@ -167,7 +167,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     files: options.files,
   });
 
-  function onMessage(link: BackendLink, message: UpstreamMessage): void {
+  function onMessage(link: BackendLink, message: UpstreamMessage, raw: string): void {
     if (message.type === 'status' || message.type === 'feature_flags') return; // ours are our own
     const promptId = typeof message.data.prompt_id === 'string' ? message.data.prompt_id : link.runningId;
     const run = promptId === null ? undefined : link.inflight.get(promptId);
@@ -198,7 +198,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
       return;
     }
-    relay(run, () => events.send(target, message));
+    relay(run, () => events.send(target, message, raw));
   }
 
   /** Frames of one run go out in the order the backend sent them, even when one needs I/O first. */

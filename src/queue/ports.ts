@@ -13,7 +13,8 @@ export interface ClientMessage {
  * decides targets (ComfyUI's rules), the hub owns sockets and per-client frame formats.
  */
 export interface ClientEvents {
-  send(target: Target, message: ClientMessage): void;
+  /** `raw`: the message's JSON text when it is relayed unchanged, so it is not serialised again. */
+  send(target: Target, message: ClientMessage, raw?: string): void;
   /** A binary frame as the backend sent it (type 1, 3 or 4); the hub converts per client. */
   sendBinary(target: Target, frame: Buffer): void;
   /** Our queue changed: broadcast `status` with this queue_remaining. */
