@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Runs the test suite: every test/**/*.test.ts (or the files/patterns given as
+// arguments) under node's test runner with tsx's loader.
+//
+// Why a script and not `glob -c "tsx --test"`: glob only runs a command with
+// spaces through the shell named by $SHELL, and CI's environment has none, so
+// the command was spawned as one executable name and failed with ENOENT.
+import { spawn } from 'node:child_process';
+import { glob } from 'glob';
+
+const patterns = process.argv.slice(2);
+const files = (await glob(patterns.length > 0 ? patterns : ['test/**/*.test.ts'], { nodir: true })).sort();
+if (files.length === 0) {
+  console.error(`no test files match ${patterns.join(' ') || 'test/**/*.test.ts'}`);
+  process.exit(1);
+}
+
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
+  { stdio: 'inherit' },
+);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
