@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { startStack } from '../helpers/stack.js';
 import { ComfyTestClient, getJson, postJson } from '../helpers/comfy-client.js';
+import { RECORDINGS_DIR } from '../fake-comfy/recordings.js';
 
 interface Exchange {
   readonly note?: string;
@@ -17,7 +19,7 @@ interface Exchange {
   readonly response: { readonly status: number; readonly body: unknown };
 }
 
-const RECORDING = '/work/shared/comfyui-recordings/post_prompt_errors.json';
+const RECORDING = path.join(RECORDINGS_DIR, 'post_prompt_errors.json');
 const exchanges = (JSON.parse(fs.readFileSync(RECORDING, 'utf8')) as { exchanges: Exchange[] }).exchanges;
 const byNote = (note: string): Exchange => {
   const found = exchanges.find((e) => e.note === note);
