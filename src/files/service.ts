@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { BackendRef } from './backend-client.js';
 import { createOutputCollector, type CollectedOutputs, type PromptOutputs } from './collect.js';
+import { parseInputReference } from './paths.js';
 import { createInputReplicator, type PromptGraph } from './replicate.js';
 import { createFileTree, type StagedFile } from './tree.js';
 import { createUploader, type UploadForm, type UploadResult } from './uploads.js';
@@ -34,6 +35,8 @@ export interface FileService {
    * backendUnavailable when an upload fails, so the caller can retry.
    */
   ensureInputsOnBackend(backend: BackendRef, prompt: PromptGraph): Promise<void>;
+  /** True when we hold the file a LoadImage input names (`x.png`, `sub/x.png`, `x.png [output]`), as ComfyUI resolves it. */
+  holds(reference: string): Promise<boolean>;
   /**
    * After a prompt ran on `backend`: copy its `type: "output"` files into our output tree and
    * return the outputs pointing at our copies (renamed `name (n).ext` only on a clash).
@@ -57,6 +60,11 @@ export function createFileService(deps: FileServiceDeps): FileService {
     uploadMask: uploader.uploadMask,
     view: createViewer({ tree, backends: deps.backends, logger }),
     ensureInputsOnBackend: replicator.ensureInputsOnBackend,
+    holds: async (reference) => {
+      const location = parseInputReference(reference);
+      // A symlink out of our folders (locate throws 403) is not a file we hold.
+      return location !== undefined && (await tree.locate(location).catch(() => undefined)) !== undefined;
+    },
     collectOutputs: collector.collectOutputs,
     forgetBackend: async (backend) => {
       const forgotten = await deps.store.backendFiles.forgetBackend(backend);

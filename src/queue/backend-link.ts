@@ -114,6 +114,17 @@ export class BackendLink {
     this.models = knownModelFiles(info);
   }
 
+  /**
+   * Re-read some classes' object_info (their combos list files on the backend's disk, which may
+   * have changed since the whole object_info was read). Failures leave the old info in place.
+   */
+  async refreshNodeInfo(classTypes: readonly string[]): Promise<void> {
+    if (this.objectInfo === null || !this.healthy) return;
+    // Short: a client is waiting for its POST /prompt answer.
+    const fresh = await Promise.all(classTypes.map((classType) => this.client.nodeInfo(classType, 2_000).catch(() => ({}))));
+    this.setObjectInfo(Object.assign({}, this.objectInfo, ...fresh) as Record<string, unknown>);
+  }
+
   /** How many distinct model files the backend's combo inputs offer. */
   modelCount(): number {
     return this.models;

@@ -5,6 +5,7 @@ import { BackendLink } from './backend-link.js';
 import { createBackendPool, type BackendView } from './backend-pool.js';
 import { createDispatcher } from './dispatcher.js';
 import { createFinisher } from './finisher.js';
+import { backendOffers, FILE_CHECKED_CLASSES, namedInputFiles } from './input-files.js';
 import { jobDetail, jobSummary, type JobSummary } from './jobs.js';
 import { modelFiles } from './models.js';
 import { mergeObjectInfos } from './object-info-union.js';
@@ -213,6 +214,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     relay(run, () => events.sendBinary(targetForBinary(run.clientId), frame));
   }
 
+  /**
+   * The files a prompt's LoadImage nodes name that we hold. A name neither we nor any backend's
+   * cached object_info know makes the backends list their input folders again first: a file may
+   * have been put there directly (through /comfyui/upload/image, say) since they were read.
+   */
+  async function inputFilesWeHold(body: unknown): Promise<Set<string>> {
+    const owned = new Set<string>();
+    const names = namedInputFiles(isRecord(body) ? body.prompt : undefined);
+    if (names.length === 0 || links.every((link) => link.objectInfo === null)) return owned;
+    await Promise.all(names.map(async (name) => (await options.files.holds(name)) && owned.add(name)));
+    const unknown = names.some((name) => !owned.has(name) && !links.some((link) => backendOffers(link.objectInfo, name)));
+    if (unknown) await Promise.all(links.map((link) => link.refreshNodeInfo(FILE_CHECKED_CLASSES)));
+    return owned;
+  }
+
   return {
     links,
     start: async () => {
@@ -237,10 +253,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       await Promise.all(links.map((link) => link.stop()));
     },
     submit: async (body) => {
+      const ownedInputs = await inputFilesWeHold(body);
       const submission = prepareSubmission(body, {
         counter,
         now: Date.now(),
         objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
+        ownedInputs,
       });
       counter += 1;
       const record = await store.insert(submission.record);

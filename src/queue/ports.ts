@@ -30,6 +30,8 @@ export interface PromptFiles {
     backend: BackendRef,
     outputs: Record<string, Record<string, unknown>>,
   ): Promise<Record<string, Record<string, unknown>>>;
+  /** True when we hold the file a LoadImage-style input names (`x.png`, `sub/x.png`, `x.png [output]`). */
+  holds(reference: string): Promise<boolean>;
   /** The backend may have lost its disk state (it lost prompts): upload inputs again from now on. */
   forgetBackend(backend: string): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { badRequest, promptRejected } from '../errors.js';
 import type { NewPrompt } from '../store/index.js';
 import { isRecord } from './prompt-run.js';
 import { validatePrompt, type ObjectInfo, type ValidationResult } from '../upstream/protocol/index.js';
+import { inputFileValidations } from './input-files.js';
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -15,6 +16,8 @@ export interface SubmitContext {
   readonly now: number;
   /** Each backend's object_info known so far (empty before any backend reported one). */
   readonly objectInfos: readonly Readonly<Record<string, unknown>>[];
+  /** The files the prompt's LoadImage nodes name that the gateway itself holds. */
+  readonly ownedInputs: ReadonlySet<string>;
 }
 
 export interface Submission {
@@ -60,7 +63,7 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
   let outputs: readonly string[];
   let nodeErrors: Readonly<Record<string, unknown>> = {};
   if (context.objectInfos.length > 0) {
-    const verdict = bestVerdict(prompt, context.objectInfos, body.partial_execution_targets);
+    const verdict = bestVerdict(prompt, context, body.partial_execution_targets);
     if (!verdict.ok) {
       if (verdict.status === 400) throw promptRejected({ ...verdict.error }, { ...verdict.nodeErrors });
       // ComfyUI answers these with a bare 500; a client deserves to know its prompt was malformed.
@@ -91,10 +94,13 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
  * A prompt is accepted when at least one backend could run it (placement then sends it there);
  * when none can, the first backend's reasons are ComfyUI's 400 (which node or model is missing).
  */
-function bestVerdict(prompt: Readonly<Record<string, unknown>>, infos: readonly Readonly<Record<string, unknown>>[], targets: unknown): ValidationResult {
+function bestVerdict(prompt: Readonly<Record<string, unknown>>, context: SubmitContext, targets: unknown): ValidationResult {
   let first: ValidationResult | undefined;
-  for (const info of infos) {
-    const verdict = validatePrompt(prompt, info as ObjectInfo, { partialExecutionTargets: targets });
+  for (const info of context.objectInfos) {
+    const verdict = validatePrompt(prompt, info as ObjectInfo, {
+      partialExecutionTargets: targets,
+      customValidations: inputFileValidations(context.ownedInputs, info),
+    });
     if (verdict.ok && Object.keys(verdict.nodeErrors).length === 0) return verdict;
     if (verdict.ok && (first === undefined || !first.ok)) first = verdict;
     first ??= verdict;

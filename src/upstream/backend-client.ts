@@ -38,6 +38,8 @@ export interface BackendClient {
   /** POST /queue {delete}: drop prompts still waiting in the backend's own queue. */
   deletePending(promptIds: readonly string[]): Promise<void>;
   objectInfo(): Promise<Record<string, unknown>>;
+  /** GET /object_info/{class}: one class as the backend reports it now (its combos re-scanned). */
+  nodeInfo(classType: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   systemStats(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -53,11 +55,13 @@ export function createBackendClient(backend: BackendRef, options: { timeoutMs?: 
   const prefix = base.pathname.replace(/\/+$/, '');
   const pool = new Pool(base.origin, { connections: 8, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: 5_000 });
 
-  const call = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonResponse> => {
+  const call = async (method: 'GET' | 'POST', path: string, body?: unknown, timeout = timeoutMs): Promise<JsonResponse> => {
     try {
       const response = await pool.request({
         method,
         path: prefix + path,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
@@ -67,8 +71,8 @@ export function createBackendClient(backend: BackendRef, options: { timeoutMs?: 
       throw toUpstreamError(backend, err);
     }
   };
-  const expectOk = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> => {
-    const response = await call(method, path, body);
+  const expectOk = async (method: 'GET' | 'POST', path: string, body?: unknown, timeout?: number): Promise<unknown> => {
+    const response = await call(method, path, body, timeout);
     if (response.status !== 200) {
       throw backendUnavailable(backend.name, `${method} ${path} answered ${response.status}`);
     }
@@ -91,6 +95,8 @@ export function createBackendClient(backend: BackendRef, options: { timeoutMs?: 
     interrupt: async (promptId) => void (await expectOk('POST', '/interrupt', promptId === undefined ? {} : { prompt_id: promptId })),
     deletePending: async (promptIds) => void (await expectOk('POST', '/queue', { delete: promptIds })),
     objectInfo: async () => (await expectOk('GET', '/object_info')) as Record<string, unknown>,
+    nodeInfo: async (classType, timeout) =>
+      (await expectOk('GET', `/object_info/${encodeURIComponent(classType)}`, undefined, timeout)) as Record<string, unknown>,
     systemStats: async () => (await expectOk('GET', '/system_stats')) as Record<string, unknown>,
     close: async () => pool.close(),
   };

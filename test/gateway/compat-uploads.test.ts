@@ -119,15 +119,53 @@ test('uploads in a subfolder and the "name [input]" form are replicated under th
   );
 });
 
-test('a prompt naming an input nobody has fails at the backend with ComfyUI’s own reason', async (t) => {
+test('a prompt naming an input nobody has is refused at submit with ComfyUI’s 400, and nothing is queued', async (t) => {
   const { fake, app } = await startStack(t);
-  const client = await ComfyTestClient.connect(app.wsUrl, 'uploader-missing');
-  t.after(() => client.close());
-
-  const { promptId, entry } = await run(app, client, loadInvertSave('never-uploaded.png', 'x'));
-  assert.equal(entry.status.status_str, 'error');
-  const error = client.framesOf(promptId).find((f) => f.type === 'execution_error');
-  // The backend's 400 names the node and the file; the client is told, not just "failed validation".
-  assert.match(String(error?.data.exception_message), /node 1 \(LoadImage\): .*Invalid image file: never-uploaded\.png/);
+  const rejected = await postJson(`${app.url}/prompt`, { prompt: loadInvertSave('never-uploaded.png', 'x'), client_id: 'uploader-missing' });
+  assert.equal(rejected.status, 400);
+  assert.deepEqual((rejected.body as { node_errors: unknown }).node_errors, {
+    '1': {
+      errors: [
+        {
+          type: 'custom_validation_failed',
+          message: 'Custom validation failed for node',
+          details: 'image - Invalid image file: never-uploaded.png',
+          extra_info: { input_name: 'image' },
+        },
+      ],
+      dependent_outputs: ['3'],
+      class_type: 'LoadImage',
+    },
+  });
+  assert.deepEqual(await getJson(`${app.url}/queue`), { queue_running: [], queue_pending: [] });
+  assert.deepEqual(fake.control.received.prompts, []);
   assert.deepEqual(fake.control.received.uploads, []);
+});
+
+test('a file put straight into the backend’s input folder after its object_info was read is found at submit', async (t) => {
+  const { fake, app } = await startStack(t);
+  const client = await ComfyTestClient.connect(app.wsUrl, 'uploader-direct');
+  t.after(() => client.close());
+  // As if uploaded through /comfyui/upload/image or copied there by hand: the gateway's cached
+  // object_info does not list it, so it asks the backend again before refusing.
+  fs.writeFileSync(path.join(fake.dirs.input, 'placed-directly.png'), await png(5, 4, [10, 20, 30]));
+
+  const { entry } = await run(app, client, loadInvertSave('placed-directly.png', 'direct'));
+  assert.equal(entry.status.status_str, 'success');
+  assert.deepEqual(await outputPixels(app, entry), { width: 5, height: 4, rgb: [245, 235, 225] });
+  assert.deepEqual(fake.control.received.uploads, [], 'the backend had it; nothing to upload');
+});
+
+test('an output of an earlier prompt, named with [output], is a valid input for the next one', async (t) => {
+  const { app } = await startStack(t);
+  const client = await ComfyTestClient.connect(app.wsUrl, 'uploader-chain');
+  t.after(() => client.close());
+  await upload(app, 'chain.png', await png(3, 3, [200, 100, 0]));
+  const first = await run(app, client, loadInvertSave('chain.png', 'chain'));
+  const image = first.entry.outputs['3']?.images[0];
+  assert.ok(image);
+  const reference = `${image.subfolder === '' ? '' : `${image.subfolder}/`}${image.filename} [output]`;
+  const second = await run(app, client, loadInvertSave(reference, 'chain2'));
+  assert.equal(second.entry.status.status_str, 'success');
+  assert.deepEqual((await outputPixels(app, second.entry)).rgb, [200, 100, 0]);
 });

@@ -30,7 +30,6 @@ const byNote = (note: string): Exchange => {
 /** Recorded cases the gateway answers differently on purpose (see the tests below). */
 const NOT_REPLAYED = new Set([
   'malformed JSON body', // ComfyUI: a bare 500; we: 400 invalid_json in our error shape
-  'invalid combo value', // LoadImage's file check needs the backend's disk: it answers at dispatch
   'two failing outputs (one ok)', // a 200: its prompt_id and number are new each time
 ]);
 
@@ -91,21 +90,40 @@ test('a partially valid prompt: 200 with the recorded node_errors; only its vali
   assert.ok(fake.control.received.prompts.some((p) => p.promptId === body.prompt_id && p.status === 200), 'the backend accepted it too');
 });
 
-test('where the gateway answers differently on purpose: malformed JSON is a 400 in our shape; an unknown input file fails at the backend, naming the file', async (t) => {
+test('where the gateway answers differently on purpose: malformed JSON is a 400 in our shape', async (t) => {
   const { app } = await startStack(t);
   const malformed = await fetch(`${app.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
   assert.equal(malformed.status, 400);
   const error = ((await malformed.json()) as { error: { type: string; message: string } }).error;
   assert.equal(error.type, 'invalid_json');
+});
 
+test('an input file gone between submit and dispatch: the backend’s 400 reaches the client as an execution_error naming node and file', async (t) => {
+  const { fake, app } = await startStack(t, {}, ['--prefetch', '0']);
   const client = await ComfyTestClient.connect(app.wsUrl, 'rec-client-err');
   t.after(() => client.close());
-  const combo = byNote('invalid combo value');
-  const accepted = await postJson(`${app.url}/prompt`, combo.request.body.value);
-  assert.equal(accepted.status, 200, 'the gateway cannot see the backend’s input folder; it lets the backend decide');
+  const stall = fake.control.stall({ classType: 'EmptyImage' });
+  const blocker = await postJson(`${app.url}/prompt`, {
+    prompt: { '1': { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color: 0 } }, '2': { class_type: 'PreviewImage', inputs: { images: ['1', 0] } } },
+    client_id: 'rec-client-err',
+  });
+  assert.equal(blocker.status, 200);
+  await stall.reached;
+
+  const file = path.join(fake.dirs.input, 'here-then-gone.png');
+  fs.writeFileSync(file, 'never read: it is gone before the prompt runs');
+  const combo = byNote('invalid combo value').request.body.value as { prompt: Record<string, { inputs: Record<string, unknown> }> };
+  const prompt = structuredClone(combo.prompt);
+  (prompt['1'] as { inputs: Record<string, unknown> }).inputs['image'] = 'here-then-gone.png';
+  const accepted = await postJson(`${app.url}/prompt`, { prompt, client_id: 'rec-client-err' });
+  assert.equal(accepted.status, 200, 'the backend lists the file at submit');
   const { prompt_id: promptId } = accepted.body as { prompt_id: string };
+
+  fs.rmSync(file);
+  stall.release();
   await client.waitForDone(promptId);
   const failure = client.framesOf(promptId).find((f) => f.type === 'execution_error');
-  const recordedDetails = (combo.response.body as { node_errors: Record<string, { errors: { details: string }[] }> }).node_errors['1']?.errors[0]?.details ?? '';
-  assert.ok(String(failure?.data.exception_message).includes(recordedDetails), `execution_error carries "${recordedDetails}"`);
+  assert.match(String(failure?.data.exception_message), /node 1 \(LoadImage\): .*Invalid image file: here-then-gone\.png/);
+  const history = await getJson<Record<string, { status: { status_str: string } }>>(`${app.url}/history/${promptId}`);
+  assert.equal(history[promptId]?.status.status_str, 'error');
 });
