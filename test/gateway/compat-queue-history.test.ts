@@ -195,7 +195,8 @@ test('GET /history paging matches ComfyUI’s (a fake ComfyUI run directly is th
     '?max_items=1',
     '?max_items=5&offset=0',
     '?max_items=0',
-    // Not compared: ?max_items=0&offset=N, where ComfyUI returns one entry (it checks the cap after adding).
+    '?max_items=0&offset=1', // ComfyUI checks the cap after adding: one entry
+    '?max_items=0&offset=9',
   ];
   for (const query of queries) {
     const expected = Object.keys(await getJson<object>(`${reference.url}/history${query}`)).map((id) => theirs.indexOf(id));

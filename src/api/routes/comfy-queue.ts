@@ -59,7 +59,9 @@ function registerRoutes(app: FastifyInstance, gateway: Gateway, maxUploadSizeByt
 
     routes.get(`${prefix}/history`, { schema: { querystring: HistoryQuery } }, async (request, reply) => {
       const { max_items: maxItems, offset } = request.query;
-      const entries = await gateway.historyPage(maxItems ?? null, offset ?? null);
+      // ComfyUI checks the cap after adding an entry, so max_items=0 from a given offset yields one.
+      const cap = maxItems === 0 && offset !== undefined && offset >= 0 ? 1 : maxItems;
+      const entries = await gateway.historyPage(cap ?? null, offset ?? null);
       return reply.type('application/json; charset=utf-8').send(historyJson(entries));
     });
 
