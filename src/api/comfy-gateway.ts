@@ -9,7 +9,7 @@ import { registerObjectInfoRoutes } from './routes/comfy-info.js';
 import { registerPoolInfoRoutes } from './routes/comfy-pool-info.js';
 import { registerComfyQueueRoutes } from './routes/comfy-queue.js';
 import { registerJobRoutes } from './routes/jobs.js';
-import type { Metrics } from './ops/index.js';
+import { upstreamErrorCounter, type Metrics } from './ops/index.js';
 import type { UpgradeRouter } from './upgrade-router.js';
 import { createWsHub, type WsHub } from './ws-hub.js';
 
@@ -98,12 +98,13 @@ export function registerComfyGateway(
   deps.upgrades.add((pathname) => pathname === '/ws' || pathname === '/api/ws', hub.handleUpgrade);
   registerComfyQueueRoutes(app, { gateway: started, maxUploadSizeBytes: config.maxUploadSizeBytes });
   registerJobRoutes(app, { gateway: started });
-  registerBackendRoutes(app, { gateway: started, config, logger, upgrades: deps.upgrades });
+  const onUpstreamError = upstreamErrorCounter(deps.metrics);
+  registerBackendRoutes(app, { gateway: started, config, logger, upgrades: deps.upgrades, onUpstreamError });
   registerPoolInfoRoutes(app, { links: () => started.links, defaultName: config.backends[0]?.name });
 
   const backend = config.backends[0];
   if (backend !== undefined) {
-    const proxy = createHttpProxy(httpProxyOptions(config, backend, logger));
+    const proxy = createHttpProxy(httpProxyOptions(config, backend, logger, onUpstreamError));
     app.addHook('onClose', async () => proxy.close());
     const passThrough = (request: FastifyRequest, reply: FastifyReply): void => handOver(proxy, request, reply, request.raw.url ?? '/');
     registerObjectInfoRoutes(app, { gateway: started, passThrough });

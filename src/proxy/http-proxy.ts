@@ -21,7 +21,11 @@ export interface HttpProxyOptions {
   /** Longest silence between two chunks of a response body (never counted while the client is slow). */
   readonly bodyTimeoutMs?: number;
   readonly log: ProxyLog;
+  /** Told of every upstream failure (for metrics): refused/unreachable, timeout, or reset mid-response. */
+  readonly onUpstreamError?: UpstreamErrorReporter;
 }
+
+export type UpstreamErrorReporter = (backend: string, kind: 'unavailable' | 'timeout' | 'reset') => void;
 
 export interface ExchangeOptions {
   /** Logger for this request (e.g. one carrying its request id). */
@@ -163,10 +167,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.res.headersSent) {
       this.settled = true;
       this.log.warn({ backend: this.shared.name, path: this.path, cause: describe(err) }, 'proxy: upstream failed mid-response; aborting the client connection');
+      this.shared.options.onUpstreamError?.(this.shared.name, 'reset');
       this.res.destroy();
       return;
     }
     const appError = this.toAppError(err);
+    if (appError.status === 502) this.shared.options.onUpstreamError?.(this.shared.name, 'unavailable');
+    if (appError.status === 504) this.shared.options.onUpstreamError?.(this.shared.name, 'timeout');
     this.fail(appError, appError.status >= 500 ? 'warn' : 'debug');
   }
 

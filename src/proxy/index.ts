@@ -3,12 +3,12 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { createHttpProxy, type HttpProxyOptions } from './http-proxy.js';
+import { createHttpProxy, type HttpProxyOptions, type UpstreamErrorReporter } from './http-proxy.js';
 import { isProxyPath, registerProxyRoutes, upstreamPathOf } from './routes.js';
 import { createWsProxy, type WsProxyOptions } from './ws-proxy.js';
 
 /** The streaming HTTP reverse proxy core, usable without Fastify. */
-export { createHttpProxy, type HttpProxy, type HttpProxyHandler, type HttpProxyOptions, type ExchangeOptions } from './http-proxy.js';
+export { createHttpProxy, type HttpProxy, type HttpProxyHandler, type HttpProxyOptions, type ExchangeOptions, type UpstreamErrorReporter } from './http-proxy.js';
 /** The WebSocket relay core. */
 export { createWsProxy, type WsProxy, type WsProxyOptions } from './ws-proxy.js';
 /** `/comfyui/x?y` → `/x?y`, and the predicate for paths under `/comfyui`. */
@@ -26,11 +26,14 @@ export interface ComfyProxy {
  * under /comfyui/*, and WebSocket upgrades once the caller routes them to `handleUpgrade`.
  * Closing the Fastify instance closes the relayed WebSockets (1001) and the upstream pool.
  */
-export function registerComfyProxy(app: FastifyInstance, deps: { readonly config: Config; readonly logger: Logger }): ComfyProxy | null {
+export function registerComfyProxy(
+  app: FastifyInstance,
+  deps: { readonly config: Config; readonly logger: Logger; readonly onUpstreamError?: UpstreamErrorReporter },
+): ComfyProxy | null {
   const { config, logger } = deps;
   const backend = config.backends[0];
   if (backend === undefined) return null;
-  const http = createHttpProxy(httpProxyOptions(config, backend, logger));
+  const http = createHttpProxy(httpProxyOptions(config, backend, logger, deps.onUpstreamError));
   const ws = createWsProxy(wsProxyOptions(config, backend, logger));
   registerProxyRoutes(app, { proxy: http });
   app.addHook('preClose', async () => ws.close());
@@ -42,7 +45,12 @@ export function registerComfyProxy(app: FastifyInstance, deps: { readonly config
 }
 
 /** Proxy settings for one backend, from the service's config. */
-export function httpProxyOptions(config: Config, backend: { name: string; url: string }, log: Logger): HttpProxyOptions {
+export function httpProxyOptions(
+  config: Config,
+  backend: { name: string; url: string },
+  log: Logger,
+  onUpstreamError?: UpstreamErrorReporter,
+): HttpProxyOptions {
   return {
     target: backend.url,
     name: backend.name,
@@ -50,6 +58,7 @@ export function httpProxyOptions(config: Config, backend: { name: string; url: s
     connectTimeoutMs: config.upstreamConnectTimeoutMs,
     headersTimeoutMs: config.upstreamHeadersTimeoutMs,
     log,
+    ...(onUpstreamError && { onUpstreamError }),
   };
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { App } from '../../src/app.js';
@@ -87,4 +89,27 @@ test('with API keys, /metrics needs one', async (t) => {
   t.after(() => service.close());
   assert.equal((await request(`${service.url}/metrics`)).status, 401);
   assert.equal((await request(`${service.url}/metrics`, { headers: { authorization: `Bearer ${key}` } })).status, 200);
+});
+
+test('proxied requests that fail upstream count on automa_upstream_errors_total: refused, and reset mid-response', async (t) => {
+  // The default backend answers /system_stats, and cuts /cut off after the headers and a few bytes.
+  const flaky = http.createServer((req, res) => {
+    if (req.url === '/cut') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000' });
+      res.write('partial', () => res.socket?.destroy());
+    } else res.writeHead(200, { 'content-type': 'application/json' }).end('{"system":{},"devices":[]}');
+  });
+  await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
+  const flakyUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+  const service = await startCustomApp(['--comfyui', `flaky=${flakyUrl}`, '--comfyui', `dead=http://127.0.0.1:${await closedPort()}`]);
+  t.after(() => service.close());
+
+  await assert.rejects(fetch(`${service.url}/comfyui/cut`).then((r) => r.arrayBuffer()), 'a cut body is never a complete 200');
+  assert.equal((await request(`${service.url}/automa/backends/dead/comfyui/queue`)).status, 502);
+  assert.equal((await request(`${service.url}/automa/backends/dead/comfyui/prompt`)).status, 502);
+
+  const text = (await request(`${service.url}/metrics`)).body;
+  assert.equal(sample(text, 'automa_upstream_errors_total', { backend: 'flaky', kind: 'reset' }), 1);
+  assert.equal(sample(text, 'automa_upstream_errors_total', { backend: 'dead', kind: 'unavailable' }), 2);
 });

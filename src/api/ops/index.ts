@@ -9,7 +9,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerReadyRoute } from './ready.js';
 
 /** The service's Prometheus metrics: typed handles over one registry per app. */
-export { createMetrics, type Metrics, type MetricsOptions } from './metrics.js';
+export { createMetrics, upstreamErrorCounter, type Metrics, type MetricsOptions } from './metrics.js';
 
 export interface OpsDeps {
   readonly metrics: Metrics;

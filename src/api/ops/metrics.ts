@@ -109,3 +109,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
   };
 }
+
+/** A callback for code outside Fastify's error path (the proxies) to count its upstream failures. */
+export function upstreamErrorCounter(metrics: Metrics): (backend: string, kind: string) => void {
+  return (backend, kind) => metrics.upstreamErrors.inc({ backend, kind });
+}

@@ -22,6 +22,8 @@ export interface BackendRouteDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly upgrades: UpgradeRouter;
+  /** Counts upstream failures of the per-backend proxies. */
+  readonly onUpstreamError?: (backend: string, kind: 'unavailable' | 'timeout' | 'reset') => void;
 }
 
 /**
@@ -64,7 +66,7 @@ function registerScopedProxy(app: FastifyInstance, deps: BackendRouteDeps): void
   const httpProxyFor = (name: string, url: string): HttpProxy => {
     const key = `${name} ${url}`;
     let proxy = httpProxies.get(key);
-    if (!proxy) httpProxies.set(key, (proxy = createHttpProxy(httpProxyOptions(config, { name, url }, logger))));
+    if (!proxy) httpProxies.set(key, (proxy = createHttpProxy(httpProxyOptions(config, { name, url }, logger, deps.onUpstreamError))));
     return proxy;
   };
   const wsProxyFor = (name: string, url: string): WsProxy => {
