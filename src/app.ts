@@ -15,7 +15,6 @@ import { badRequest, internalError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
-import { registerSpa } from './static/index.js';
 import type { Store } from './store/index.js';
 import { createBackendMonitor } from './upstream/index.js';
 
@@ -121,7 +120,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
   if (config.publicDir === null) registerServiceIndex(http, deps.version, frontend);
-  else registerSpa(http, { publicDir: config.publicDir });
+  else {
+    // Loaded only when a web app is served: static/ brings @fastify/compress (mime-db,
+    // readable-stream, minipass), which cost start-up time and memory nobody else needs.
+    const { registerSpa } = await import('./static/index.js');
+    registerSpa(http, { publicDir: config.publicDir });
+  }
 
   return { http, upgrades, backends, metrics, files, gateway };
 }
