@@ -16,7 +16,6 @@ import type { Logger } from './log.js';
 import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
 import type { Store } from './store/index.js';
-import { createBackendMonitor } from './upstream/index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -82,12 +81,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const upgrades = createUpgradeRouter(logger);
   http.server.on('upgrade', upgrades.handle);
 
-  const monitor = createBackendMonitor({ backends: config.backends, logger });
-  monitor.start();
-  http.addHook('onClose', async () => monitor.stop());
   // Late-bound: health and files are set up before the gateway, which owns the live pool.
   let pool: Gateway | undefined;
-  const backends = createPoolHealth(monitor, () => pool?.links);
+  const backends = createPoolHealth(() => pool?.links ?? []);
 
   // Before any route: metrics see every request, refused ones included; the origin check, CORS
   // and API keys guard every route and upgrade; compression and OpenAPI apply to later routes.

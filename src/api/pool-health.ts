@@ -1,45 +1,43 @@
 import type { BackendLink } from '../queue/index.js';
-import type { BackendHealth, BackendMonitor } from '../upstream/index.js';
 
 /** A backend as health, readiness and metrics report it. */
-export interface PoolBackendHealth extends BackendHealth {
-  /** The gateway's link to it: up (socket open, probes answered), down, or draining. */
+export interface BackendHealth {
+  readonly name: string;
+  readonly url: string;
+  /** Its socket is open and it answers the /system_stats probe. */
+  readonly reachable: boolean;
+  /** Why it is not reachable (the connect failure, close code or failed probe); null while it is. */
+  readonly lastError: string | null;
+  /** ISO time it last answered; null if it never did. */
+  readonly lastSeen: string | null;
+  /** up, down, or draining (finishing its prompts, taking no new ones). */
   readonly state: 'up' | 'down' | 'draining';
 }
 
-/** The backend monitor's interface, answering for the pool. */
-export interface PoolHealth extends BackendMonitor {
-  states(): readonly PoolBackendHealth[];
+export interface PoolHealth {
+  /** Every backend the gateway has now, runtime-added ones included. Never throws, never waits. */
+  states(): readonly BackendHealth[];
+  /** Check every backend now: resolves once each has tried to connect and, if up, answered a probe. */
+  probeAll(): Promise<void>;
 }
 
 /**
- * Health as the pool sees it: every backend the gateway has now (runtime-added ones included,
- * removed ones left out), with its link state. A backend counts as reachable when its link is
- * up or its HTTP answers the monitor's probe (its socket may just be reconnecting); while it
- * is not, the probe's error says why, as it names the network failure. Before the gateway has
- * its links, the monitor answers alone.
+ * Health as the pool's own links see it: the upstream socket plus the links' periodic probes
+ * (with backoff), so there is one source of truth and a crash shows at once as the socket drops.
  */
-export function createPoolHealth(monitor: BackendMonitor, links: () => readonly BackendLink[] | undefined): PoolHealth {
+export function createPoolHealth(links: () => readonly BackendLink[]): PoolHealth {
   return {
-    states: () => {
-      const probes = new Map(monitor.states().map((probe) => [`${probe.name} ${probe.url}`, probe]));
-      const pool = links();
-      if (pool === undefined) return monitor.states().map((probe) => ({ ...probe, state: probe.reachable ? 'up' : 'down' }));
-      return pool.map((link): PoolBackendHealth => {
-        const probe = probes.get(`${link.ref.name} ${link.ref.url}`);
-        const reachable = link.healthy || probe?.reachable === true;
-        return {
-          name: link.ref.name,
-          url: link.ref.url,
-          reachable,
-          lastError: reachable ? null : (probe?.lastError ?? link.lastError),
-          lastSeen: probe?.lastSeen ?? null,
-          state: link.draining ? 'draining' : link.healthy ? 'up' : 'down',
-        };
-      });
+    states: () =>
+      links().map((link) => ({
+        name: link.ref.name,
+        url: link.ref.url,
+        reachable: link.healthy,
+        lastError: link.healthy ? null : link.lastError,
+        lastSeen: link.lastSeen,
+        state: link.draining ? 'draining' : link.healthy ? 'up' : 'down',
+      })),
+    probeAll: async () => {
+      await Promise.all(links().map((link) => link.check()));
     },
-    probeAll: () => monitor.probeAll(),
-    start: () => monitor.start(),
-    stop: () => monitor.stop(),
   };
 }

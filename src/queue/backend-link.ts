@@ -63,7 +63,9 @@ export class BackendLink {
         onOpen: () => {
           this.up = true;
           this.lastError = null;
+          this.lastSeen = new Date().toISOString();
           this.probeFailures = 0;
+          this.attempted();
           this.scheduleProbe();
           events.onUp(this);
         },
@@ -72,6 +74,9 @@ export class BackendLink {
           this.up = false;
           this.lastError = reason;
           this.runningId = null;
+          // Later failures are logged by the gateway when a link goes down, and retried quietly.
+          if (this.lastSeen === null && !this.triedOnce) options.logger.warn({ backend: ref.name, reason }, 'backend unreachable');
+          this.attempted();
           if (wasUp) events.onDown(this, reason);
         },
         onMessage: (message, raw) => events.onMessage(this, message, raw),
@@ -136,6 +141,17 @@ export class BackendLink {
   private readonly onRecovered: () => void;
   private probeTimer: NodeJS.Timeout | null = null;
   private probeFailures = 0;
+  /** ISO time the backend last answered (socket opened or probe succeeded); null if never. */
+  lastSeen: string | null = null;
+  private triedOnce = false;
+  private settleFirstAttempt: () => void = () => undefined;
+  /** Settles when the first connection attempt has opened or failed. */
+  private readonly firstAttempt = new Promise<void>((resolve) => (this.settleFirstAttempt = resolve));
+
+  private attempted(): void {
+    this.triedOnce = true;
+    this.settleFirstAttempt();
+  }
 
   /**
    * A socket can stay open while ComfyUI hangs: probe /system_stats while up, and keep the
@@ -151,6 +167,7 @@ export class BackendLink {
   async probe(): Promise<void> {
     try {
       this.systemStats = await this.client.systemStats();
+      this.lastSeen = new Date().toISOString();
       const recovered = this.probeFailures > 0 && this.up;
       if (this.probeFailures > 0) this.lastError = null;
       this.probeFailures = 0;
@@ -161,6 +178,12 @@ export class BackendLink {
       this.lastError = `health probe failed: ${err instanceof Error ? err.message : String(err)}`;
     }
     if (this.up) this.scheduleProbe();
+  }
+
+  /** Check now: once the first connection attempt has settled, probe the backend if its socket is up. */
+  async check(): Promise<void> {
+    await this.firstAttempt;
+    if (this.up) await this.probe();
   }
 
   /** Up, answering probes, and not reconciling: may take prompts (draining aside). */

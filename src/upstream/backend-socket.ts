@@ -62,6 +62,7 @@ export function createBackendSocket(
     const ws = new WebSocket(wsUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 });
     socket = ws;
     let wasOpen = false;
+    let failure: string | null = null;
     ws.on('open', () => {
       wasOpen = true;
       connected = true;
@@ -79,13 +80,18 @@ export function createBackendSocket(
       const message = decode(raw);
       if (message) handlers.onMessage(message, raw);
     });
-    ws.on('error', (err) => options.logger.debug({ err, backend: backend.name }, 'backend socket error'));
+    ws.on('error', (err) => {
+      failure ??= err.message;
+      options.logger.debug({ err, backend: backend.name }, 'backend socket error');
+    });
     ws.on('close', (code, reason) => {
       if (pingTimer) clearInterval(pingTimer);
       pingTimer = null;
       if (socket === ws) socket = null;
       connected = false;
-      const why = wasOpen ? `socket closed (${code}${reason.length ? ` ${reason.toString()}` : ''})` : 'socket could not connect';
+      const why = wasOpen
+        ? `socket closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`
+        : `socket could not connect${failure === null ? '' : `: ${failure}`}`;
       handlers.onDown(why);
       scheduleRetry();
     });

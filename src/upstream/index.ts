@@ -1,5 +1,4 @@
 /** Watches each ComfyUI backend's reachability by probing /system_stats. */
-export { createBackendMonitor, type BackendMonitor, type BackendHealth, type BackendMonitorOptions } from './backend-monitor.js';
 /** JSON calls to one backend (submit, history, queue, interrupt, object_info) with AppError failures. */
 export {
   createBackendClient,

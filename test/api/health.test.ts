@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { startFakeComfy } from '../fake-comfy/server.js';
 import { startTestApp } from '../helpers/app.js';
+import { closedPort } from '../main/service.js';
 
 interface Health {
   status: string;
@@ -12,28 +12,11 @@ interface Health {
   backends: { name: string; url: string; reachable: boolean; last_error: string | null }[];
 }
 
-/** A port nothing listens on: bound once by us, then released. */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A minimal ComfyUI stand-in that answers /system_stats, enough for the reachability probe. */
+/** A ComfyUI to link to: the fake, with its socket and /system_stats. */
 async function systemStatsServer(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const server = http.createServer((req, res) => {
-    if (req.url === '/system_stats') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ system: {}, devices: [] }));
-    } else res.writeHead(500).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const fake = await startFakeComfy();
+  t.after(() => fake.close());
+  return fake.url;
 }
 
 async function health(url: string): Promise<Health> {

@@ -1,25 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startFakeComfy } from '../fake-comfy/server.js';
 
-/** A stand-in backend that answers only the health probe (GET /system_stats); 500 otherwise. */
+/** A backend for health checks: a fake ComfyUI (a socket to link to, /system_stats to probe). */
 export async function startProbeTarget(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/system_stats') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"system":{},"devices":[]}');
-    } else {
-      res.writeHead(500).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const fake = await startFakeComfy();
+  return { url: fake.url, close: () => fake.close() };
 }
 
 /** A port nothing listens on (bound, then released). */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
-import type { BackendMonitor } from '../../upstream/index.js';
+import type { PoolHealth } from '../pool-health.js';
 import type { WsClientLimit } from '../security/index.js';
 import { registerCompression } from './compression.js';
 import type { Metrics } from './metrics.js';
@@ -14,7 +14,7 @@ export { createMetrics, upstreamErrorCounter, type Metrics, type MetricsOptions 
 export interface OpsDeps {
   readonly metrics: Metrics;
   readonly store: Store;
-  readonly backends: BackendMonitor;
+  readonly backends: PoolHealth;
   readonly wsClients: WsClientLimit;
   readonly version: string;
   readonly keysEnabled: boolean;

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { notReady } from '../../errors.js';
 import type { Store } from '../../store/index.js';
-import type { BackendMonitor } from '../../upstream/index.js';
+import type { PoolHealth } from '../pool-health.js';
 import type { Metrics } from './metrics.js';
 
 const ReadySchema = Type.Object({
@@ -16,7 +16,7 @@ const ReadySchema = Type.Object({
  * orchestrators: the store accepts writes and, when backends are configured, at least one
  * answers its probe. 503 with the reasons otherwise. (Liveness is /automa/health.)
  */
-export function registerReadyRoute(http: FastifyInstance, deps: { store: Store; backends: BackendMonitor; metrics: Metrics }): void {
+export function registerReadyRoute(http: FastifyInstance, deps: { store: Store; backends: PoolHealth; metrics: Metrics }): void {
   http.get(
     '/automa/ready',
     {
