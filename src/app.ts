@@ -90,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const metrics = deps.metrics ?? createMetrics({ processMetrics: true });
   registerRequestMetrics(http, metrics);
   const security = registerSecurity(http, upgrades, config);
-  await registerOps(http, { metrics, store, backends, wsClients: security.wsClients, version: deps.version, keysEnabled: security.keys.enabled });
+  await registerOps(http, { metrics, store, backends, wsClients: security.wsClients, version: deps.version, keysEnabled: security.keys.enabled, jsonBodyBytes: config.maxJsonBodyBytes });
 
   registerErrorHandling(http, { jsonBodyBytes: config.maxJsonBodyBytes });
   registerHealthRoutes(http, { store, backends, version: deps.version, startedAt: Date.now() });

@@ -1,13 +1,16 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { registerDocsPage } from './docs-page.js';
 
 /**
  * The OpenAPI 3 document, generated from the route schemas, at /automa/openapi.json, and a docs
- * page at /automa/docs (swagger-ui's bundled assets, no CDN). Must be registered before the
- * routes it describes: @fastify/swagger collects routes as they are added.
+ * page at /automa/docs (swagger-ui's bundled assets, no CDN; built on first use). Must be
+ * registered before the routes it describes: @fastify/swagger collects routes as they are added.
  */
-export async function registerOpenApi(http: FastifyInstance, options: { version: string; keysEnabled: boolean }): Promise<void> {
+export async function registerOpenApi(
+  http: FastifyInstance,
+  options: { version: string; keysEnabled: boolean; jsonBodyBytes: number },
+): Promise<void> {
   await http.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -28,6 +31,6 @@ export async function registerOpenApi(http: FastifyInstance, options: { version:
     // The SPA's catch-all serves files, not an API.
     transform: ({ schema, url }) => ({ schema: url === '/*' ? { ...schema, hide: true } : schema, url }),
   });
-  await http.register(swaggerUi, { routePrefix: '/automa/docs', uiConfig: { deepLinking: true } });
+  registerDocsPage(http, { jsonBodyBytes: options.jsonBodyBytes });
   http.get('/automa/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 }
