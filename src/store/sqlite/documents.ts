@@ -153,9 +153,17 @@ function laterThan(previous: string, now: Date): string {
   return new Date(Math.max(now.getTime(), Date.parse(previous) + 1)).toISOString();
 }
 
+/**
+ * The parsed body gets the server's fields set on it rather than being spread into a new object:
+ * the spread cost as much as the JSON.parse and SQLite read together (newest-50 page at half the
+ * speed of raw better-sqlite3). The body never holds these keys (clientFields on every write).
+ */
 function toDocument(row: DocumentRow): StoredDocument {
-  const body = JSON.parse(row.body) as Record<string, unknown>;
-  return { ...body, id: row.id, create_time: row.create_time, update_time: row.update_time };
+  const document = JSON.parse(row.body) as Record<string, unknown>;
+  document.id = row.id;
+  document.create_time = row.create_time;
+  document.update_time = row.update_time;
+  return document as StoredDocument;
 }
 
 function clientFields(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
