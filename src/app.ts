@@ -12,6 +12,7 @@ import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js
 import type { Config } from './config/index.js';
 import { createFileService, type FileService } from './files/index.js';
 import { badRequest, internalError } from './errors.js';
+import { stringifyExactJson } from './json.js';
 import type { Logger } from './log.js';
 import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
@@ -70,6 +71,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       void (reply as FastifyReply).code(appError.status).header('x-request-id', request.id).send(appError.toBody());
     },
   });
+  // Replies may carry prompts (/queue, /api/jobs/{id}, node_errors) whose seeds exceed 2^53.
+  http.setReplySerializer((payload) => stringifyExactJson(payload));
   http.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

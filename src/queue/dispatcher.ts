@@ -1,3 +1,4 @@
+import { stringifyExactJson } from '../json.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PromptRecord, PromptStore } from '../store/index.js';
@@ -171,7 +172,7 @@ function rejectionMessage(body: unknown): string {
     const details = typeof body.error.details === 'string' && body.error.details !== '' ? `: ${body.error.details}` : '';
     return `Backend rejected the prompt: ${body.error.message}${details}${nodeErrorSummary(body.node_errors)}`.slice(0, 2000);
   }
-  return `Backend rejected the prompt: ${JSON.stringify(body).slice(0, 500)}`;
+  return `Backend rejected the prompt: ${stringifyExactJson(body).slice(0, 500)}`;
 }
 
 /**

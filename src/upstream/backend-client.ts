@@ -1,4 +1,5 @@
 import { Pool, errors as undiciErrors } from 'undici';
+import { parseExactJson, stringifyExactJson } from '../json.js';
 import { AppError, backendTimeout, backendUnavailable } from '../errors.js';
 
 /** A ComfyUI backend's identity: what every upstream module needs to reach it. */
@@ -63,7 +64,7 @@ export function createBackendClient(backend: BackendRef, options: { timeoutMs?: 
         headersTimeout: timeout,
         bodyTimeout: timeout,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
+        ...(body !== undefined && { body: stringifyExactJson(body) }),
       });
       const text = await response.body.text();
       return { status: response.statusCode, body: parseJson(text) };
@@ -105,7 +106,7 @@ export function createBackendClient(backend: BackendRef, options: { timeoutMs?: 
 function parseJson(text: string): unknown {
   if (text === '') return null;
   try {
-    return JSON.parse(text) as unknown;
+    return parseExactJson(text);
   } catch {
     return text;
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { stringifyExactJson } from '../../json.js';
 import type { Gateway } from '../../queue/index.js';
 
 /**
@@ -16,7 +17,7 @@ export function registerObjectInfoRoutes(
     let entry = cache.get(info);
     if (!entry) {
       // Kept as bytes: sending the ~400 KB string re-encoded it to UTF-8 on every request (6× slower).
-      const json = Buffer.from(JSON.stringify(info));
+      const json = Buffer.from(stringifyExactJson(info));
       entry = { json, etag: `"${createHash('sha1').update(json).digest('base64url')}"`, perClass: new Map() };
       cache.set(info, entry);
     }
@@ -39,7 +40,7 @@ export function registerObjectInfoRoutes(
       let json = entry.perClass.get(name);
       if (json === undefined) {
         // As ComfyUI: an unknown class answers {} with 200.
-        json = Object.hasOwn(info, name) ? JSON.stringify({ [name]: info[name] }) : '{}';
+        json = Object.hasOwn(info, name) ? stringifyExactJson({ [name]: info[name] }) : '{}';
         entry.perClass.set(name, json);
       }
       return reply.type('application/json; charset=utf-8').send(json);

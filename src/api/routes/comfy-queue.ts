@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { mayHoldUnsafeIntegers, parseExactJson } from '../../json.js';
 import type { Gateway } from '../../queue/index.js';
 import type { HistoryRecord } from '../../store/index.js';
 
@@ -28,8 +29,16 @@ export function registerComfyQueueRoutes(app: FastifyInstance, deps: { gateway: 
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
       const text = String(body);
-      if (text.trim() === '') done(null, undefined);
-      else parseJson(request, text, done);
+      if (text.trim() === '') return done(null, undefined);
+      // Fastify's parser unless exactness is at stake: a seed past 2^53 must not be rounded.
+      if (!mayHoldUnsafeIntegers(text)) return parseJson(request, text, done);
+      let value: unknown;
+      try {
+        value = parseExactJson(text);
+      } catch {
+        return parseJson(request, text, done); // malformed: Fastify's parser words the 400
+      }
+      done(null, value);
     });
     registerRoutes(scope, gateway, deps.maxUploadSizeBytes);
   });

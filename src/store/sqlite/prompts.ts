@@ -1,4 +1,5 @@
 import { conflict } from '../../errors.js';
+import { parseExactJson, stringifyExactJson } from '../../json.js';
 import type {
   FinishInput,
   HistoryRecord,
@@ -84,8 +85,9 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
         prompt.id,
         prompt.number,
         prompt.clientId,
-        JSON.stringify(prompt.prompt),
-        JSON.stringify(prompt.extraData),
+        // Exact: a seed past 2^53 must reach the backend and history as the client sent it.
+        stringifyExactJson(prompt.prompt),
+        stringifyExactJson(prompt.extraData),
         JSON.stringify(prompt.outputsToExecute),
         prompt.createTime,
       ) as { seq: number } | undefined;
@@ -112,7 +114,7 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
       db
         .transaction(() => {
           const seq = nextHistorySeq.get()?.next ?? 1;
-          return finish.run(input.state, input.startTime, input.endTime, seq, JSON.stringify(input.entry), id).changes > 0;
+          return finish.run(input.state, input.startTime, input.endTime, seq, stringifyExactJson(input.entry), id).changes > 0;
         })
         .immediate(),
     history: async (id) => {
@@ -177,8 +179,8 @@ function toRecord(row: PromptRow): PromptRecord {
     number: row.number,
     state: row.state as PromptState,
     clientId: row.client_id,
-    prompt: JSON.parse(row.prompt) as Record<string, unknown>,
-    extraData: JSON.parse(row.extra_data) as Record<string, unknown>,
+    prompt: parseExactJson(row.prompt) as Record<string, unknown>,
+    extraData: parseExactJson(row.extra_data) as Record<string, unknown>,
     outputsToExecute: JSON.parse(row.outputs_to_execute) as string[],
     backend: row.backend,
     attempts: row.attempts,

@@ -1,0 +1,35 @@
+/**
+ * JSON text ⇄ values, with integers beyond 2^53 kept exact (as bigint).
+ *
+ * ComfyUI is Python: its ints are unbounded, seeds go up to 2^64-1, and scripts send such seeds.
+ * JSON.parse would round them, so the backend would run, and history would record, a different
+ * seed than the client asked for. Plain JSON.parse / JSON.stringify stay the fast path: the exact
+ * parser runs only when the text has a 16-digit run, the exact writer only when a bigint is met.
+ */
+import { parseJson } from './upstream/protocol/python-json.js';
+
+const LONG_DIGIT_RUN = /\d{16}/;
+const BIGINT_MARK = '\u0000bigint:';
+const MARKED_BIGINT = /"\\u0000bigint:(-?\d+)"/g;
+
+/** False when the text cannot hold an integer beyond 2^53 (it has no run of 16 digits). */
+export function mayHoldUnsafeIntegers(text: string): boolean {
+  return LONG_DIGIT_RUN.test(text);
+}
+
+/** JSON.parse, except that integers outside the safe range come back as exact bigints. Throws SyntaxError. */
+export function parseExactJson(text: string): unknown {
+  return mayHoldUnsafeIntegers(text) ? parseJson(text) : JSON.parse(text);
+}
+
+/** JSON.stringify for JSON-shaped values, writing bigints as the integers they are. */
+export function stringifyExactJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    // "Do not know how to serialize a BigInt"; anything else (a cycle) fails again below.
+    if (!(error instanceof TypeError)) throw error;
+  }
+  const marked = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${BIGINT_MARK}${v}` : v));
+  return marked.replace(MARKED_BIGINT, '$1');
+}
