@@ -4,8 +4,11 @@
  * connection after it started, and the service answering the next request either way.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -97,6 +100,37 @@ test('upstream not answering within --upstream-headers-timeout → 504 JSON', LI
   assert.equal(error.type, 'backend_timeout');
   assert.match(error.details, /300 ms/);
   await assertStillServing(app);
+});
+
+/**
+ * A listener that never completes another TCP handshake: backlog 0, never accepting, its one
+ * queue slot taken. Linux drops further SYNs, so a connect hangs until the caller gives up.
+ * (python3: Node cannot listen without accepting; CI has python3, node-gyp needs it.)
+ */
+async function startUnconnectable(t: { after: (fn: () => void) => void }): Promise<string> {
+  const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  t.after(() => listener.kill());
+  const [line] = (await once(listener.stdout, 'data')) as [Buffer];
+  const port = Number(line.toString().trim());
+  const occupant = net.connect(port, '127.0.0.1');
+  t.after(() => occupant.destroy());
+  await once(occupant, 'connect');
+  return `http://127.0.0.1:${port}`;
+}
+
+test('no TCP connection within --upstream-connect-timeout → 504 JSON, counted as a timeout', LIMIT, async (t) => {
+  const url = await startUnconnectable(t);
+  const app = await startTestApp(['--comfyui', `stuck=${url}`, '--upstream-connect-timeout', '300']);
+  t.after(() => app.close());
+  const res = await rawRequest(`${app.url}/comfyui/system_stats`);
+  assert.equal(res.status, 504);
+  const error = errorOf(res);
+  assert.equal(error.type, 'backend_timeout');
+  assert.match(error.details, /no connection within 300 ms/);
+  const metrics = await rawRequest(`${app.url}/metrics`);
+  assert.match(metrics.body.toString(), /automa_upstream_errors_total\{backend="stuck",kind="timeout"\} 1/);
 });
 
 test("ComfyUI's own error bodies pass through verbatim", LIMIT, async (t) => {
