@@ -37,6 +37,21 @@ export interface ListPage {
   readonly nextCursor: string | null;
 }
 
+/**
+ * A stored document as JSON text: the same document `get` returns, serialised exactly as
+ * JSON.stringify would, for callers that only pass it on (the HTTP API) and so need not parse it.
+ */
+export interface DocumentJson {
+  readonly json: string;
+  readonly revision: number;
+}
+
+/** A list page whose items are JSON texts, as in DocumentJson. */
+export interface ListPageJson {
+  readonly items: readonly string[];
+  readonly nextCursor: string | null;
+}
+
 export interface WriteCondition {
   /** When set, the write happens only if the current revision equals it (If-Match). */
   readonly expectedRevision?: number;
@@ -51,6 +66,10 @@ export interface DocumentStore {
   create(collection: string, body: Readonly<Record<string, unknown>>): Promise<DocumentRecord>;
   get(collection: string, id: string): Promise<DocumentRecord | undefined>;
   list(collection: string, query: ListQuery): Promise<ListPage>;
+  /** `get` as JSON text, without building the document. */
+  getJson(collection: string, id: string): Promise<DocumentJson | undefined>;
+  /** `list` as JSON texts, without building the documents. */
+  listJson(collection: string, query: ListQuery): Promise<ListPageJson>;
   /** Full replace; undefined when absent. Throws preconditionFailed on a revision mismatch. */
   replace(collection: string, id: string, body: Readonly<Record<string, unknown>>, condition?: WriteCondition): Promise<DocumentRecord | undefined>;
   /** JSON Merge Patch (RFC 7396); undefined when absent. Throws preconditionFailed on a revision mismatch. */

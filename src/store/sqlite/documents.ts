@@ -6,7 +6,6 @@ import type {
   DocumentRecord,
   DocumentStore,
   JsonScalar,
-  ListPage,
   ListQuery,
   StoredDocument,
   WriteCondition,
@@ -86,7 +85,12 @@ export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = 
       const row = selectOne.get(collection, id);
       return row ? { document: toDocument(row), revision: row.revision } : undefined;
     },
-    list: async (collection, query) => list(statement, collection, query),
+    list: async (collection, query) => list(statement, collection, query, toDocument),
+    getJson: async (collection, id) => {
+      const row = selectOne.get(collection, id);
+      return row ? { json: toJson(row), revision: row.revision } : undefined;
+    },
+    listJson: async (collection, query) => list(statement, collection, query, toJson),
     replace: async (collection, id, body, condition) => write.immediate(collection, id, () => ({ ...body }), condition),
     patch: async (collection, id, mergePatch, condition) =>
       write.immediate(collection, id, (current) => applyMergePatch(current, clientFields(mergePatch)) as Record<string, unknown>, condition),
@@ -99,7 +103,12 @@ export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = 
 /** The ETag for a revision. Lives here so the store's precondition errors and the API agree. */
 export const etagOf = (revision: number): string => `"r${revision}"`;
 
-function list(statement: (sql: string) => Statement<(string | number)[], DocumentRow>, collection: string, query: ListQuery): ListPage {
+function list<T>(
+  statement: (sql: string) => Statement<(string | number)[], DocumentRow>,
+  collection: string,
+  query: ListQuery,
+  read: (row: DocumentRow) => T,
+): { items: T[]; nextCursor: string | null } {
   const clauses = ['collection = ?'];
   const params: (string | number)[] = [collection];
   if (query.cursor !== undefined) {
@@ -119,9 +128,10 @@ function list(statement: (sql: string) => Statement<(string | number)[], Documen
     `SELECT seq, id, create_time, update_time, revision, body FROM documents INDEXED BY documents_by_collection
       WHERE ${clauses.join(' AND ')} ORDER BY seq ${direction} LIMIT ?`,
   ).all(...params, query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return { items: page.map(toDocument), nextCursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null };
+  const more = rows.length > query.limit;
+  if (more) rows.pop();
+  const last = rows.at(-1);
+  return { items: rows.map(read), nextCursor: more && last ? encodeCursor(last.seq) : null };
 }
 
 /**
@@ -166,6 +176,15 @@ function toDocument(row: DocumentRow): StoredDocument {
   document.create_time = row.create_time;
   document.update_time = row.update_time;
   return document as StoredDocument;
+}
+
+/**
+ * What JSON.stringify(toDocument(row)) gives, spliced instead: the body is JSON.stringify's text
+ * of an object without the server's keys, and toDocument appends them after its keys.
+ */
+function toJson(row: DocumentRow): string {
+  const server = `"id":${JSON.stringify(row.id)},"create_time":${JSON.stringify(row.create_time)},"update_time":${JSON.stringify(row.update_time)}}`;
+  return row.body === '{}' ? `{${server}` : `${row.body.slice(0, -1)},${server}`;
 }
 
 function clientFields(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
