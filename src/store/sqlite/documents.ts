@@ -122,9 +122,12 @@ function list<T>(
   // One extra row tells whether another page exists without a count query. INDEXED BY pins the
   // plan: once ANALYZE statistics exist, SQLite walks the whole table by rowid for a collection
   // holding most rows, which costs a scan of every newer row of other collections per page.
+  // `LIMIT ? + 0`, not `LIMIT ?`: SQLite (3.47+) reads a bare bound LIMIT at prepare time and
+  // marks the statement stale whenever it is bound again, so every page re-prepared it (~5 µs,
+  // 3-8% of a newest-50 page). An expression is not read that way; the plan does not need it.
   const rows = statement(
     `SELECT seq, id, create_time, update_time, revision, body FROM documents INDEXED BY documents_by_collection
-      WHERE ${clauses.join(' AND ')} ORDER BY seq ${direction} LIMIT ?`,
+      WHERE ${clauses.join(' AND ')} ORDER BY seq ${direction} LIMIT ? + 0`,
   ).all(...params, query.limit + 1);
   const more = rows.length > query.limit;
   if (more) rows.pop();
