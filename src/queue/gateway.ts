@@ -69,7 +69,8 @@ export interface Gateway {
   /** Whether a prompt is executing right now (vs. waiting). */
   isRunning(id: string): boolean;
   /** GET /history: entries as stored JSON text, oldest first. */
-  historyPage(maxItems: number | null, offset: number | null): Promise<readonly HistoryRecord[]>;
+  /** GET /history's body for this page (see PromptStore.historyPageJson). */
+  historyPageJson(maxItems: number | null, offset: number | null): Promise<Buffer>;
   historyEntry(id: string): Promise<HistoryRecord | undefined>;
   deleteHistory(ids: readonly string[] | 'all'): Promise<void>;
   jobs(query: Omit<JobQuery, 'runningIds'>): Promise<{ jobs: readonly JobSummary[]; total: number }>;
@@ -329,7 +330,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return null;
     },
     isRunning: (id) => findRun(id)?.run.started === true,
-    historyPage: (maxItems, offset) => store.historyPage(maxItems, offset),
+    historyPageJson: (maxItems, offset) => store.historyPageJson(maxItems, offset),
     historyEntry: (id) => store.history(id),
     deleteHistory: async (ids) => void (await store.deleteHistory(ids)),
     jobs: async (query) => {

@@ -96,8 +96,12 @@ export interface PromptStore {
   /** Record the end of a run and its history entry in one transaction. False if already finished. */
   finish(id: string, input: FinishInput): Promise<boolean>;
   history(id: string): Promise<HistoryRecord | undefined>;
-  /** ComfyUI's order (oldest first). Without offset: the newest maxItems. */
-  historyPage(maxItems: number | null, offset: number | null): Promise<readonly HistoryRecord[]>;
+  /**
+   * A page of history as the JSON text of `{prompt_id: entry, …}`, in ComfyUI's order (oldest
+   * first); without offset, the newest maxItems. Clients poll this: the same page may be served
+   * from memory until the history changes.
+   */
+  historyPageJson(maxItems: number | null, offset: number | null): Promise<Buffer>;
   deleteHistory(ids: readonly string[] | 'all'): Promise<number>;
   jobs(query: JobQuery): Promise<{ rows: readonly JobRow[]; total: number }>;
   job(id: string): Promise<JobRow | undefined>;

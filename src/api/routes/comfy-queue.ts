@@ -70,8 +70,7 @@ function registerRoutes(app: FastifyInstance, gateway: Gateway, maxUploadSizeByt
       const { max_items: maxItems, offset } = request.query;
       // ComfyUI checks the cap after adding an entry, so max_items=0 from a given offset yields one.
       const cap = maxItems === 0 && offset !== undefined && offset >= 0 ? 1 : maxItems;
-      const entries = await gateway.historyPage(cap ?? null, offset ?? null);
-      return reply.type('application/json; charset=utf-8').send(historyJson(entries));
+      return reply.type('application/json; charset=utf-8').send(await gateway.historyPageJson(cap ?? null, offset ?? null));
     });
 
     routes.get(`${prefix}/history/:prompt_id`, { schema: { params: Type.Object({ prompt_id: Type.String() }) } }, async (request, reply) => {

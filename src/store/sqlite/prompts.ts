@@ -42,8 +42,12 @@ const COLUMNS = `seq, id, number, state, client_id, prompt, extra_data, outputs_
 const UNFINISHED = `state IN ('pending', 'submitted')`;
 const FINISHED = `state IN ('completed', 'failed', 'interrupted')`;
 
+/** Distinct history pages kept in memory between changes (clients poll one or two). */
+const MAX_CACHED_PAGES = 16;
+
 /** The queue and history as rows of one table; every write is one short transaction. */
 export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
+  const pages = new Map<string, Buffer>();
   const insert = db.prepare(
     `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time)
      VALUES (?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
@@ -66,10 +70,11 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
   );
   const historyNewest = db.prepare<[number], HistoryRow>(
     `SELECT id, state, history FROM (SELECT id, state, history, history_seq FROM prompts WHERE history_seq IS NOT NULL
-       ORDER BY history_seq DESC LIMIT ?) ORDER BY history_seq`,
+       ORDER BY history_seq DESC LIMIT ? + 0) ORDER BY history_seq`,
   );
   const historyFrom = db.prepare<[number, number], HistoryRow>(
-    `SELECT id, state, history FROM prompts WHERE history_seq IS NOT NULL ORDER BY history_seq LIMIT ? OFFSET ?`,
+    // `LIMIT ? + 0`: SQLite (3.47+) reads a bare bound LIMIT at prepare time and re-prepares on every rebind.
+    `SELECT id, state, history FROM prompts WHERE history_seq IS NOT NULL ORDER BY history_seq LIMIT ? + 0 OFFSET ? + 0`,
   );
   const deleteHistoryOne = db.prepare(`DELETE FROM prompts WHERE id = ? AND ${FINISHED}`);
   const deleteHistoryAll = db.prepare(`DELETE FROM prompts WHERE ${FINISHED}`);
@@ -110,27 +115,36 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
       if (ids === 'all') return removeAll.all().map((r) => r.id);
       return db.transaction(() => ids.filter((id) => removeOne.get(id) !== undefined))();
     },
-    finish: async (id, input: FinishInput) =>
-      db
+    finish: async (id, input: FinishInput) => {
+      const finished = db
         .transaction(() => {
           const seq = nextHistorySeq.get()?.next ?? 1;
           return finish.run(input.state, input.startTime, input.endTime, seq, stringifyExactJson(input.entry), id).changes > 0;
         })
-        .immediate(),
+        .immediate();
+      pages.clear();
+      return finished;
+    },
     history: async (id) => {
       const row = historyOne.get(id);
       return row ? toHistory(row) : undefined;
     },
-    historyPage: async (maxItems, offset) => {
-      if (offset === null || offset < 0) {
-        const rows = maxItems === null ? historyFrom.all(-1, 0) : historyNewest.all(maxItems);
-        return rows.map(toHistory);
+    historyPageJson: async (maxItems, offset) => {
+      const key = `${maxItems} ${offset}`;
+      let page = pages.get(key);
+      if (page === undefined) {
+        const rows = offset === null || offset < 0 ? (maxItems === null ? historyFrom.all(-1, 0) : historyNewest.all(maxItems)) : historyFrom.all(maxItems ?? -1, offset);
+        // Entries are stored as JSON text: the page is spliced together, never parsed.
+        page = Buffer.from(`{${rows.map((row) => `${JSON.stringify(row.id)}:${row.history}`).join(',')}}`);
+        if (pages.size >= MAX_CACHED_PAGES) pages.clear();
+        pages.set(key, page);
       }
-      return historyFrom.all(maxItems ?? -1, offset).map(toHistory);
+      return page;
     },
     deleteHistory: async (ids) => {
-      if (ids === 'all') return deleteHistoryAll.run().changes;
-      return db.transaction(() => ids.reduce((n, id) => n + deleteHistoryOne.run(id).changes, 0))();
+      const deleted = ids === 'all' ? deleteHistoryAll.run().changes : db.transaction(() => ids.reduce((n, id) => n + deleteHistoryOne.run(id).changes, 0))();
+      pages.clear();
+      return deleted;
     },
     jobs: async (query) => jobs(db, query),
     job: async (id) => {
@@ -139,6 +153,7 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
     },
     pruneHistory: async (retention: HistoryRetention, now) =>
       db.transaction(() => {
+        pages.clear(); // synchronous with the deletes below: no read can slip in between
         let removed = 0;
         if (retention.maxAgeMs > 0) removed += pruneOld.run(now - retention.maxAgeMs).changes;
         if (retention.maxItems > 0) removed += pruneBeyond.run(retention.maxItems).changes;
