@@ -81,7 +81,7 @@ export function createWsProxy(options: WsProxyOptions): WsProxy {
         handshakeTimeout: options.connectTimeoutMs,
         followRedirects: false,
       });
-      const relay = new WsRelay(client, upstream, upstreamPath, settings, () => forget(relay));
+      const relay = new WsRelay(client, socket, upstream, upstreamPath, settings, () => forget(relay));
       relays.add(relay);
       startPinging();
     });

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import type { Logger } from '../log.js';
 
@@ -42,9 +43,13 @@ export class WsRelay {
   private upstreamError = '';
   private closes = 0;
   private goneWaiters: (() => void)[] = [];
+  /** True while the client's socket is corked until the end of the current tick (see fromUpstream). */
+  private batchingToClient = false;
 
   constructor(
     private readonly client: WebSocket,
+    /** The client's raw socket (the one ws wraps), corked to batch writes. */
+    private readonly clientSocket: Writable,
     private readonly upstream: WebSocket,
     private readonly path: string,
     private readonly settings: RelaySettings,
@@ -128,6 +133,15 @@ export class WsRelay {
     this.upstreamAlive = true;
     const { client } = this;
     if (client.readyState !== WebSocket.OPEN) return;
+    if (!this.batchingToClient) {
+      // ws writes every frame with its own writev syscall, which is most of what relaying a burst
+      // of small frames (ComfyUI's progress events) costs. ws parses all frames of one upstream
+      // read synchronously, so corking the client's socket until the tick ends sends them in one
+      // writev. Nothing waits longer: the socket is uncorked before any further I/O is handled.
+      this.batchingToClient = true;
+      this.clientSocket.cork();
+      process.nextTick(this.flushToClient);
+    }
     client.send(data as Buffer, isBinary ? AS_BINARY : AS_TEXT);
     // ComfyUI sends to every client from one loop: pausing it for one slow client would stall
     // the others, so a client that cannot keep up is cut off instead of buffered without bound.
@@ -136,6 +150,11 @@ export class WsRelay {
       closeSide(client, 1013, `client too slow: more than ${this.settings.maxBufferBytes} bytes waiting`);
       closeSide(this.upstream, 1001, 'client closed');
     }
+  };
+
+  private readonly flushToClient = (): void => {
+    this.batchingToClient = false;
+    this.clientSocket.uncork();
   };
 
   private readonly onUpstreamOpen = (): void => {
