@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
+import type { StaticDocumentSpec } from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerErrorHandling } from '../error-handler.js';
 import { registerCompression } from './compression.js';
@@ -25,12 +25,19 @@ interface HandOver {
  * instance has the app's compression hook and error replies, and carries the app's request id
  * and reply headers, so everything under /automa/docs answers as it would registered on the app.
  */
-export function registerDocsPage(http: FastifyInstance, options: { jsonBodyBytes: number }): void {
+export function registerDocsPage(
+  http: FastifyInstance,
+  options: { document: () => Promise<StaticDocumentSpec['document']>; jsonBodyBytes: number },
+): void {
   const handedOver = new WeakMap<IncomingMessage, HandOver>();
   let page: Promise<FastifyInstance> | null = null;
 
   const build = async (): Promise<FastifyInstance> => {
-    const { default: swaggerUi } = await import('@fastify/swagger-ui');
+    const [{ default: swagger }, { default: swaggerUi }, document] = await Promise.all([
+      import('@fastify/swagger'),
+      import('@fastify/swagger-ui'),
+      options.document(),
+    ]);
     const instance = Fastify({
       loggerInstance: http.log,
       logController: new LogController({ disableRequestLogging: true }),
@@ -42,10 +49,8 @@ export function registerDocsPage(http: FastifyInstance, options: { jsonBodyBytes
       if (from !== undefined) reply.headers(from.headers);
     });
     registerCompression(instance);
-    registerErrorHandling(instance, options);
-    // swagger-ui serves `swagger()` of its instance: the app's document, complete once the app is
-    // ready, and an OpenAPI 3.0 one (openapi.ts), which is what the static mode's type names.
-    const document = http.swagger() as StaticDocumentSpec['document'];
+    registerErrorHandling(instance, { jsonBodyBytes: options.jsonBodyBytes });
+    // swagger-ui serves `swagger()` of its instance, here the app's document (openapi.ts).
     await instance.register(swagger, { mode: 'static', specification: { document } });
     await instance.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { deepLinking: true } });
     await instance.ready();

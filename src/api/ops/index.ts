@@ -59,7 +59,7 @@ export function registerRequestMetrics(http: FastifyInstance, metrics: Metrics):
  */
 export async function registerOps(http: FastifyInstance, deps: OpsDeps): Promise<void> {
   registerCompression(http);
-  await registerOpenApi(http, { version: deps.version, keysEnabled: deps.keysEnabled, jsonBodyBytes: deps.jsonBodyBytes });
+  registerOpenApi(http, { version: deps.version, keysEnabled: deps.keysEnabled, jsonBodyBytes: deps.jsonBodyBytes });
   registerReadyRoute(http, deps);
   http.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['operations'] } }, async (_request, reply) => {
     deps.metrics.wsClients.set(deps.wsClients.count());
