@@ -36,10 +36,20 @@ export function namedInputFiles(prompt: unknown): string[] {
   return [...names];
 }
 
-/** True when the backend behind `info` lists `name` in its input folder. */
+/** True when the backend behind `info` may have `name`: listed in its input folder, or in a folder it does not list. */
 export function backendOffers(info: Readonly<Record<string, unknown>> | null, name: string): boolean {
   if (info === null) return false;
-  return FILE_CHECKED_CLASSES.some((classType) => choicesOf(info, classType).includes(name));
+  return FILE_CHECKED_CLASSES.some((classType) => offers(info, classType, name));
+}
+
+/**
+ * `x.png` and `x.png [input]` name the input folder, which object_info lists. `[output]` and
+ * `[temp]` name folders it does not list: outputs of prompts run on the backend directly may be
+ * there, so only the backend can tell, at dispatch.
+ */
+function offers(info: Readonly<Record<string, unknown>>, classType: string, name: string): boolean {
+  if (/ \[(output|temp)\]$/.test(name)) return true;
+  return choicesOf(info, classType).includes(name.replace(/ \[input\]$/, ''));
 }
 
 /**
@@ -53,7 +63,7 @@ export function inputFileValidations(owned: ReadonlySet<string>, info: Readonly<
       inputs: [input],
       check: (values) => {
         const value = values[input];
-        if (typeof value === 'string' && (owned.has(value) || choicesOf(info, classType).includes(value))) return true;
+        if (typeof value === 'string' && (owned.has(value) || offers(info, classType, value))) return true;
         return `Invalid image file: ${pyStr(value)}`;
       },
     };

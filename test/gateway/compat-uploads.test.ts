@@ -154,6 +154,19 @@ test('a file put straight into the backend’s input folder after its object_inf
   assert.equal(entry.status.status_str, 'success');
   assert.deepEqual(await outputPixels(app, entry), { width: 5, height: 4, rgb: [245, 235, 225] });
   assert.deepEqual(fake.control.received.uploads, [], 'the backend had it; nothing to upload');
+  const annotated = await run(app, client, loadInvertSave('placed-directly.png [input]', 'direct2'));
+  assert.equal(annotated.entry.status.status_str, 'success', 'the [input] annotation names the same file');
+});
+
+test('an [output] file we do not hold is the backend’s to judge: accepted, then its verdict reaches the client', async (t) => {
+  const { app } = await startStack(t);
+  const client = await ComfyTestClient.connect(app.wsUrl, 'uploader-output');
+  t.after(() => client.close());
+  // Outputs of prompts run on the backend directly live in a folder its object_info does not list.
+  const { promptId, entry } = await run(app, client, loadInvertSave('not-produced-here.png [output]', 'out'));
+  assert.equal(entry.status.status_str, 'error');
+  const error = client.framesOf(promptId).find((f) => f.type === 'execution_error');
+  assert.match(String(error?.data.exception_message), /Invalid image file: not-produced-here\.png \[output\]/);
 });
 
 test('an output of an earlier prompt, named with [output], is a valid input for the next one', async (t) => {
