@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Builds what we ship: src/bin.ts bundled by esbuild into <outdir>/bin.js plus the chunks of its
+// lazy imports. Usage: node scripts/build.mjs [outdir]  (default: dist; also AUTOMA_BUILD_OUTDIR).
+//
+// Why a bundle and not tsc's one-file-per-module output: resolving and loading ~150 of our modules
+// and a few hundred of our dependencies' was over half of the time from exec to listening. One
+// file per entry point (and per lazy import) loads in a fraction of that.
+//
+// Type checking is not done here: `npm run typecheck` (tsc --noEmit) does it, and `npm test` runs it.
+import { chmodSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.resolve(root, process.argv[2] ?? process.env.AUTOMA_BUILD_OUTDIR ?? 'dist');
+
+// Packages left to node to load from node_modules at run time instead of being bundled:
+const external = [
+  // Native addons: their .node binaries are found relative to their own package directory.
+  'better-sqlite3',
+  'sharp',
+  // Serves swagger-ui's files (JS, CSS, favicons) from its own package's static/ directory.
+  '@fastify/swagger-ui',
+  // Reads its own package.json through __dirname for the document's default info. It is loaded
+  // lazily (first request for the OpenAPI document), so keeping it out costs start-up nothing.
+  '@fastify/swagger',
+  // ws require()s these optional native speed-ups inside a try/catch: bundling would fail to
+  // resolve them when absent, or freeze their absence into the bundle.
+  'bufferutil',
+  'utf-8-validate',
+  // pino runs transports (pino-pretty, used on a TTY) in a worker thread started from a file that
+  // thread-stream finds through its own __dirname: bundled, that path points into our outdir.
+  'pino',
+];
+
+// Start from an empty outdir, so no file of an older build (tsc's modules, stale chunks) is left
+// beside the bundle for anything to load by mistake.
+rmSync(outdir, { recursive: true, force: true });
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: ['src/bin.ts'],
+  outdir,
+  bundle: true,
+  external,
+  platform: 'node',
+  // package.json's engines: node >= 20; nothing newer may be emitted, nothing older is needed.
+  target: 'node20',
+  // The package is "type": "module" and src/ is ESM; top-level await and import.meta stay native.
+  format: 'esm',
+  // Each dynamic import() (SPA hosting with --public-dir, sharp's wrapper, the OpenAPI document and
+  // docs page) becomes a chunk loaded on first use, as in src/, instead of being parsed at start-up.
+  splitting: true,
+  // Chunks sit in outdir itself, beside bin.js, never in a subfolder: src/main.ts reads its version
+  // from new URL('../package.json', import.meta.url), which is only right one level below the
+  // package root (checked after the build, wherever main.ts's code lands).
+  chunkNames: '[name]-[hash]',
+  // Stack traces map back to src/ with `node --enable-source-maps`; the maps ship in dist/.
+  sourcemap: true,
+  // The bundled CommonJS dependencies (fastify and most of its plugins) call require() for node's
+  // built-ins; ESM has no require, so each output file gets one made for its own location.
+  banner: {
+    js: "import { createRequire as __automaCreateRequire } from 'node:module';\nconst require = __automaCreateRequire(import.meta.url);",
+  },
+  // Not keepNames: bundling renames a top-level function or class whose name clashes with another
+  // module's (today two internal helpers of src/ and TypeBox's builders, e.g. Array → Array2), so
+  // only their .name and stack-trace names differ; keepNames would wrap ~3000 functions in
+  // __name() for that, measured at ~4 MB more resident memory.
+  keepNames: false,
+  // Readable output: the maps cover stack traces, and minifying gains little start-up time.
+  minify: false,
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const mainOutput = Object.entries(result.metafile.outputs).find(([, output]) => Object.hasOwn(output.inputs, 'src/main.ts'));
+if (mainOutput === undefined || path.dirname(path.resolve(root, mainOutput[0])) !== outdir) {
+  throw new Error(`src/main.ts landed in ${mainOutput?.[0]}, not directly in ${outdir}: its ../package.json would miss the package root`);
+}
+
+// The shebang of src/bin.ts is kept at the top of bin.js; `bin` in package.json needs it executable.
+chmodSync(path.join(outdir, 'bin.js'), 0o755);
