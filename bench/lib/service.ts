@@ -1,7 +1,7 @@
 /**
  * The service under test as its own child process (so its CPU time and RSS are its own), on a
- * temp data dir, pinned to the service CPU. By default it runs the compiled JavaScript, as
- * `npm start` does, built by tsc into .tmp/bench-build; `--service tsx` runs src/ through tsx.
+ * temp data dir, pinned to the service CPU. By default it runs the bundle that `npm start` runs,
+ * built by scripts/build.mjs into .tmp/bench-build; `--service tsx` runs src/ through tsx.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,22 +47,14 @@ export interface LauncherOptions {
   readonly cpuProfDir: string | null;
 }
 
-/** Compile src/ with the project's tsc into .tmp/bench-build/dist (incremental). */
+/** Build src/ with the project's build script (what `npm run build` ships) into .tmp/bench-build/dist. */
 function buildDist(root: string): string {
   const out = path.join(root, '.tmp', 'bench-build');
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const built = spawnSync(
-    process.execPath,
-    // --noCheck: emit only; type errors are `npm test`'s business, and checking doubles the time.
-    [tsc, '-p', 'tsconfig.build.json', '--noCheck', '--outDir', path.join(out, 'dist'), '--tsBuildInfoFile', path.join(out, '.tsbuildinfo')],
-    { cwd: root, encoding: 'utf8' },
-  );
-  const entry = path.join(out, 'dist', 'bin.js');
-  // tsc still emits on type errors; only a missing entry point is fatal.
-  if (!fs.existsSync(entry)) throw new Error(`tsc did not produce ${entry}:\n${built.stdout}${built.stderr}`);
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), path.join(out, 'dist')], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`scripts/build.mjs failed (${built.status ?? built.signal}):\n${built.stdout}${built.stderr}`);
   // main.ts reads ../package.json for its version.
   fs.copyFileSync(path.join(root, 'package.json'), path.join(out, 'package.json'));
-  return entry;
+  return path.join(out, 'dist', 'bin.js');
 }
 
 export function createServiceLauncher(options: LauncherOptions): ServiceLauncher {
