@@ -23,8 +23,14 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AUTOMA_')));
 }
 
-function spawnBin(args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', ...args], {
+export interface BinOptions {
+  /** A built bin.js to run with node (e.g. the bundle); default: src/bin.ts through tsx. */
+  readonly bin?: string;
+}
+
+function spawnBin(args: readonly string[], options: BinOptions = {}): ChildProcess {
+  const entry = options.bin === undefined ? ['--import', 'tsx', 'src/bin.ts'] : [options.bin];
+  return spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env: cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,8 +38,8 @@ function spawnBin(args: readonly string[]): ChildProcess {
 }
 
 /** Runs the CLI to completion (for --help and bad flags). */
-export function runBin(args: readonly string[]): Promise<Exit & { stdout: string; stderr: string }> {
-  const child = spawnBin(args);
+export function runBin(args: readonly string[], options: BinOptions = {}): Promise<Exit & { stdout: string; stderr: string }> {
+  const child = spawnBin(args, options);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -62,8 +68,8 @@ export interface Service {
  * Starts `comfyui-automa --port 0 --log-level info …` and resolves once it logs that it listens.
  * The caller registers cleanup: `t.after(() => stopService(service))`.
  */
-export async function startService(args: readonly string[]): Promise<Service> {
-  const child = spawnBin(['--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...args]);
+export async function startService(args: readonly string[], options: BinOptions = {}): Promise<Service> {
+  const child = spawnBin(['--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...args], options);
   const logs: LogLine[] = [];
   const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   let stderr = '';
