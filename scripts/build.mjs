@@ -25,8 +25,8 @@ const external = [
   // Reads its own package.json through __dirname for the document's default info. It is loaded
   // lazily (first request for the OpenAPI document), so keeping it out costs start-up nothing.
   '@fastify/swagger',
-  // ws require()s these optional native speed-ups inside a try/catch: bundling would fail to
-  // resolve them when absent, or freeze their absence into the bundle.
+  // ws require()s these optional native addons inside a try/catch. Not installed here, esbuild
+  // leaves the require() as is; installed on the building machine, it would try to bundle them.
   'bufferutil',
   'utf-8-validate',
   // pino runs transports (pino-pretty, used on a TTY) in a worker thread started from a file that
