@@ -26,8 +26,9 @@ const HOP_BY_HOP = new Set([
 const REQUEST_ONLY_DROP = new Set(['expect', 'host', 'referer', 'origin', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for']);
 
 /**
- * Handshake headers `ws` writes itself for the upstream WebSocket. The client's extension offer
- * is ours to negotiate per leg; its subprotocol offer (sec-websocket-protocol) is forwarded.
+ * Handshake headers the relay writes itself for the upstream WebSocket (ws-handshake.ts). The
+ * client's extension offer is ours to negotiate per leg (we take none); its subprotocol offer
+ * (sec-websocket-protocol) is forwarded.
  */
 const WS_HANDSHAKE = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']);
 
@@ -47,7 +48,7 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | n
 export interface ForwardContext {
   /** `http://host:port` of the upstream, used as the rewritten Origin. */
   readonly upstreamOrigin: string;
-  /** Also drop the WebSocket handshake headers the `ws` client writes itself. */
+  /** Also drop the WebSocket handshake headers the relay writes itself. */
   readonly websocket?: boolean;
 }
 

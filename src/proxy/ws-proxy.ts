@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { acceptClient, handshakeProblem, refuseClient } from './ws-handshake.js';
 import { WsRelay, type RelaySettings } from './ws-relay.js';
 
 export interface WsProxyOptions {
@@ -32,26 +33,20 @@ const CLOSE_GRACE_MS = 1_000;
 
 /**
  * A WebSocket relay to one upstream: each accepted client gets its own upstream connection, and
- * frames flow both ways untouched (same bytes, same text/binary flag, same order).
- * Compression is off on both legs so nothing is re-encoded; UTF-8 is left for the endpoints to check.
+ * frames flow both ways untouched (same bytes, same text/binary flag, same order). Both
+ * handshakes are done here and the frames relayed by WsRelay without `ws`: decoding each message
+ * and encoding it again cost more CPU than anything else on the way (see ws-handshake.ts).
  */
 export function createWsProxy(options: WsProxyOptions): WsProxy {
   const url = new URL(options.target);
-  const wsBase = `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  const upstreamUrl = new URL(url.href);
+  upstreamUrl.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const basePath = url.pathname.replace(/\/+$/, '');
   const settings: RelaySettings = {
     backend: options.name ?? url.host,
     maxBufferBytes: options.maxBufferBytes,
     log: options.log,
   };
-  // The client is accepted with no subprotocol selected: ComfyUI never selects one, and its
-  // clients' offers are forwarded upstream verbatim (see upstreamRequestHeaders).
-  const server = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: false,
-    skipUTF8Validation: true,
-    handleProtocols: () => false,
-  });
   const relays = new Set<WsRelay>();
   let pingTimer: NodeJS.Timeout | null = null;
 
@@ -71,20 +66,25 @@ export function createWsProxy(options: WsProxyOptions): WsProxy {
   };
 
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, upstreamPath: string): void => {
-    // Headers are read now: once upgraded, the request's socket belongs to ws.
-    const headers = toHeaderObject(upstreamRequestHeaders(req, { upstreamOrigin: url.origin, websocket: true }));
-    server.handleUpgrade(req, socket, head, (client) => {
-      const upstream = new WebSocket(`${wsBase}${upstreamPath}`, {
-        headers,
-        perMessageDeflate: false,
-        skipUTF8Validation: true,
-        handshakeTimeout: options.connectTimeoutMs,
-        followRedirects: false,
-      });
-      const relay = new WsRelay(client, socket, upstream, upstreamPath, settings, () => forget(relay));
-      relays.add(relay);
-      startPinging();
-    });
+    const problem = handshakeProblem(req);
+    if (problem !== null) return refuseClient(socket, problem.status, problem.message);
+    if (!socket.readable || !socket.writable) return void socket.destroy();
+    // The client is accepted with no subprotocol selected: ComfyUI never selects one, and its
+    // clients' offers are forwarded upstream verbatim (see upstreamRequestHeaders).
+    acceptClient(req, socket);
+    if (socket instanceof Socket) {
+      socket.setTimeout(0);
+      socket.setNoDelay(true);
+    }
+    const upstream = {
+      url: upstreamUrl,
+      path: `${basePath}${upstreamPath}`,
+      headers: upstreamRequestHeaders(req, { upstreamOrigin: url.origin, websocket: true }),
+      timeoutMs: options.connectTimeoutMs,
+    };
+    const relay = new WsRelay(socket, head, upstream, upstreamPath, settings, () => forget(relay));
+    relays.add(relay);
+    startPinging();
   };
 
   const close = async (): Promise<void> => {
@@ -93,16 +93,4 @@ export function createWsProxy(options: WsProxyOptions): WsProxy {
   };
 
   return { handleUpgrade, close, size: () => relays.size };
-}
-
-/** `ws` takes handshake headers as an object; repeated headers become arrays (Node writes one line each). */
-function toHeaderObject(flat: readonly string[]): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  for (let i = 0; i < flat.length; i += 2) {
-    const name = (flat[i] as string).toLowerCase();
-    const value = flat[i + 1] as string;
-    const before = headers[name];
-    headers[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
-  }
-  return headers;
 }
