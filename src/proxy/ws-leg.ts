@@ -7,6 +7,13 @@ const CLOSE_TIMEOUT_MS = 30_000;
 const GATHER_MS = 1;
 /** At most this much is gathered; anything larger is written at once, without being copied. */
 const GATHER_BYTES = 16 * 1024;
+/**
+ * At most this much is handed to the socket at a time; the rest waits in the leg's backlog.
+ * Node keeps all buffers of a write until the kernel has taken the last byte of it, and it
+ * batches everything queued behind a pending write into one: with a slow reader that write
+ * grows to megabytes, most of it long sent but still held (and counted against --ws-max-buffer).
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -34,6 +41,10 @@ export class WsLeg {
   private gatheredBytes = 0;
   private gatherTimer: NodeJS.Timeout | null = null;
   private lastWriteAt = -Infinity;
+  /** Bytes waiting for the socket to take the current batch (see WRITE_BATCH_BYTES). */
+  private backlog: Buffer[] = [];
+  private backlogBytes = 0;
+  private endWhenWritten = false;
   private waiting: Buffer[] = [];
   private closeTimer: NodeJS.Timeout | null = null;
 
@@ -43,7 +54,7 @@ export class WsLeg {
     private readonly masks: boolean,
   ) {
     // The peer ended its side: end ours (sockets from node's HTTP server allow half-open).
-    socket.on('end', () => socket.end());
+    socket.on('end', () => this.end());
     socket.on('close', () => {
       if (this.closeTimer !== null) clearTimeout(this.closeTimer);
       if (this.gatherTimer !== null) clearTimeout(this.gatherTimer);
@@ -91,14 +102,14 @@ export class WsLeg {
     this.writeNow();
   }
 
-  /** Bytes on their way to the peer: gathered, or written to the socket and not yet sent. */
+  /** Bytes on their way to the peer: gathered, waiting, or written to the socket and not yet sent. */
   queued(): number {
-    return this.gatheredBytes + this.socket.writableLength;
+    return this.gatheredBytes + this.backlogBytes + this.socket.writableLength;
   }
 
-  /** True while the socket still references bytes given to it (they have not all been sent). */
+  /** True while relayed buffers are still referenced: waiting, or written and not all sent. */
   sending(): boolean {
-    return this.socket.writableLength > 0;
+    return this.backlogBytes > 0 || this.socket.writableLength > 0;
   }
 
   /** A ping can go out now: open, and not in the middle of a relayed frame (data is flowing then). */
@@ -127,7 +138,7 @@ export class WsLeg {
   peerClosed(code: number, reason: Buffer): void {
     this.closeReceived = true;
     if (!this.closeSent) this.close(code, reason);
-    else if (this.closeWritten) this.socket.end();
+    else if (this.closeWritten) this.end();
   }
 
   /** Close right away on a protocol error: the close frame if one can go out now, then the socket. */
@@ -150,12 +161,10 @@ export class WsLeg {
     const chunk = this.pendingChunk;
     this.pendingChunk = null;
     if (chunk === null) return this.writeGathered();
-    if (!this.writable()) return;
     this.socket.cork(); // gathered bytes and this range in one writev
     this.writeGathered();
-    this.socket.write(chunk.subarray(this.pendingStart, this.pendingEnd));
+    this.write(chunk.subarray(this.pendingStart, this.pendingEnd));
     this.socket.uncork();
-    this.lastWriteAt = performance.now();
   }
 
   private readonly writeGathered = (): void => {
@@ -165,10 +174,44 @@ export class WsLeg {
     const bytes = this.gatheredBytes;
     this.gathered = [];
     this.gatheredBytes = 0;
-    if (bytes === 0 || !this.writable()) return;
-    this.socket.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes));
-    this.lastWriteAt = performance.now();
+    if (bytes > 0) this.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes));
   };
+
+  /** Every byte for the peer goes through here, in order. */
+  private write(bytes: Buffer): void {
+    if (!this.writable()) return;
+    this.lastWriteAt = performance.now();
+    if (this.backlogBytes === 0 && this.socket.writableLength < WRITE_BATCH_BYTES) {
+      this.socket.write(bytes);
+      return;
+    }
+    // Over a batch in flight means write() returned false, so 'drain' follows once it is all taken.
+    if (this.backlogBytes === 0) this.socket.once('drain', this.writeBacklog);
+    this.backlog.push(bytes);
+    this.backlogBytes += bytes.length;
+  }
+
+  private readonly writeBacklog = (): void => {
+    if (!this.writable()) return;
+    this.socket.cork();
+    let next = 0;
+    while (next < this.backlog.length && this.socket.writableLength < WRITE_BATCH_BYTES) {
+      const bytes = this.backlog[next++] as Buffer;
+      this.backlogBytes -= bytes.length;
+      this.socket.write(bytes);
+    }
+    this.backlog = this.backlog.slice(next);
+    this.socket.uncork();
+    if (this.backlogBytes > 0) this.socket.once('drain', this.writeBacklog);
+    else if (this.endWhenWritten) this.socket.end();
+  };
+
+  /** End the connection once everything for the peer is written. */
+  private end(): void {
+    if (!this.writable()) return;
+    if (this.backlogBytes > 0) this.endWhenWritten = true;
+    else this.socket.end();
+  }
 
   private control(frame: Buffer): void {
     this.waiting.push(frame);
@@ -178,11 +221,11 @@ export class WsLeg {
   private writeWaiting(): void {
     this.writeNow();
     if (!this.writable()) return;
-    for (const frame of this.waiting) this.socket.write(frame);
+    for (const frame of this.waiting) this.write(frame);
     this.waiting = [];
     if (!this.closeSent) return;
     this.closeWritten = true;
     // Both close frames crossed: the handshake is over, end the connection (RFC 6455 §7.1.1).
-    if (this.closeReceived) this.socket.end();
+    if (this.closeReceived) this.end();
   }
 }

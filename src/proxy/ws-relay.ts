@@ -125,8 +125,14 @@ export class WsRelay {
     if (upstream.queued() > this.settings.maxBufferBytes && !this.clientPaused) {
       this.clientPaused = true;
       this.client.socket.pause();
-      upstream.socket.once('drain', this.resumeClient);
+      upstream.socket.once('drain', this.upstreamDrained);
     }
+  };
+
+  private readonly upstreamDrained = (): void => {
+    // The leg may have handed the socket its next batch already: resume below half the bound.
+    if (this.upstream.queued() > this.settings.maxBufferBytes / 2) return void this.upstream.socket.once('drain', this.upstreamDrained);
+    this.resumeClient();
   };
 
   private readonly resumeClient = (): void => {

@@ -155,3 +155,31 @@ test('frames a leg writes towards a server are masked', () => {
   assert.deepEqual(result.invalid, []);
   assert.deepEqual(result.controls, [{ opcode: Opcode.close, payload: closePayload(1000, 'done') }]);
 });
+
+test('a leg hands a slow socket about 1 MB at a time and keeps the rest itself, in order', async () => {
+  const stream = new PassThrough();
+  const leg = new WsLeg(stream, false);
+  const chunk = randomBytes(64 * 1024);
+  const frameBytes = frame(Opcode.binary, Buffer.alloc(0), { mask: false });
+  const total = 64; // 4 MB of relayed bytes, nobody reading yet
+  for (let i = 0; i < total; i++) {
+    leg.relay(chunk, 0, chunk.length, false);
+    leg.flush();
+  }
+  leg.relay(frameBytes, 0, frameBytes.length, true);
+  leg.flush();
+  assert.equal(leg.queued(), total * chunk.length + frameBytes.length);
+  assert.ok(stream.writableLength <= 1024 * 1024 + chunk.length, `${stream.writableLength} bytes handed to the socket at once`);
+  const expected = Buffer.concat([...Array.from({ length: total }, () => chunk), frameBytes]);
+  const parts: Buffer[] = [];
+  let received = 0;
+  await new Promise<void>((resolve) => {
+    stream.on('data', (part: Buffer) => {
+      parts.push(part);
+      received += part.length;
+      if (received === expected.length) resolve();
+    });
+  });
+  assert.deepEqual(Buffer.concat(parts), expected);
+  assert.equal(leg.queued(), 0);
+});
