@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config/index.js';
 import { notFound } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { createHttpProxy, createWsProxy, handOver, httpProxyOptions, registerHandOverRoutes, wsProxyOptions, type HttpProxy, type WsProxy } from '../../proxy/index.js';
+import { createHttpProxy, createWsProxy, handOver, httpProxyOptions, registerHandOverRoutes, wsProxyOptions, type HttpProxy, type UpstreamErrorReporter, type WsProxy } from '../../proxy/index.js';
 import type { Gateway } from '../../queue/index.js';
 import { refuseUpgrade, type UpgradeRouter } from '../upgrade-router.js';
 
@@ -23,7 +23,7 @@ export interface BackendRouteDeps {
   readonly logger: Logger;
   readonly upgrades: UpgradeRouter;
   /** Counts upstream failures of the per-backend proxies. */
-  readonly onUpstreamError?: (backend: string, kind: 'unavailable' | 'timeout' | 'reset') => void;
+  readonly onUpstreamError?: UpstreamErrorReporter;
 }
 
 /**
