@@ -1,3 +1,4 @@
+import type { AutomaStore } from './automa-types.js';
 import type { BackendFileStore } from './backend-file-types.js';
 import type { BackendChangeStore } from './backend-types.js';
 import type { PromptStore } from './prompt-types.js';
@@ -88,6 +89,8 @@ export interface Store {
   readonly backendChanges: BackendChangeStore;
   /** Which input files each backend already holds (files module). */
   readonly backendFiles: BackendFileStore;
+  /** Workflow apps, runs, sweeps and Idempotency-Key answers. */
+  readonly automa: AutomaStore;
   /** True when the store answers and accepts writes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Store } from '../types.js';
+import { createSqliteAutomaStore } from './automa.js';
 import { createSqliteBackendFileStore } from './backend-files.js';
 import { createSqliteDocumentStore } from './documents.js';
 import { createSqliteBackendChangeStore } from './backend-changes.js';
@@ -17,6 +18,7 @@ export function createSqliteStore(options: { dataDir: string }): Store {
     prompts: createSqlitePromptStore(db),
     backendChanges: createSqliteBackendChangeStore(db),
     backendFiles: createSqliteBackendFileStore(db),
+    automa: createSqliteAutomaStore(db),
     ping: async () => {
       if (closed) return false;
       // Taking and releasing the write lock proves the file is writable right now.
