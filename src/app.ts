@@ -4,11 +4,14 @@ import { registerComfyGateway } from './api/comfy-gateway.js';
 import { registerErrorHandling } from './api/error-handler.js';
 import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounter, type Metrics } from './api/ops/index.js';
 import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
+import { registerAutomaAppRoutes } from './api/routes/automa-apps.js';
+import { registerAutomaRunRoutes } from './api/routes/automa-runs.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
 import { redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
 import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js';
+import { createAutomation, type Automation } from './automation/index.js';
 import type { Config } from './config/index.js';
 import { createFileService, type FileService } from './files/index.js';
 import { badRequest, internalError } from './errors.js';
@@ -38,6 +41,8 @@ export interface App {
   readonly files: FileService;
   /** ComfyUI's API at the root: the durable queue, history and events. */
   readonly gateway: Gateway;
+  /** Workflow apps, runs, sweeps and contact sheets (/automa/apps, /automa/runs, /automa/sweeps). */
+  readonly automation: Automation;
 }
 
 const REQUEST_ID_RE = /^[\w-]{1,64}$/;
@@ -116,6 +121,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     serveComfyFrontend: config.publicDir === null && config.comfyuiFrontend,
   });
   pool = gateway;
+  const automation = createAutomation({ store: store.automa, gateway, files, logger, maxSweepRuns: config.maxSweepRuns, reader: null });
+  // After the gateway's own onReady (registered above): it must hold its queue before runs are added.
+  http.addHook('onReady', async () => automation.start());
+  http.addHook('preClose', async () => automation.stop());
+  registerAutomaAppRoutes(http, { automation, version: deps.version, maxFileBytes: config.maxJsonBodyBytes });
+  registerAutomaRunRoutes(http, { automation });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
   if (config.publicDir === null) registerServiceIndex(http, deps.version, frontend);
@@ -126,7 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     registerSpa(http, { publicDir: config.publicDir });
   }
 
-  return { http, upgrades, backends, metrics, files, gateway };
+  return { http, upgrades, backends, metrics, files, gateway, automation };
 }
 
 /**
@@ -147,6 +158,7 @@ function registerServiceIndex(
       api: {
         health: '/automa/health',
         documents: '/automa/db',
+        apps: '/automa/apps',
         comfyui_proxy: '/comfyui/',
         comfyui_gateway: '/prompt, /queue, /history, /ws (and under /api)',
       },

@@ -16,7 +16,7 @@ export interface SchemaChecker {
 const MAX_CACHED = 200;
 
 export function createSchemaChecker(): SchemaChecker {
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
   const compiled = new Map<string, ValidateFunction>();
   const validatorFor = (schema: object): ValidateFunction => {
     const key = JSON.stringify(schema);
@@ -69,10 +69,21 @@ function reasonOf(error: ErrorObject): string {
     case 'enum':
       return `must be one of ${JSON.stringify(error.params['allowedValues']).slice(0, 300)}`;
     case 'anyOf':
-      return 'must be an integer in range or "random"';
+      return anyOfReason(error.parentSchema);
     case 'not':
       return 'has no value any backend offers right now';
     default:
       return error.message ?? error.keyword;
   }
+}
+
+/** An anyOf's reason: a seed's range and "random", else the schema's own description of its forms. */
+function anyOfReason(schema: unknown): string {
+  const branches = typeof schema === 'object' && schema !== null && 'anyOf' in schema && Array.isArray(schema.anyOf) ? (schema.anyOf as Record<string, unknown>[]) : [];
+  const integer = branches.find((b) => b['type'] === 'integer');
+  if (integer !== undefined && branches.some((b) => b['const'] === 'random')) {
+    return `must be an integer from ${String(integer['minimum'] ?? '-∞')} to ${String(integer['maximum'] ?? '∞')}, or "random"`;
+  }
+  const description = typeof schema === 'object' && schema !== null && 'description' in schema ? schema.description : undefined;
+  return typeof description === 'string' ? `must be ${description}` : 'does not match any of the allowed forms';
 }

@@ -93,6 +93,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     upstreamHeadersTimeoutMs: int('upstream-headers-timeout', 60_000, 1, 3_600_000),
     wsMaxBufferBytes: megabytes('ws-max-buffer', 16),
     wsPingIntervalMs: int('ws-ping-interval', 30_000, 0, 3_600_000),
+    maxSweepRuns: int('max-sweep-runs', 10_000, 1, 1_000_000),
   };
   if (config.publicDir !== null) checkPublicDir(one('public-dir') ?? '', config.publicDir, problems);
   checkExposure(config.host, config.apiKeys, config.allowUnauthenticated, problems);

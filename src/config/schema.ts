@@ -43,6 +43,8 @@ export interface Config {
   readonly upstreamHeadersTimeoutMs: number;
   readonly wsMaxBufferBytes: number;
   readonly wsPingIntervalMs: number;
+  /** Most runs one sweep may make. */
+  readonly maxSweepRuns: number;
 }
 
 /** 'flag' takes no value (given means true; env accepts true/false). */
@@ -229,6 +231,13 @@ export const OPTIONS = [
     valueName: 'ms',
     defaultText: '30000',
     description: 'Ping proxied WebSocket peers this often; one that misses a ping is dropped (0: off).',
+  },
+  {
+    flag: 'max-sweep-runs',
+    kind: 'int',
+    valueName: 'n',
+    defaultText: '10000',
+    description: 'Most runs (cells) one sweep may make; a larger sweep is refused with 400 before anything is stored.',
   },
 ] as const satisfies readonly OptionSpec[];
 

@@ -11,7 +11,7 @@ import { modelFiles } from './models.js';
 import { mergeObjectInfos } from './object-info-union.js';
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, PromptFiles } from './ports.js';
-import { isRecord, type PromptRun } from './prompt-run.js';
+import { isRecord, type PromptRun, type RunProgress } from './prompt-run.js';
 import { promptTuple, type PromptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
 import { prepareSubmission } from './submission.js';
@@ -68,6 +68,10 @@ export interface Gateway {
   currentNodeFor(clientId: string): string | null;
   /** Whether a prompt is executing right now (vs. waiting). */
   isRunning(id: string): boolean;
+  /** The ids of the prompts executing right now. */
+  runningIds(): string[];
+  /** How far a running prompt got (nodes done, the current node's steps); null unless it is running. */
+  progress(id: string): RunProgress | null;
   /** GET /history: entries as stored JSON text, oldest first. */
   /** GET /history's body for this page (see PromptStore.historyPageJson). */
   historyPageJson(maxItems: number | null, offset: number | null): Promise<Buffer>;
@@ -330,6 +334,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       return null;
     },
     isRunning: (id) => findRun(id)?.run.started === true,
+    runningIds: () => links.flatMap((link) => [...link.inflight.values()].filter((r) => r.started).map((r) => r.record.id)),
+    progress: (id) => {
+      const found = findRun(id);
+      return found?.run.started === true ? found.run.progress() : null;
+    },
     historyPageJson: (maxItems, offset) => store.historyPageJson(maxItems, offset),
     historyEntry: (id) => store.history(id),
     deleteHistory: async (ids) => void (await store.deleteHistory(ids)),

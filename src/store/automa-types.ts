@@ -64,6 +64,9 @@ export interface SweepRow extends NewSweep {
   readonly cancelled: boolean;
 }
 
+/** How long an Idempotency-Key's first answer is kept and replayed. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
 /** The first answer to a create request sent with an Idempotency-Key. */
 export interface IdempotentAnswer {
   readonly scope: string;

@@ -9,7 +9,7 @@ export { PROMPT_STATES, JOB_STATUSES } from './prompt-types.js';
 export type * from './backend-file-types.js';
 /** Workflow apps, their runs and sweeps. */
 export type * from './automa-types.js';
-export { STORED_RUN_STATUSES } from './automa-types.js';
+export { STORED_RUN_STATUSES, IDEMPOTENCY_TTL_MS } from './automa-types.js';
 /** The embedded SQLite implementation of Store. */
 export { createSqliteStore, DATABASE_FILE } from './sqlite/store.js';
 /** ETag of a document revision. */

@@ -1,3 +1,5 @@
+import { conflict } from '../../errors.js';
+import { IDEMPOTENCY_TTL_MS } from '../automa-types.js';
 import type { AppSqlRow, RunSqlRow, SqlDatabase, SweepSqlRow } from './automa-sql.js';
 import { decodeCursor, inTransaction, json, pageOf, RUN_COLUMNS, toApp, toRun, toSweep } from './automa-sql.js';
 import type { AutomaStore, IdempotentAnswer, NewRun, RunQuery, RunRow, StoredRunStatus } from '../automa-types.js';
@@ -37,7 +39,11 @@ export function createSqliteAutomaStore(db: SqlDatabase): AutomaStore {
        exec_status = NULL, start_time = NULL, end_time = NULL, attempt = attempt + 1 WHERE id = ?`,
   );
   const uncancelSweep = db.prepare('UPDATE automa_sweeps SET cancelled = 0 WHERE id = ?');
-  const insertAnswer = db.prepare('INSERT INTO automa_idempotency (scope, key, body_hash, status, response, create_time) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertAnswer = db.prepare(
+    `INSERT INTO automa_idempotency (scope, key, body_hash, status, response, create_time) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (scope, key) DO UPDATE SET body_hash = excluded.body_hash, status = excluded.status, response = excluded.response,
+       create_time = excluded.create_time WHERE create_time < ?`,
+  );
   const getAnswer = db.prepare('SELECT scope, key, body_hash, status, response, create_time FROM automa_idempotency WHERE scope = ? AND key = ? AND create_time >= ?');
   const deleteAnswerFor = db.prepare(`DELETE FROM automa_idempotency WHERE json_extract(response, '$.id') = ?`);
   const pruneAnswers = db.prepare('DELETE FROM automa_idempotency WHERE create_time < ?');
@@ -46,7 +52,11 @@ export function createSqliteAutomaStore(db: SqlDatabase): AutomaStore {
     insertRun.run(run.id, run.appId, run.sweepId, run.cell, json(run.coords), run.promptId, run.clientId, json(run.inputs), json(run.prompt), run.createTime);
   };
   const addAnswer = (answer: IdempotentAnswer | undefined): void => {
-    if (answer) insertAnswer.run(answer.scope, answer.key, answer.bodyHash, answer.status, JSON.stringify(answer.response), answer.createTime);
+    if (answer === undefined) return;
+    // A live answer under this key means a concurrent request with it won: this one rolls back.
+    const expired = answer.createTime - IDEMPOTENCY_TTL_MS;
+    const changes = insertAnswer.run(answer.scope, answer.key, answer.bodyHash, answer.status, JSON.stringify(answer.response), answer.createTime, expired).changes;
+    if (Number(changes) === 0) throw conflict('Another request with this Idempotency-Key was answered first', answer.key);
   };
   const runById = (id: string): RunRow | undefined => {
     const row = getRun.get(id) as RunSqlRow | undefined;
