@@ -16,7 +16,7 @@ export interface SchemaChecker {
 const MAX_CACHED = 200;
 
 export function createSchemaChecker(): SchemaChecker {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
   const compiled = new Map<string, ValidateFunction>();
   const validatorFor = (schema: object): ValidateFunction => {
     const key = JSON.stringify(schema);
