@@ -20,3 +20,7 @@ export type {
   UiSubgraphSlot,
   UiWorkflow,
 } from './types.js';
+/** App Mode inputs/outputs (`extra.linearData`) resolved to (execution id, input name) in the converted prompt. */
+export { readAppMode, type AppMode, type AppModeInput, type AppModeOutput } from './app-mode.js';
+/** The `workflow` and `prompt` a ComfyUI SaveImage PNG embeds. */
+export { readPngWorkflow, type PngWorkflow } from './png.js';
