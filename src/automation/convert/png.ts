@@ -30,7 +30,11 @@ export function readPngWorkflow(png: Buffer): PngWorkflow {
   }
   const workflow = workflowText === undefined ? undefined : parse(workflowText);
   const prompt = promptText === undefined ? undefined : parse(promptText);
-  if (workflow === INVALID && prompt === INVALID) return { ok: false, reason: 'the PNG\'s "workflow" and "prompt" chunks are not valid JSON' };
+  const usable = (value: unknown) => value !== undefined && value !== INVALID;
+  if (!usable(workflow) && !usable(prompt)) {
+    const bad = [workflowText === undefined ? '' : '"workflow"', promptText === undefined ? '' : '"prompt"'].filter(Boolean).join(' and ');
+    return { ok: false, reason: `the PNG's ${bad} text ${bad.includes(' and ') ? 'chunks are' : 'chunk is'} not valid JSON` };
+  }
   return { ok: true, workflow: workflow === INVALID ? undefined : workflow, prompt: prompt === INVALID ? undefined : prompt };
 }
 

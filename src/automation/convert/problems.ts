@@ -43,7 +43,9 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
  * the object's prototype instead, and node ids and input names come from untrusted files.
  */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only `__proto__` assigns differently; defineProperty is several times slower than assignment.
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** A short, printable rendering of an untrusted value for messages. */

@@ -47,3 +47,17 @@ export function pairWorkflow(prefix: string): Record<string, unknown> {
   if (!pair) throw new Error(`no pair ${prefix}`);
   return structuredClone(pair.workflow);
 }
+
+/** Pair 19 with ImageBlur.blur_radius promoted through a subgraph input, the instance saying 7. */
+export function promotedBlur(): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const workflow = pairWorkflow('19') as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const definition = workflow.definitions.subgraphs[0];
+  definition.inputs.push({ id: 'r', name: 'blur_radius', type: 'INT', linkIds: [10] });
+  definition.links.push({ id: 10, origin_id: -10, origin_slot: 1, target_id: 3, target_slot: 1, type: 'INT' });
+  definition.nodes.find((n: { id: number }) => n.id === 3).inputs[1].link = 10;
+  const instance = workflow.nodes.find((n: { id: number }) => n.id === 5);
+  instance.inputs.push({ name: 'blur_radius', type: 'INT', widget: { name: 'blur_radius' }, link: null, label: 'Radius' });
+  instance.widgets_values = [7];
+  instance.properties.proxyWidgets = [['-1', 'blur_radius']];
+  return workflow;
+}

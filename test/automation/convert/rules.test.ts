@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { convertWorkflow, type ApiPrompt, type ConvertResult } from '../../../src/automation/convert/index.js';
-import { loadObjectInfo, loadPairs, pairWorkflow } from './helpers.js';
+import { loadObjectInfo, loadPairs, pairWorkflow, promotedBlur } from './helpers.js';
 
 /* Hand-made cases for the frontend rules the shared pairs do not cover, each asserting what graphToPrompt gives. */
 
@@ -85,7 +85,7 @@ test('nested subgraphs get one id level per instance, and two instances get sepa
     outputs: [{ name: 'IMAGE', type: 'IMAGE', linkIds: [2] }],
   };
   outer.nodes[0].inputs[0].link = 1;
-  const workflow = { ...base, definitions: { subgraphs: [inner, outer] } };
+  const workflow: Json = { ...base, definitions: { subgraphs: [inner, outer] } };
   const instance = workflow.nodes.find((n: Json) => n.id === 5);
   instance.id = 9;
   instance.type = 'outer-0000';
@@ -210,18 +210,4 @@ test('a 200-node workflow converts in one pass (every node and link present)', (
 function assertProblem(result: ConvertResult, code: string): void {
   assert.ok(!result.ok, 'expected a failure');
   assert.ok(result.problems.some((p) => p.code === code), `expected ${code}, got ${JSON.stringify(result.problems)}`);
-}
-
-/** Pair 19 with ImageBlur.blur_radius promoted through a subgraph input, the instance saying 7. */
-export function promotedBlur(): Json {
-  const workflow = pairWorkflow('19') as Json;
-  const definition = workflow.definitions.subgraphs[0];
-  definition.inputs.push({ id: 'r', name: 'blur_radius', type: 'INT', linkIds: [10] });
-  definition.links.push({ id: 10, origin_id: -10, origin_slot: 1, target_id: 3, target_slot: 1, type: 'INT' });
-  definition.nodes.find((n: Json) => n.id === 3).inputs[1].link = 10;
-  const instance = workflow.nodes.find((n: Json) => n.id === 5);
-  instance.inputs.push({ name: 'blur_radius', type: 'INT', widget: { name: 'blur_radius' }, link: null, label: 'Radius' });
-  instance.widgets_values = [7];
-  instance.properties.proxyWidgets = [['-1', 'blur_radius']];
-  return workflow;
 }
