@@ -63,7 +63,7 @@ export function buildNodeStates(workflow: ParsedWorkflow, objectInfo: Readonly<R
   const graphs: Graph[] = [workflow.root, ...workflow.subgraphs.values()];
   for (const graph of graphs) {
     for (const node of graph.nodes) {
-      const classType = TYPE_PATCHES[node.type] ?? node.type;
+      const classType = Object.hasOwn(TYPE_PATCHES, node.type) ? (TYPE_PATCHES[node.type] ?? node.type) : node.type;
       const info = Object.hasOwn(objectInfo, classType) ? objectInfo[classType] : undefined;
       if (workflow.subgraphs.has(classType) || VIRTUAL_TYPES.has(classType) || !isRecord(info)) {
         if (classType.startsWith('workflow>') || classType.startsWith('workflow/')) {

@@ -186,6 +186,9 @@ test('hostile input fails cleanly: self-containing subgraphs, link loops, deep {
   assertProblem(convertWorkflow({ version: 0.4, nodes: [{ id: {}, type: 'X' }, null], links: [[1]] }, objectInfo), 'INVALID_SHAPE');
   assertProblem(convertWorkflow([], objectInfo), 'INVALID_SHAPE');
   assertProblem(convertWorkflow({ ...pairWorkflow('01'), version: '0.4' }, objectInfo), 'UNSUPPORTED_VERSION');
+  const inherited = pairWorkflow('01') as Json;
+  inherited.nodes[0].type = 'constructor';
+  assertProblem(convertWorkflow(inherited, objectInfo), 'UNKNOWN_NODE_CLASS');
   const legacy = pairWorkflow('01') as Json;
   legacy.nodes[0].type = 'workflow>My group';
   assertProblem(convertWorkflow(legacy, objectInfo), 'UNSUPPORTED_NODE');
