@@ -6,6 +6,7 @@ import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounte
 import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
 import { registerAutomaAppRoutes } from './api/routes/automa-apps.js';
 import { registerAutomaRunRoutes } from './api/routes/automa-runs.js';
+import { registerConvertRoutes } from './api/routes/convert.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
@@ -121,12 +122,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     serveComfyFrontend: config.publicDir === null && config.comfyuiFrontend,
   });
   pool = gateway;
-  const automation = createAutomation({ store: store.automa, gateway, files, logger, maxSweepRuns: config.maxSweepRuns, reader: null });
+  const automation = createAutomation({ store: store.automa, gateway, files, logger, maxSweepRuns: config.maxSweepRuns });
   // After the gateway's own onReady (registered above): it must hold its queue before runs are added.
   http.addHook('onReady', async () => automation.start());
   http.addHook('preClose', async () => automation.stop());
   registerAutomaAppRoutes(http, { automation, version: deps.version, maxFileBytes: config.maxJsonBodyBytes });
   registerAutomaRunRoutes(http, { automation });
+  registerConvertRoutes(http, { gateway, maxFileBytes: config.maxUploadSizeBytes });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
   if (config.publicDir === null) registerServiceIndex(http, deps.version, frontend);

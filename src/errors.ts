@@ -143,6 +143,18 @@ export const unusableUploadName = (value: string) =>
 
 export const notAnImage = (details: string) => new AppError(400, 'NOT_AN_IMAGE', 'The file is not an image that can be converted', details);
 
+// ---- workflows -----------------------------------------------------------------------------
+
+/** A workflow that cannot be converted to an API prompt; `problems` lists each one (code, message, node…). */
+export const invalidWorkflow = (problems: readonly { readonly message: string }[]) =>
+  new AppError(
+    400,
+    'INVALID_WORKFLOW',
+    problems.length === 1 ? `The workflow cannot be converted: ${problems[0]?.message ?? ''}` : `The workflow cannot be converted (${problems.length} problems)`,
+    problems.map((problem) => problem.message).join('; ').slice(0, 4000),
+    { problems },
+  );
+
 // ---- workflow apps -------------------------------------------------------------------------
 
 /** One field of a request that failed its check: a JSON-pointer-like dotted path and why. */
@@ -164,9 +176,6 @@ export const unknownNodeClasses = (classes: readonly { class_type: string; nodes
     classes.map((c) => `${c.class_type} (node ${c.nodes.join(', ')}; missing on ${c.missing_on.join(', ') || 'every backend'})`).join('; '),
     { classes },
   );
-
-export const invalidWorkflow = (details: string, extra: Record<string, unknown> = {}) =>
-  new AppError(400, 'INVALID_WORKFLOW', 'The workflow is not valid', details, extra);
 
 /** The same Idempotency-Key came back with a different body (Stripe and the IETF draft answer 422). */
 export const idempotencyKeyReused = (key: string) =>

@@ -21,7 +21,7 @@ export interface ImportRequest {
 export interface AppServiceDeps {
   readonly store: AutomaStore;
   readonly pool: () => PoolInfo;
-  readonly reader: WorkflowReader | null;
+  readonly reader: WorkflowReader;
 }
 
 export function createAppService(deps: AppServiceDeps) {

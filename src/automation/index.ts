@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Gateway } from '../queue/index.js';
 import { IDEMPOTENCY_TTL_MS, type AutomaStore, type RunRow, type SweepRow } from '../store/index.js';
 import { createAppService, type AppService } from './apps.js';
+import { createConvertReader } from './convert-reader.js';
 import { poolInfoOf } from './pool-info.js';
 import { createRunState } from './run-state.js';
 import { createRunService, type RunService } from './runs.js';
@@ -29,8 +30,8 @@ export interface AutomationDeps {
   readonly files: Pick<FileService, 'holds' | 'stage' | 'discard' | 'uploadImage' | 'maxUploadBytes' | 'view'>;
   readonly logger: Logger;
   readonly maxSweepRuns: number;
-  /** UI-format, App Mode and PNG imports (the conversion module); null: API-format prompts only. */
-  readonly reader: WorkflowReader | null;
+  /** UI-format, App Mode and PNG imports; the converter's by default. */
+  readonly reader?: WorkflowReader;
 }
 
 export interface Automation {
@@ -52,7 +53,7 @@ export function createAutomation(deps: AutomationDeps): Automation {
   const { store, gateway, logger } = deps;
   const checker = createSchemaChecker();
   const runState = createRunState(store);
-  const apps = createAppService({ store, pool: () => poolInfoOf(gateway), reader: deps.reader });
+  const apps = createAppService({ store, pool: () => poolInfoOf(gateway), reader: deps.reader ?? createConvertReader() });
   // Sweep cells are stored without a prompt: each is compiled from its sweep's snapshot when submitted.
   const sweepCache = new Map<string, SweepRow>();
   const compile = async (run: RunRow): Promise<Readonly<Record<string, unknown>>> => {

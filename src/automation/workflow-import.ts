@@ -11,23 +11,15 @@ export interface ImportedWorkflow {
   readonly appMode: { readonly inputs: readonly { node: string; input: string; label?: string }[]; readonly outputs: readonly string[] } | null;
 }
 
-/**
- * UI-format workflows, App Mode and PNG pictures are read by the conversion module (issue #13's
- * UI→API part); this is the one call it plugs into. Without it only API-format prompts import.
- */
+/** UI-format workflows, App Mode and PNG pictures: read by the converter (convert-reader.ts). */
 export interface WorkflowReader {
   read(source: { readonly json: unknown } | { readonly png: Buffer }, pool: PoolInfo): ImportedWorkflow;
 }
 
-/** Reads API-format prompts itself and hands everything else to `converter` (when there is one). */
-export function readWorkflow(source: { readonly json: unknown } | { readonly png: Buffer }, pool: PoolInfo, converter: WorkflowReader | null): ImportedWorkflow {
+/** API-format prompts are taken as they are; everything else goes through the converter. */
+export function readWorkflow(source: { readonly json: unknown } | { readonly png: Buffer }, pool: PoolInfo, reader: WorkflowReader): ImportedWorkflow {
   if ('json' in source && isApiPrompt(source.json)) return { format: 'api', prompt: source.json, appMode: null };
-  if (converter !== null) return converter.read(source, pool);
-  if ('png' in source) throw invalidWorkflow('importing from a PNG needs the UI-format converter, which this build does not have yet');
-  if (isRecord(source.json) && Array.isArray(source.json.nodes)) {
-    throw invalidWorkflow('this is a UI-format workflow; this build imports API-format prompts only (export with "Export (API)")');
-  }
-  throw invalidWorkflow('workflow must be an API-format prompt: {"<node id>": {"class_type": "…", "inputs": {…}}, …}');
+  return reader.read(source, pool);
 }
 
 /** `{"<id>": {class_type, inputs}}` with at least one node. */
@@ -69,9 +61,9 @@ export function checkPrompt(prompt: ApiPrompt, pool: PoolInfo): void {
       }
     }
   }
-  if (problems.length > 0) throw invalidWorkflow(problems.slice(0, 20).join('; '), { problems });
+  if (problems.length > 0) throw invalidWorkflow(problems.slice(0, 20).map((message) => ({ message })));
   const cycle = findCycle(prompt);
-  if (cycle !== null) throw invalidWorkflow(`the workflow has a cycle: ${cycle.join(' → ')}`);
+  if (cycle !== null) throw invalidWorkflow([{ message: `the workflow has a cycle: ${cycle.join(' → ')}` }]);
 }
 
 /** A cycle through links (node ids, first repeated at the end), or null. */
