@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { call, defaultWorkflowPrompt, importDefaultApp, startAutomaStack, type ErrorReply } from './helpers.js';
+import zlib from 'node:zlib';
+import sharp from 'sharp';
+import { call, defaultWorkflowPrompt, defaultWorkflowUi, importDefaultApp, startAutomaStack, type ErrorReply } from './helpers.js';
 
 interface AppBody {
   id: string;
@@ -134,4 +136,48 @@ test('unknown node classes, bad links, cycles and bad bindings are refused with 
 
   const list = await call<{ items: unknown[] }>(`${app.url}/automa/apps`, 'GET');
   assert.deepEqual(list.body.items, [], 'no refused import left anything behind');
+});
+
+/** A PNG with `workflow` in a tEXt chunk, as ComfyUI's SaveImage writes it. */
+async function pngWithWorkflow(workflow: unknown): Promise<Buffer> {
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toBuffer();
+  const data = Buffer.concat([Buffer.from('workflow\0', 'latin1'), Buffer.from(JSON.stringify(workflow), 'latin1')]);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write('tEXt', 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0);
+  const at = 8 + 12 + png.readUInt32BE(8);
+  return Buffer.concat([png.subarray(0, at), head, data, crc, png.subarray(at)]);
+}
+
+test('a UI-format workflow with App Mode imports with its App Mode inputs and outputs; a ComfyUI PNG imports from the picture', async (t) => {
+  const { app } = await startAutomaStack(t);
+  const ui = structuredClone(defaultWorkflowUi()) as { nodes: { id: number; inputs?: unknown[] }[]; extra?: Record<string, unknown> };
+  const sampler = ui.nodes.find((n) => n.id === 3);
+  sampler?.inputs?.push({ name: 'seed', type: 'INT', widget: { name: 'seed' }, link: null, label: 'Seed value' });
+  ui.extra = { ...ui.extra, linearMode: true, linearData: { inputs: [[6, 'text'], [3, 'seed'], [3, 'steps']], outputs: [9] } };
+  const created = await call<AppBody>(`${app.url}/automa/apps`, 'POST', { name: 'app mode', workflow: ui });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal(created.body.inputs_source, 'app_mode');
+  assert.deepEqual(created.body.inputs.map((i) => [i.name, i.node, i.input, i.type]), [
+    ['text', '6', 'text', 'string'],
+    ['seed_value', '3', 'seed', 'seed'],
+    ['steps', '3', 'steps', 'int'],
+  ]);
+  assert.deepEqual(created.body.outputs.map((o) => o.node), ['9']);
+  // The prompt is the frontend's own conversion of the workflow.
+  const got = await call<AppBody & { prompt: Record<string, unknown>; format: string }>(`${app.url}/automa/apps/${created.body.id}`, 'GET');
+  assert.equal(got.body.format, 'ui');
+  assert.deepEqual(got.body.prompt, defaultWorkflowPrompt());
+
+  const form = new FormData();
+  form.set('name', 'from a picture');
+  form.set('file', new Blob([await pngWithWorkflow(defaultWorkflowUi())], { type: 'image/png' }), 'ComfyUI_00001_.png');
+  const response = await fetch(`${app.url}/automa/apps`, { method: 'POST', body: form });
+  const fromPng = (await response.json()) as AppBody & { format: string; prompt: unknown };
+  assert.equal(response.status, 201, JSON.stringify(fromPng));
+  assert.equal(fromPng.format, 'png');
+  assert.deepEqual(fromPng.prompt, defaultWorkflowPrompt());
+  assert.equal(fromPng.inputs_source, 'proposal');
 });
