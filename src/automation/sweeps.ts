@@ -121,7 +121,9 @@ export function createSweepService(deps: SweepServiceDeps) {
     cancel: async (id: string) => {
       await load(id);
       const live = await deps.runState.cancelSweep(id);
-      for (const run of live) await queue.cancel(run.promptId);
+      // Last cell first: cancelling a cell a backend holds frees its slot, and the queue would
+      // hand that slot to the next pending cell if that one were still waiting.
+      for (const run of [...live].reverse()) await queue.cancel(run.promptId);
       return sweepView(await load(id), await store.sweepRuns(id), queue);
     },
     /** Failed cells run again (same inputs, so the same seeds), each under a new prompt id. */
