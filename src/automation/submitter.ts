@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isAppError, type AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AutomaStore, RunRow } from '../store/index.js';
@@ -22,6 +23,8 @@ export interface Submitter {
 }
 
 const BATCH = 500;
+/** Runs submitted between turns of the event loop (each submit resolves without I/O). */
+const RUNS_PER_TURN = 50;
 const RETRY_AFTER_MS = 1_000;
 
 /**
@@ -78,7 +81,10 @@ export function createSubmitter(deps: {
     for (;;) {
       const rows = await store.unsubmitted(after, BATCH);
       if (rows.length === 0) return;
-      for (const run of rows) {
+      for (const [i, run] of rows.entries()) {
+        // A submit resolves without waiting on I/O, so a long sweep would hold the event loop:
+        // requests (the 201 of the sweep itself) and the queue's own work get turns in between.
+        if (i % RUNS_PER_TURN === 0) await nextTurn();
         after = run.seq;
         if (stopped) return;
         if (inFlight.has(run.id)) continue;
