@@ -22,7 +22,7 @@ export { isApiPrompt, type WorkflowReader, type ImportedWorkflow } from './workf
 export type { InputBinding, RunStatus } from './types.js';
 
 /** What workflow apps use of the gateway: its public queue interface, as any client would. */
-export type AutomationGateway = Pick<Gateway, 'submit' | 'cancel' | 'isRunning' | 'runningIds' | 'progress' | 'objectInfo' | 'links'>;
+export type AutomationGateway = Pick<Gateway, 'submitMany' | 'cancel' | 'isRunning' | 'runningIds' | 'progress' | 'objectInfo' | 'links'>;
 
 export interface AutomationDeps {
   readonly store: AutomaStore;

@@ -19,17 +19,27 @@ export interface RunState {
   /** Returns the runs whose prompts the queue still holds (to cancel there). */
   cancelSweep(id: string): Promise<readonly RunRow[]>;
   retrySweep(id: string, newPromptId: () => string): Promise<readonly RunRow[]>;
+  /** How many cancellations were made so far: a submitter compares it around a submit instead of re-reading each run. */
+  cancellations(): number;
 }
 
 export function createRunState(store: AutomaStore): RunState {
+  let cancellations = 0;
   return {
     createRun: (run, answer) => store.createRun(run, answer),
     discardRun: (id) => store.deleteRun(id),
     failRun: (id, reason) => store.failRun(id, reason),
-    cancelUnsubmitted: (ids) => store.cancelUnsubmitted(ids),
+    cancelUnsubmitted: (ids) => {
+      cancellations += 1;
+      return store.cancelUnsubmitted(ids);
+    },
     createSweep: async (sweep, runs, answer) => void (await store.createSweep(sweep, runs, answer)),
-    cancelSweep: (id) => store.cancelSweep(id),
+    cancelSweep: (id) => {
+      cancellations += 1;
+      return store.cancelSweep(id);
+    },
     retrySweep: (id, newPromptId) => store.retrySweep(id, ['failed'], newPromptId),
+    cancellations: () => cancellations,
   };
 }
 

@@ -4,9 +4,9 @@ import type { Logger } from '../log.js';
 import type { AutomaStore, RunRow } from '../store/index.js';
 import type { RunState } from './run-state.js';
 
-/** What runs need of the gateway's queue: POST /prompt's path, and cancelling a prompt. */
+/** What runs need of the gateway's queue: POST /prompt's path (one body or many), and cancelling a prompt. */
 export interface QueuePort {
-  submit(body: unknown): Promise<unknown>;
+  submitMany(bodies: readonly unknown[]): Promise<readonly (unknown | AppError)[]>;
   cancel(id: string): Promise<{ cancelled: boolean }>;
 }
 
@@ -22,9 +22,13 @@ export interface Submitter {
   stop(): void;
 }
 
-const BATCH = 500;
-/** Runs submitted between turns of the event loop (each submit resolves without I/O). */
-const RUNS_PER_TURN = 50;
+const PAGE = 500;
+/**
+ * Runs handed to the queue together: one store transaction each, and a turn of the event loop in
+ * between (a submit resolves without waiting on I/O, so a long sweep would otherwise hold the
+ * loop, its own 201 included).
+ */
+const RUNS_PER_BATCH = 50;
 const RETRY_AFTER_MS = 1_000;
 
 /**
@@ -48,48 +52,56 @@ export function createSubmitter(deps: {
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
 
-  const submit = async (run: RunRow): Promise<SubmitOutcome> => {
-    // Already on its way in (the background pass and a request met on one run): it is handled.
-    if (inFlight.has(run.id)) return { ok: true };
-    inFlight.add(run.id);
+  const bodyOf = async (run: RunRow): Promise<Record<string, unknown>> => ({
+    prompt: run.prompt ?? (await deps.compile(run)),
+    prompt_id: run.promptId,
+    ...(run.clientId !== null && { client_id: run.clientId }),
+    extra_data: { automa: { run_id: run.id, app_id: run.appId, ...(run.sweepId !== null && { sweep_id: run.sweepId }) } },
+  });
+
+  /** Submit runs not already on their way in; each gets its outcome (undefined: skipped). */
+  const submitBatch = async (runs: readonly RunRow[]): Promise<(SubmitOutcome | undefined)[]> => {
+    const mine = runs.filter((run) => !inFlight.has(run.id));
+    for (const run of mine) inFlight.add(run.id);
+    const cancellations = deps.runState.cancellations();
+    let results: readonly unknown[];
     try {
-      const prompt = run.prompt ?? (await deps.compile(run));
-      await queue.submit({
-        prompt,
-        prompt_id: run.promptId,
-        ...(run.clientId !== null && { client_id: run.clientId }),
-        extra_data: { automa: { run_id: run.id, app_id: run.appId, ...(run.sweepId !== null && { sweep_id: run.sweepId }) } },
-      });
-    } catch (error) {
-      // 409: the queue has this prompt_id already (an earlier attempt got through before a crash).
-      if (!isAppError(error) || error.status === 409) {
-        if (isAppError(error)) return { ok: true };
-        throw error;
-      }
-      if (error.status >= 500) throw error;
-      return { ok: false, error };
+      const bodies = await Promise.all(mine.map(bodyOf));
+      results = await queue.submitMany(bodies);
     } finally {
-      inFlight.delete(run.id);
+      for (const run of mine) inFlight.delete(run.id);
     }
-    // Cancelled while its prompt was on its way in: the queue has it now, so cancel it there.
-    if ((await store.getRun(run.id))?.status === 'cancelled') await queue.cancel(run.promptId);
-    return { ok: true };
+    const outcomes = new Map<string, SubmitOutcome>();
+    for (const [i, run] of mine.entries()) {
+      const result = results[i];
+      // 409: the queue has this prompt_id already (an earlier attempt got through before a crash).
+      if (!isAppError(result) || result.status === 409) outcomes.set(run.id, { ok: true });
+      else if (result.status >= 500) throw result;
+      else outcomes.set(run.id, { ok: false, error: result });
+    }
+    // Cancelled while their prompts were on their way in: the queue has them now, so cancel them there.
+    if (deps.runState.cancellations() !== cancellations) {
+      for (const run of mine) if ((await store.getRun(run.id))?.status === 'cancelled') await queue.cancel(run.promptId);
+    }
+    return runs.map((run) => outcomes.get(run.id) ?? (mine.includes(run) ? undefined : { ok: true }));
   };
 
   const drain = async (): Promise<void> => {
     let after = 0;
     for (;;) {
-      const rows = await store.unsubmitted(after, BATCH);
+      const rows = await store.unsubmitted(after, PAGE);
       if (rows.length === 0) return;
-      for (const [i, run] of rows.entries()) {
-        // A submit resolves without waiting on I/O, so a long sweep would hold the event loop:
-        // requests (the 201 of the sweep itself) and the queue's own work get turns in between.
-        if (i % RUNS_PER_TURN === 0) await nextTurn();
-        after = run.seq;
+      for (let start = 0; start < rows.length; start += RUNS_PER_BATCH) {
+        await nextTurn();
         if (stopped) return;
-        if (inFlight.has(run.id)) continue;
-        const outcome = await submit(run);
-        if (!outcome.ok) await deps.runState.failRun(run.id, `${outcome.error.message}${outcome.error.details ? `: ${outcome.error.details}` : ''}`);
+        const batch = rows.slice(start, start + RUNS_PER_BATCH);
+        const outcomes = await submitBatch(batch);
+        for (const [i, outcome] of outcomes.entries()) {
+          if (outcome?.ok !== false) continue;
+          const { error } = outcome;
+          await deps.runState.failRun((batch[i] as RunRow).id, `${error.message}${error.details ? `: ${error.details}` : ''}`);
+        }
+        after = (batch[batch.length - 1] as RunRow).seq;
       }
     }
   };
@@ -120,7 +132,7 @@ export function createSubmitter(deps: {
   };
 
   return {
-    submit,
+    submit: async (run) => (await submitBatch([run]))[0] ?? { ok: true },
     kick,
     idle: async () => {
       while (pass !== null) await pass;

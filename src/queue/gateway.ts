@@ -1,3 +1,4 @@
+import { conflict, isAppError, type AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BackendChangeStore, FinishedState, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
 import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
@@ -14,7 +15,7 @@ import type { ClientEvents, PromptFiles } from './ports.js';
 import { isRecord, type PromptRun, type RunProgress } from './prompt-run.js';
 import { promptTuple, type PromptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
-import { prepareSubmission } from './submission.js';
+import { prepareSubmission, type Submission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
 
 export interface GatewayOptions {
@@ -53,6 +54,11 @@ export interface Gateway {
   start(): Promise<void>;
   stop(): Promise<void>;
   submit(body: unknown): Promise<SubmitResult>;
+  /**
+   * POST /prompt for several bodies at once (a sweep's runs): each is checked exactly as submit
+   * checks it, the accepted ones are stored in one transaction. Each gets its result or its error.
+   */
+  submitMany(bodies: readonly unknown[]): Promise<readonly (SubmitResult | AppError)[]>;
   /** Pending + running, as ComfyUI's queue_remaining counts. */
   remaining(): number;
   /** Prompts waiting (ours or prefetched by a backend) and executing now. */
@@ -234,6 +240,42 @@ export function createGateway(options: GatewayOptions): Gateway {
     return owned;
   }
 
+  async function submitMany(bodies: readonly unknown[]): Promise<(SubmitResult | AppError)[]> {
+    const results: (SubmitResult | AppError)[] = [];
+    const accepted: { index: number; submission: Submission }[] = [];
+    for (const [index, body] of bodies.entries()) {
+      try {
+        const ownedInputs = await inputFilesWeHold(body);
+        const submission = prepareSubmission(body, {
+          counter,
+          now: Date.now(),
+          objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
+          ownedInputs,
+        });
+        counter += 1;
+        accepted.push({ index, submission });
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        results[index] = error;
+      }
+    }
+    const records = accepted.length === 0 ? [] : await store.insertMany(accepted.map((a) => a.submission.record));
+    accepted.forEach(({ index, submission }, k) => {
+      const record = records[k];
+      if (record === null || record === undefined) {
+        results[index] = conflict('A prompt with this prompt_id already exists', submission.record.id);
+        return;
+      }
+      pending.add(record);
+      results[index] = { prompt_id: record.id, number: record.number, node_errors: submission.nodeErrors };
+    });
+    if (records.some((r) => r !== null)) {
+      events.queueChanged(remaining());
+      dispatcher.schedule();
+    }
+    return results;
+  }
+
   return {
     links,
     start: async () => {
@@ -258,20 +300,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       await Promise.all(links.map((link) => link.stop()));
     },
     submit: async (body) => {
-      const ownedInputs = await inputFilesWeHold(body);
-      const submission = prepareSubmission(body, {
-        counter,
-        now: Date.now(),
-        objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
-        ownedInputs,
-      });
-      counter += 1;
-      const record = await store.insert(submission.record);
-      pending.add(record);
-      events.queueChanged(remaining());
-      dispatcher.schedule();
-      return { prompt_id: record.id, number: record.number, node_errors: submission.nodeErrors };
+      const [result] = await submitMany([body]);
+      if (result === undefined || isAppError(result)) throw result ?? new Error('no submit result');
+      return result;
     },
+    submitMany,
     remaining,
     counts: () => {
       let running = 0;

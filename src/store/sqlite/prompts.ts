@@ -84,21 +84,28 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
        SELECT history_seq FROM prompts WHERE history_seq IS NOT NULL ORDER BY history_seq DESC LIMIT 1 OFFSET ?)`,
   );
 
+  const insertOne = (prompt: NewPrompt): PromptRecord | null => {
+    const row = insert.get(
+      prompt.id,
+      prompt.number,
+      prompt.clientId,
+      // Exact: a seed past 2^53 must reach the backend and history as the client sent it.
+      stringifyExactJson(prompt.prompt),
+      stringifyExactJson(prompt.extraData),
+      JSON.stringify(prompt.outputsToExecute),
+      prompt.createTime,
+    ) as { seq: number } | undefined;
+    return row ? { ...prompt, seq: row.seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null } : null;
+  };
+
   return {
     insert: async (prompt: NewPrompt) => {
-      const row = insert.get(
-        prompt.id,
-        prompt.number,
-        prompt.clientId,
-        // Exact: a seed past 2^53 must reach the backend and history as the client sent it.
-        stringifyExactJson(prompt.prompt),
-        stringifyExactJson(prompt.extraData),
-        JSON.stringify(prompt.outputsToExecute),
-        prompt.createTime,
-      ) as { seq: number } | undefined;
-      if (!row) throw conflict('A prompt with this prompt_id already exists', prompt.id);
-      return { ...prompt, seq: row.seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null };
+      const record = insertOne(prompt);
+      if (!record) throw conflict('A prompt with this prompt_id already exists', prompt.id);
+      return record;
     },
+    // One commit for the lot: a sweep's thousands of prompts would otherwise pay one each.
+    insertMany: async (prompts) => db.transaction(() => prompts.map(insertOne))(),
     get: async (id) => {
       const row = getOne.get(id);
       return row ? toRecord(row) : undefined;
