@@ -17,8 +17,7 @@ const outdir = path.resolve(root, process.argv[2] ?? process.env.AUTOMA_BUILD_OU
 
 // Packages left to node to load from node_modules at run time instead of being bundled:
 const external = [
-  // Native addons: their .node binaries are found relative to their own package directory.
-  'better-sqlite3',
+  // A native addon: its .node binary is found relative to its own package directory.
   'sharp',
   // Serves swagger-ui's files (JS, CSS, favicons) from its own package's static/ directory.
   '@fastify/swagger-ui',
@@ -45,8 +44,8 @@ const result = await build({
   bundle: true,
   external,
   platform: 'node',
-  // package.json's engines: node >= 20; nothing newer may be emitted, nothing older is needed.
-  target: 'node20',
+  // package.json's engines: node >= 22.13; nothing newer may be emitted, nothing older is needed.
+  target: 'node22',
   // The package is "type": "module" and src/ is ESM; top-level await and import.meta stay native.
   format: 'esm',
   // Each dynamic import() (SPA hosting with --public-dir, sharp's wrapper, the OpenAPI document and

@@ -15,6 +15,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// CI reads which runtime ran the suite from its log (npm puts the project's own Node 24 first on PATH).
+console.log(`running ${files.length} test files under Node ${process.version} (${process.execPath})`);
 const child = spawn(
   process.execPath,
   // A hung test fails after 4 minutes instead of holding CI until its own deadline.

@@ -14,6 +14,12 @@ function packageVersion(): string {
 
 /** Entry point: config → store → app → listen, and a graceful close on SIGINT/SIGTERM. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (argv[0] === 'backup') {
+    // Loaded on demand: the service's start-up never pays for the subcommands.
+    const { runBackupCommand } = await import('./commands/backup.js');
+    process.exitCode = await runBackupCommand(argv.slice(1), env);
+    return;
+  }
   const loaded = loadConfig(argv, env);
   if (loaded.kind === 'help') {
     process.stdout.write(loaded.text);

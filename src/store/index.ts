@@ -9,6 +9,8 @@ export { PROMPT_STATES, JOB_STATUSES } from './prompt-types.js';
 export type * from './backend-file-types.js';
 /** The embedded SQLite implementation of Store. */
 export { createSqliteStore, DATABASE_FILE } from './sqlite/store.js';
+/** Online backup of the embedded database (`comfyui-automa backup <file>`). */
+export { backupSqliteDatabase } from './sqlite/backup.js';
 /** ETag of a document revision. */
 export { etagOf } from './sqlite/documents.js';
 /** RFC 7396 JSON Merge Patch. */

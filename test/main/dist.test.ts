@@ -19,7 +19,7 @@ import { ROOT, runBin, startService, stopService } from './service.js';
 
 const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-// Inside the repository, not the OS temp dir: the bundle's externals (better-sqlite3, sharp,
+// Inside the repository, not the OS temp dir: the bundle's externals (sharp,
 // swagger-ui, pino) must resolve through node_modules above it, as they do for an installed package.
 let buildDir = '';
 let bin = '';

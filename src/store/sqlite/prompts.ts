@@ -12,7 +12,7 @@ import type {
   PromptState,
   PromptStore,
 } from '../prompt-types.js';
-import type { SqliteDatabase } from './open.js';
+import type { SqlValue, SqliteDatabase } from './database.js';
 
 interface PromptRow {
   seq: number;
@@ -109,19 +109,17 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
     requeue: async (id) => void requeue.run(id),
     cancel: async (ids) => {
       const now = Date.now();
-      return db.transaction(() => ids.filter((id) => cancelOne.run(now, id).changes > 0))();
+      return db.transaction(() => ids.filter((id) => cancelOne.run(now, id).changes > 0));
     },
     removePending: async (ids) => {
       if (ids === 'all') return removeAll.all().map((r) => r.id);
-      return db.transaction(() => ids.filter((id) => removeOne.get(id) !== undefined))();
+      return db.transaction(() => ids.filter((id) => removeOne.get(id) !== undefined));
     },
     finish: async (id, input: FinishInput) => {
-      const finished = db
-        .transaction(() => {
-          const seq = nextHistorySeq.get()?.next ?? 1;
-          return finish.run(input.state, input.startTime, input.endTime, seq, stringifyExactJson(input.entry), id).changes > 0;
-        })
-        .immediate();
+      const finished = db.transaction(() => {
+        const seq = nextHistorySeq.get()?.next ?? 1;
+        return finish.run(input.state, input.startTime, input.endTime, seq, stringifyExactJson(input.entry), id).changes > 0;
+      }, 'immediate');
       pages.clear();
       return finished;
     },
@@ -142,7 +140,7 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
       return page;
     },
     deleteHistory: async (ids) => {
-      const deleted = ids === 'all' ? deleteHistoryAll.run().changes : db.transaction(() => ids.reduce((n, id) => n + deleteHistoryOne.run(id).changes, 0))();
+      const deleted = ids === 'all' ? deleteHistoryAll.run().changes : db.transaction(() => ids.reduce((n, id) => n + deleteHistoryOne.run(id).changes, 0));
       pages.clear();
       return deleted;
     },
@@ -158,7 +156,7 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
         if (retention.maxAgeMs > 0) removed += pruneOld.run(now - retention.maxAgeMs).changes;
         if (retention.maxItems > 0) removed += pruneBeyond.run(retention.maxItems).changes;
         return removed;
-      })(),
+      }),
   };
 }
 
@@ -182,7 +180,7 @@ function jobs(db: SqliteDatabase, query: JobQuery): { rows: readonly JobRow[]; t
       : `create_time ${order}, seq ${order}`;
   const total = (db.prepare(`SELECT count(*) AS n FROM prompts WHERE ${where}`).get(...params) as { n: number }).n;
   const rows = db
-    .prepare<unknown[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT ? OFFSET ?`)
+    .prepare<SqlValue[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT ? OFFSET ?`)
     .all(...params, query.limit ?? -1, query.offset);
   return { rows: rows.map((row) => ({ record: toRecord(row), entryJson: row.history })), total };
 }
