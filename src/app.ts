@@ -4,6 +4,7 @@ import { registerComfyGateway } from './api/comfy-gateway.js';
 import { registerErrorHandling } from './api/error-handler.js';
 import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounter, type Metrics } from './api/ops/index.js';
 import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
+import { registerConvertRoutes } from './api/routes/convert.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
@@ -116,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     serveComfyFrontend: config.publicDir === null && config.comfyuiFrontend,
   });
   pool = gateway;
+  registerConvertRoutes(http, { gateway, maxFileBytes: config.maxUploadSizeBytes });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
   if (config.publicDir === null) registerServiceIndex(http, deps.version, frontend);

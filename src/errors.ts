@@ -142,3 +142,15 @@ export const unusableUploadName = (value: string) =>
   new AppError(500, 'UNUSABLE_UPLOAD_NAME', 'The uploaded file needs a relative file name', `got ${JSON.stringify(value.slice(0, 200))}`);
 
 export const notAnImage = (details: string) => new AppError(400, 'NOT_AN_IMAGE', 'The file is not an image that can be converted', details);
+
+// ---- workflows -----------------------------------------------------------------------------
+
+/** A workflow that cannot be converted to an API prompt; `problems` lists each one (code, message, node…). */
+export const invalidWorkflow = (problems: readonly { readonly message: string }[]) =>
+  new AppError(
+    400,
+    'INVALID_WORKFLOW',
+    problems.length === 1 ? `The workflow cannot be converted: ${problems[0]?.message ?? ''}` : `The workflow cannot be converted (${problems.length} problems)`,
+    problems.map((problem) => problem.message).join('; ').slice(0, 4000),
+    { problems },
+  );

@@ -39,6 +39,25 @@ export async function readPngTextChunks(file: string): Promise<Buffer[]> {
   }
 }
 
+/**
+ * The text chunks of a PNG held in memory, whole (length, type, data, CRC), as readPngTextChunks
+ * returns them; null when the bytes are not a PNG. Chunks running past the end stop the walk.
+ */
+export function pngTextChunksOf(png: Buffer): Buffer[] | null {
+  if (png.length < 8 || !png.subarray(0, 8).equals(SIGNATURE)) return null;
+  const chunks: Buffer[] = [];
+  let offset = 8;
+  while (offset + 12 <= png.length) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    const end = offset + 12 + length;
+    if (end > png.length || type === 'IEND') break;
+    if (TEXT_CHUNKS.has(type) && length <= MAX_TEXT_CHUNK) chunks.push(png.subarray(offset, end));
+    offset = end;
+  }
+  return chunks;
+}
+
 /** A PNG with the given chunks inserted right after IHDR, where PIL writes them. */
 export function withPngChunks(png: Buffer, chunks: readonly Buffer[]): Buffer {
   if (chunks.length === 0 || png.length < 33 || !png.subarray(0, 8).equals(SIGNATURE)) return png;
