@@ -10,13 +10,15 @@ import type { FakeContext } from './context.js';
 import { empty, readBody, serverError, type Reply } from './http.js';
 import { createRouter } from './router.js';
 import { infoRoutes } from './routes/info.js';
+import { jobCancelRoutes } from './routes/jobs-cancel.js';
 import { jobRoutes } from './routes/jobs.js';
+import { newerRoutes } from './routes/newer.js';
 import { promptRoutes } from './routes/prompt.js';
 import { queueRoutes } from './routes/queue.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { viewRoutes } from './routes/view.js';
 
-const route = createRouter([...infoRoutes, ...promptRoutes, ...queueRoutes, ...jobRoutes, ...uploadRoutes, ...viewRoutes]);
+const route = createRouter([...infoRoutes, ...promptRoutes, ...queueRoutes, ...jobCancelRoutes, ...jobRoutes, ...uploadRoutes, ...viewRoutes, ...newerRoutes]);
 
 export interface AppOptions {
   readonly enableCorsHeader: boolean;

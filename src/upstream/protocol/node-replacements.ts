@@ -107,8 +107,9 @@ export function applyNodeReplacements(
       }
     }
     out[id] = { ...cloneJson(node), class_type: replacement.new_node_id, inputs };
-    for (const use of replacement.output_mapping === null ? [] : consumers.get(id) ?? []) {
-      const map = replacement.output_mapping.find((m) => m.old_idx === use.slot);
+    const outputMapping = replacement.output_mapping ?? [];
+    for (const use of outputMapping.length === 0 ? [] : consumers.get(id) ?? []) {
+      const map = outputMapping.find((m) => m.old_idx === use.slot);
       const target = out[use.node];
       const link = isDict(target) && isDict(target['inputs']) ? target['inputs'][use.input] : undefined;
       if (map && isLink(link)) link[1] = map.new_idx;
