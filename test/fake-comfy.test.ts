@@ -43,11 +43,11 @@ for (const version of FAKE_COMFY_VERSIONS) {
   });
 
   for (const file of files.filter((f) => f !== 'object_info_full.json')) {
-    test(`${version}: recording ${file}`, async (t) => {
+    const plan = plans[file];
+    test(`${version}: recording ${file}`, { skip: plan?.skip ?? false }, async (t) => {
       const fake = await startFakeComfy({ comfyuiVersion: version });
       t.after(() => fake.close());
       const ctx = { fake, subs: { ids: new Map<string, string>(), port: fake.port } };
-      const plan = plans[file];
       if (file.endsWith('.jsonl')) {
         const scenario = loadWsScenario(file, dir);
         const hooks: WsHooks = (await plan?.setup?.(fake, scenario)) ?? {};

@@ -42,6 +42,14 @@ function stalledRun(
 const noted = (text: string) => (exchange: RecordedExchange): boolean => exchange.note === text;
 
 export const PLANS_0_33: Readonly<Record<string, ScenarioPlan>> = {
+  'node_replacements.json': {
+    // [4] Load3D's V3 validate_inputs raising on the dropped inputs (the fake runs no node code);
+    // [5], [6] list required_input_missing in a Python set's hash-seeded order.
+    notReplayed: new Set([4, 5, 6]),
+  },
+  'userdata_and_misc_changes.json': {
+    skip: 'user files, /internal/files, /experiment/models, /global_subgraphs, /i18n and /workflow_templates are not simulated (the gateway passes them to the backend untouched)',
+  },
   'jobs_api.json': {
     // S1 runs (stalled at its second ImageBlur) while S2-S4 wait; the running-job cancel lets it
     // be interrupted and stalls S4 in turn, until the batch cancel of S4.
@@ -57,7 +65,20 @@ export const PLANS_0_33: Readonly<Record<string, ScenarioPlan>> = {
     setup: async (fake) => stalledRun(fake, { classType: 'ImageBlur', nodeId: '2' }, noted('pending job')),
   },
   'ws_job_cancel.jsonl': {
-    // The first prompt (recorded id bfecba6e-…) runs stalled; the second waits and is dequeued.
-    setup: async (fake) => stalledRun(fake, { classType: 'ImageBlur', nodeId: '3' }, (e) => e.method === 'POST' && e.path === '/api/jobs/bfecba6e-7661-4f97-a212-bd87d1a88b80/cancel'),
+    // The first prompt (recorded id bfecba6e-…) is on its first ImageBlur when the second is
+    // posted, then stalled at the second while the second is dequeued and the first cancelled.
+    setup: async (fake) => {
+      const first = fake.control.stall({ classType: 'ImageBlur', nodeId: '2' });
+      const second = stalledRun(fake, { classType: 'ImageBlur', nodeId: '3' }, (e) => e.path === '/api/jobs/bfecba6e-7661-4f97-a212-bd87d1a88b80/cancel');
+      let posted = 0;
+      const hooks: WsHooks = {
+        ...second,
+        after: async (exchange, ctx) => {
+          if (exchange.method === 'POST' && exchange.path === '/prompt' && ++posted === 2) first.release();
+          await second.after?.(exchange, ctx);
+        },
+      };
+      return hooks;
+    },
   },
 };

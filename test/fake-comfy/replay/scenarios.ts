@@ -68,11 +68,10 @@ export const exactWhenDeterministic = (exchange: RecordedExchange): boolean =>
 
 export interface ScenarioPlan {
   setup?(fake: FakeComfy, scenario: HttpScenario | WsScenario): Promise<WsHooks | void>;
-  /**
-   * Exchanges (by index) of an HTTP scenario the fake does not reproduce, each with its reason in
-   * NOT_REPLAYED_0_33 (replay-0-33.ts); the exchanges after them still run.
-   */
+  /** Exchanges (by index) of an HTTP scenario the fake does not reproduce (reasons where set); the others still run. */
   readonly notReplayed?: ReadonlySet<number>;
+  /** Why the whole scenario is not replayed (the test shows as skipped with this reason). */
+  readonly skip?: string;
 }
 
 /** The plans for one version's recordings (0.33.0 adds its own scenarios). */

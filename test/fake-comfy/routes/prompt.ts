@@ -104,9 +104,10 @@ function queuePrompt(fake: FakeContext, body: JsonValue, req: RequestContext): {
     }
   }
   extraData['create_time'] = Date.now();
-  // ComfyUI keeps the outputs in a Python set (hash-seeded order); the recorded server listed
-  // them last-id first, which decides which of two ready output nodes runs first.
-  const outputs = [...result.outputsToExecute].reverse();
+  // ComfyUI keeps the outputs in a Python set (hash-seeded order); the recorded 0.8.0 server
+  // listed them last-id first, the 0.33.0 one in prompt order, which decides which of two ready
+  // output nodes runs first.
+  const outputs = fake.version === '0.8.0' ? [...result.outputsToExecute].reverse() : [...result.outputsToExecute];
   const item: QueueItem = { number, promptId, prompt: result.prompt, extraData, outputs, sensitive };
   life.queue.put(item);
   return { reply: json({ prompt_id: promptId, number, node_errors: result.nodeErrors }), promptId };
