@@ -9,6 +9,8 @@ export {
   type NodeReplacements,
   type ReplacementResult,
 } from './node-replacements.js';
+/** The feature flags the gateway announces (GET /features, WS feature_flags). */
+export { gatewayFeatureFlags } from './features.js';
 /** ComfyUI versions: parsing, comparing, and which behaviour appeared in which version. */
 export {
   GATEWAY_COMFY_VERSION,
