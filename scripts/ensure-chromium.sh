@@ -1,0 +1,15 @@
+#!/bin/sh
+# Makes sure Debian's Chromium is at /usr/bin/chromium for the web app's end-to-end tests and
+# screenshots. Debian's package only: never a browser build downloaded by a test tool.
+# Runs as root (CI and the dev machines do); `apt-get update` only when the install fails, since
+# the package lists are usually fresh enough and updating them costs most of the time.
+set -eu
+CHROMIUM=/usr/bin/chromium
+[ -x "$CHROMIUM" ] && exit 0
+export DEBIAN_FRONTEND=noninteractive
+install() { apt-get install -y --no-install-recommends chromium >&2; }
+if ! install; then
+  apt-get update >&2
+  install
+fi
+[ -x "$CHROMIUM" ] || { echo "ensure-chromium: $CHROMIUM still missing after apt-get install" >&2; exit 1; }
