@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suite: every test/**/*.test.ts (or the files/patterns given as
-// arguments) under node's test runner with tsx's loader.
+// arguments) under node's test runner with tsx's loader, then (for a full run, no arguments)
+// the web app's component tests with Vitest (web/src/**/*.test.ts[x]).
 //
 // Why a script and not `glob -c "tsx --test"`: glob only runs a command with
 // spaces through the shell named by $SHELL, and CI's environment has none, so
@@ -21,5 +22,14 @@ const child = spawn(
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', ...files],
   { stdio: 'inherit' },
 );
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+let current = child;
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => current.kill(signal));
+const exitCode = (code, signal) => code ?? (signal ? 1 : 0);
+child.on('exit', (code, signal) => {
+  const nodeResult = exitCode(code, signal);
+  if (patterns.length > 0) process.exit(nodeResult);
+  // Vitest after node's runner, so the runner's summary stays the last thing CI reads from it.
+  const vitest = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'web/vite.config.ts'], { stdio: 'inherit' });
+  current = vitest;
+  vitest.on('exit', (vCode, vSignal) => process.exit(nodeResult || exitCode(vCode, vSignal)));
+});

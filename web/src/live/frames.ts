@@ -114,14 +114,19 @@ export function applyMessage(progress: ProgressMap, message: Message): ProgressM
 /** Message types after which the queue, history or pool look different. */
 export const QUEUE_CHANGING = new Set(['status', 'execution_start', 'execution_success', 'execution_error', 'execution_interrupted', 'execution_cached']);
 
-/** 0..100 for a progress bar: overall by nodes when known, else the current node's steps. */
-export function percentOf(progress: PromptProgress | undefined): number | null {
+/**
+ * 0..100 for a progress bar, or null when nothing is known yet. Overall by nodes when the
+ * prompt's size is known (progress_state lists only nodes that started, so the prompt's own node
+ * count is the denominator), else the current node's steps.
+ */
+export function percentOf(progress: PromptProgress | undefined, promptNodes = 0): number | null {
   if (progress === undefined) return null;
-  if (progress.nodesTotal > 0) {
-    const step = progress.max > 0 ? Math.min(1, progress.value / progress.max) : 0;
-    const running = progress.nodesDone < progress.nodesTotal ? step : 0;
-    return Math.min(100, Math.round(((progress.nodesDone + running) / progress.nodesTotal) * 100));
+  const total = Math.max(promptNodes, progress.nodesTotal);
+  const step = progress.max > 0 ? Math.min(1, progress.value / progress.max) : 0;
+  if (total > 0 && progress.nodesTotal > 0) {
+    const running = progress.nodesDone < total ? step : 0;
+    return Math.min(100, Math.round(((progress.nodesDone + running) / total) * 100));
   }
-  if (progress.max > 0) return Math.min(100, Math.round((progress.value / progress.max) * 100));
+  if (progress.max > 0) return Math.round(step * 100);
   return null;
 }

@@ -14,7 +14,7 @@ export function RunningJob({ promptId, backend, nodes }: { promptId: string; bac
   const live = useLive();
   const queryClient = useQueryClient();
   const progress = live.progress.get(promptId);
-  const percent = percentOf(progress);
+  const percent = percentOf(progress, Object.keys(nodes).length);
   const preview = live.previews.get(promptId);
   const nodeClass = progress?.node ? (nodes[progress.node] as { class_type?: string } | undefined)?.class_type : undefined;
   const stop = useMutation({
