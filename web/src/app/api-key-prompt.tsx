@@ -36,7 +36,7 @@ export function ApiKeyPrompt() {
   };
 
   return (
-    <Modal opened={opened} onClose={() => setOpened(false)} title={t('apiKey.title')} centered>
+    <Modal opened={opened} onClose={() => setOpened(false)} title={t('apiKey.title')} centered closeButtonProps={{ 'aria-label': t('common.close') }}>
       <form onSubmit={submit}>
         <Stack gap="sm">
           <Text size="sm">{t('apiKey.explain')}</Text>

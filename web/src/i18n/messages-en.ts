@@ -4,6 +4,7 @@ export const en = {
   'common.retry': 'Retry',
   'common.save': 'Save',
   'common.cancel': 'Cancel',
+  'common.close': 'Close',
   'error.title': 'Something went wrong',
   'error.unauthorized': 'An API key is needed',
   'error.unreachable': 'The service cannot be reached',

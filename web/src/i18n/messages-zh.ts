@@ -6,6 +6,7 @@ export const zh: Record<MessageKey, string> = {
   'common.retry': '重试',
   'common.save': '保存',
   'common.cancel': '取消',
+  'common.close': '关闭',
   'error.title': '出错了',
   'error.unauthorized': '需要 API 密钥',
   'error.unreachable': '无法连接到服务',

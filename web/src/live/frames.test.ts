@@ -42,9 +42,10 @@ describe('applyMessage', () => {
     map = applyMessage(map, message({ type: 'progress', data: { prompt_id: 'p', node: '2', value: 3, max: 8 } }));
     map = applyMessage(
       map,
-      message({ type: 'progress_state', data: { prompt_id: 'p', nodes: { '1': { state: 'finished' }, '2': { state: 'running' } } } }),
+      message({ type: 'progress_state', data: { prompt_id: 'p', nodes: { '1': { state: 'finished', value: 1, max: 1 }, '2': { state: 'running', value: 2, max: 8 } } } }),
     );
-    expect(map.get('p')).toEqual({ node: '2', value: 3, max: 8, nodesDone: 1, nodesTotal: 2 });
+    // The finished node counts whole, the running one by its share of steps.
+    expect(map.get('p')).toEqual({ node: '2', value: 3, max: 8, nodesDone: 1.25, nodesTotal: 2 });
   });
 
   it('forgets a prompt once it ends, and leaves the map alone for messages of no prompt', () => {
@@ -62,9 +63,11 @@ describe('applyMessage', () => {
 });
 
 describe('percentOf', () => {
-  it('is overall by nodes of the prompt, counting the running node by its steps', () => {
-    // 1 of 4 nodes done, the second half way: (1 + 0.5) / 4.
-    expect(percentOf({ node: '2', value: 5, max: 10, nodesDone: 1, nodesTotal: 2 }, 4)).toBe(38);
+  it('is overall by the nodes of the prompt, not only those that started', () => {
+    // 1.5 nodes' worth of work done out of the prompt's 4.
+    expect(percentOf({ node: '2', value: 5, max: 10, nodesDone: 1.5, nodesTotal: 2 }, 4)).toBe(38);
+    // Two nodes finished and the third just started: not 100 % until the last one is done.
+    expect(percentOf({ node: '2', value: 4, max: 4, nodesDone: 2, nodesTotal: 3 }, 3)).toBe(67);
   });
 
   it('falls back to the node’s own steps without progress_state, and is null when nothing is known', () => {

@@ -52,7 +52,10 @@ export interface PromptProgress {
   /** Steps of that node. */
   readonly value: number;
   readonly max: number;
-  /** From progress_state: nodes finished and nodes known, for the prompt's overall progress. */
+  /**
+   * From progress_state: the work done in nodes (a finished node counts 1, a running one the
+   * share of its steps) and how many nodes it listed, for the prompt's overall progress.
+   */
   readonly nodesDone: number;
   readonly nodesTotal: number;
 }
@@ -95,8 +98,12 @@ export function applyMessage(progress: ProgressMap, message: Message): ProgressM
     case 'progress_state': {
       const nodes = message.data.nodes;
       if (typeof nodes !== 'object' || nodes === null) return progress;
-      const states = Object.values(nodes as Record<string, { state?: unknown }>);
-      const nodesDone = states.filter((n) => n.state === 'finished').length;
+      const states = Object.values(nodes as Record<string, { state?: unknown; value?: unknown; max?: unknown }>);
+      let nodesDone = 0;
+      for (const node of states) {
+        if (node.state === 'finished') nodesDone += 1;
+        else if (node.state === 'running' && Number(node.max) > 0) nodesDone += Math.min(1, Math.max(0, Number(node.value) / Number(node.max)));
+      }
       return new Map(progress).set(promptId, { ...before, nodesDone, nodesTotal: states.length });
     }
     case 'execution_success':
@@ -122,11 +129,7 @@ export const QUEUE_CHANGING = new Set(['status', 'execution_start', 'execution_s
 export function percentOf(progress: PromptProgress | undefined, promptNodes = 0): number | null {
   if (progress === undefined) return null;
   const total = Math.max(promptNodes, progress.nodesTotal);
-  const step = progress.max > 0 ? Math.min(1, progress.value / progress.max) : 0;
-  if (total > 0 && progress.nodesTotal > 0) {
-    const running = progress.nodesDone < total ? step : 0;
-    return Math.min(100, Math.round(((progress.nodesDone + running) / total) * 100));
-  }
-  if (progress.max > 0) return Math.round(step * 100);
+  if (total > 0 && progress.nodesTotal > 0) return Math.min(100, Math.round((progress.nodesDone / total) * 100));
+  if (progress.max > 0) return Math.round(Math.min(1, progress.value / progress.max) * 100);
   return null;
 }

@@ -140,7 +140,7 @@ function RemoveDialog({ name, onClose }: { name: string | null; onClose: () => v
     },
   });
   return (
-    <Modal opened={name !== null} onClose={onClose} title={t('backends.removeTitle', { name: name ?? '' })} centered>
+    <Modal opened={name !== null} onClose={onClose} title={t('backends.removeTitle', { name: name ?? '' })} centered closeButtonProps={{ 'aria-label': t('common.close') }}>
       <Stack gap="sm">
         <Text size="sm">{t('backends.removeBody')}</Text>
         {remove.error && (

@@ -18,7 +18,7 @@ export function JobDetailDrawer({ promptId, onClose }: { promptId: string | unde
   const { t } = useI18n();
   const job = useJob(promptId);
   return (
-    <Drawer opened={promptId !== undefined} onClose={onClose} position="right" size="min(880px, 100vw)" title={promptId ? t('gallery.detailTitle', { id: shortId(promptId) }) : ''}>
+    <Drawer opened={promptId !== undefined} onClose={onClose} position="right" size="min(880px, 100vw)" closeButtonProps={{ 'aria-label': t('common.close') }} title={promptId ? t('gallery.detailTitle', { id: shortId(promptId) }) : ''}>
       {job.isPending ? <LoadingState /> : job.isError ? <ErrorState error={job.error} onRetry={() => void job.refetch()} /> : <Detail job={job.data} onDeleted={onClose} />}
     </Drawer>
   );
