@@ -17,7 +17,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 
 /** Install Debian's chromium if it is not there yet (apt-get, as root). */
 export function ensureChromium(): void {
-  if (fs.existsSync(CHROMIUM)) return;
+  if (fs.existsSync(CHROMIUM) && fs.existsSync('/usr/share/fonts/truetype/wqy')) return;
   execFileSync('sh', [path.join(ROOT, 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });
 }
 

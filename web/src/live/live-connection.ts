@@ -43,6 +43,7 @@ export function createLiveConnection(options: LiveOptions): LiveConnection {
   let closed = false;
   // The prompt that reported progress last: legacy previews (type 1) carry no prompt id.
   let lastPrompt: string | null = null;
+  let seenRunning = new Set<string>();
   const listeners = new Set<() => void>();
 
   const set = (next: LiveState): void => {
@@ -114,10 +115,14 @@ export function createLiveConnection(options: LiveOptions): LiveConnection {
       return () => listeners.delete(listener);
     },
     retain: (runningIds) => {
-      const progress = new Map([...state.progress].filter(([id]) => runningIds.has(id)));
+      // Only prompts seen running and now gone are dropped: progress often arrives before a
+      // /queue answer lists its prompt as running, and must not be lost to that stale answer.
+      const gone = new Set([...seenRunning].filter((id) => !runningIds.has(id)));
+      seenRunning = new Set(runningIds);
+      const progress = new Map([...state.progress].filter(([id]) => !gone.has(id)));
       const previews = new Map(state.previews);
       for (const [id, url] of state.previews) {
-        if (runningIds.has(id)) continue;
+        if (!gone.has(id)) continue;
         URL.revokeObjectURL(url);
         previews.delete(id);
       }

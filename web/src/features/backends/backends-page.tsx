@@ -101,12 +101,12 @@ function BackendRow({ backend, onRemove }: { backend: BackendView; onRemove: () 
             —
           </Text>
         ) : (
-          <Text size="xs" c="red.4" lineClamp={2} title={backend.last_error}>
+          <Text size="xs" c="var(--mantine-color-error)" lineClamp={2} title={backend.last_error}>
             {backend.last_error}
           </Text>
         )}
         {drain.error && (
-          <Text size="xs" c="red.4" role="alert">
+          <Text size="xs" c="var(--mantine-color-error)" role="alert">
             {drain.error.message}
           </Text>
         )}

@@ -82,7 +82,7 @@ function Detail({ job, onDeleted }: { job: JobDetail; onDeleted: () => void }) {
       )}
       {(rerun.error ?? remove.error) && <ErrorState error={rerun.error ?? remove.error} />}
       {job.status === 'failed' && job.execution_error !== undefined && (
-        <Text size="sm" c="red.4">
+        <Text size="sm" c="var(--mantine-color-error)">
           {failureMessage(job)}
         </Text>
       )}

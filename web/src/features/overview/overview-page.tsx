@@ -74,7 +74,7 @@ function BackendCard({ backend }: { backend: BackendView }) {
             : t('overview.backendIdle')}
         </Text>
         {backend.state === 'down' && backend.last_error !== null && (
-          <Text size="xs" c="red.4" lineClamp={2} title={backend.last_error}>
+          <Text size="xs" c="var(--mantine-color-error)" lineClamp={2} title={backend.last_error}>
             {backend.last_error}
           </Text>
         )}
@@ -115,7 +115,7 @@ function RecentFailures() {
                   </Anchor>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="xs" c="red.4" lineClamp={2}>
+                  <Text size="xs" c="var(--mantine-color-error)" lineClamp={2}>
                     {failureMessage(job) || t('overview.failedNoMessage')}
                   </Text>
                 </Table.Td>
