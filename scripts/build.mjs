@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds what we ship: src/bin.ts bundled by esbuild into <outdir>/bin.js plus the chunks of its
-// lazy imports. Usage: node scripts/build.mjs [outdir]  (default: dist; also AUTOMA_BUILD_OUTDIR).
+// lazy imports, and the web app (web/, React + Vite) into <outdir>/web, which the service serves
+// at `/` (src/main.ts looks for it beside its own code). Usage: node scripts/build.mjs [outdir]  (default: dist; also AUTOMA_BUILD_OUTDIR).
 //
 // Why a bundle and not tsc's one-file-per-module output: resolving and loading ~150 of our modules
 // and a few hundred of our dependencies' was over half of the time from exec to listening. One
@@ -80,3 +81,12 @@ if (mainOutput === undefined || path.dirname(path.resolve(root, mainOutput[0])) 
 
 // The shebang of src/bin.ts is kept at the top of bin.js; `bin` in package.json needs it executable.
 chmodSync(path.join(outdir, 'bin.js'), 0o755);
+
+// The web app: static files, hashed under assets/. Vite is loaded only here (a devDependency,
+// like esbuild): the package ships the built files, never the web app's node_modules.
+const { build: buildWeb } = await import('vite');
+await buildWeb({
+  configFile: path.join(root, 'web', 'vite.config.ts'),
+  build: { outDir: path.join(outdir, 'web'), emptyOutDir: true },
+  logLevel: 'warn',
+});

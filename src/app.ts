@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerComfyGateway } from './api/comfy-gateway.js';
 import { registerErrorHandling } from './api/error-handler.js';
@@ -26,6 +28,12 @@ export interface AppDeps {
   readonly version: string;
   /** Metrics to record into; a fresh registry with process metrics when left out. */
   readonly metrics?: Metrics;
+  /**
+   * Folders where the built web app (web/, built into dist/web) may be, first with an
+   * index.html wins. Served at `/` unless --public-dir or --comfyui-frontend says otherwise;
+   * without one (not built, or a test that leaves it out) `/` is the JSON index alone.
+   */
+  readonly webAppDirs?: readonly string[];
 }
 
 export interface App {
@@ -120,15 +128,34 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerConvertRoutes(http, { gateway, maxFileBytes: config.maxUploadSizeBytes });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
-  if (config.publicDir === null) registerServiceIndex(http, deps.version, frontend);
+  const webApp = config.publicDir === null && frontend === null ? builtWebApp(deps.webAppDirs ?? []) : null;
+  if (config.publicDir === null && webApp === null) registerServiceIndex(http, deps.version, frontend);
   else {
     // Loaded only when a web app is served: static/ brings @fastify/compress (mime-db,
     // readable-stream, minipass), which cost start-up time and memory nobody else needs.
     const { registerSpa } = await import('./static/index.js');
-    registerSpa(http, { publicDir: config.publicDir });
+    if (config.publicDir !== null) registerSpa(http, { publicDir: config.publicDir });
+    // Our own app keeps the JSON index at `/` for API clients; browsers get the app there.
+    else if (webApp !== null) {
+      registerSpa(http, {
+        publicDir: webApp,
+        root: (scope, serveApp) => {
+          // `/` is HTML or JSON by Accept: caches must keep the two apart.
+          scope.addHook('onRequest', async (request, reply) => {
+            if (request.routeOptions.url === '/') reply.header('vary', 'accept');
+          });
+          registerServiceIndex(scope, deps.version, serveApp);
+        },
+      });
+    }
   }
 
   return { http, upgrades, backends, metrics, files, gateway };
+}
+
+/** The first of `dirs` that holds a built web app (an index.html), or null. */
+function builtWebApp(dirs: readonly string[]): string | null {
+  return dirs.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 import { loadConfig } from './config/index.js';
 import { createLogger } from './log.js';
@@ -10,6 +11,14 @@ const reason = (err: unknown): string => (err instanceof Error ? err.message : S
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
+}
+
+/**
+ * Where the built web app may be: beside the bundle (dist/web next to dist/bin.js and its
+ * chunks), or dist/web of the checkout when running src/ through tsx (`npm run dev`).
+ */
+function webAppDirs(): string[] {
+  return [fileURLToPath(new URL('./web/', import.meta.url)), fileURLToPath(new URL('../dist/web/', import.meta.url))];
 }
 
 /** Entry point: config → store → app → listen, and a graceful close on SIGINT/SIGTERM. */
@@ -42,7 +51,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.exitCode = 1;
     return;
   }
-  const app = await buildApp({ config, store, logger, version: packageVersion() });
+  const app = await buildApp({ config, store, logger, version: packageVersion(), webAppDirs: webAppDirs() });
   app.http.addHook('onClose', async () => store.close());
 
   let closing = false;

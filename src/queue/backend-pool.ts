@@ -2,22 +2,10 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import type { BackendChange, BackendChangeStore } from '../store/index.js';
 import type { BackendRef } from '../upstream/index.js';
 import type { BackendLink } from './backend-link.js';
+import type { BackendView } from '../contract/index.js';
 
-/** A backend as GET /automa/backends shows it. */
-export interface BackendView {
-  readonly name: string;
-  readonly url: string;
-  readonly state: 'up' | 'down' | 'draining';
-  readonly running: readonly string[];
-  readonly prefetched: readonly string[];
-  readonly last_error: string | null;
-  /** The ComfyUI version it reports (system_stats.system.comfyui_version); null until it answered. */
-  readonly comfyui_version: string | null;
-  readonly devices: readonly unknown[];
-  readonly system: Record<string, unknown> | null;
-  readonly node_classes: number;
-  readonly models_known: number;
-}
+/** A backend as GET /automa/backends shows it (the shape is shared with web/). */
+export type { BackendView };
 
 export interface BackendPool {
   /** The live links, in configuration order; the array itself is updated in place. */

@@ -1,3 +1,4 @@
+import type { QueueSnapshot, SubmitResult } from '../contract/index.js';
 import type { Logger } from '../log.js';
 import type { BackendChangeStore, FinishedState, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
 import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
@@ -13,7 +14,7 @@ import { mergeObjectInfos, withCurrentNodeFields } from './object-info-union.js'
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, PromptFiles } from './ports.js';
 import { isRecord, type PromptRun } from './prompt-run.js';
-import { promptTuple, type PromptTuple } from './tuples.js';
+import { promptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
 import { prepareSubmission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
@@ -39,16 +40,8 @@ export interface GatewayOptions {
   readonly onFinished?: (state: FinishedState, runSeconds: number | null) => void;
 }
 
-export interface SubmitResult {
-  readonly prompt_id: string;
-  readonly number: number;
-  readonly node_errors: Readonly<Record<string, unknown>>;
-}
+export type { SubmitResult, QueueSnapshot };
 
-export interface QueueSnapshot {
-  readonly queue_running: readonly PromptTuple[];
-  readonly queue_pending: readonly PromptTuple[];
-}
 
 export interface Gateway {
   start(): Promise<void>;

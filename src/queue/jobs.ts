@@ -1,21 +1,9 @@
+import type { JobSummary } from '../contract/index.js';
 import type { JobRow, JobStatus } from '../store/index.js';
 import { isRecord } from './prompt-run.js';
 
-/** One job as ComfyUI's /api/jobs lists it: like its prune_dict, a field without a value is left out. */
-export interface JobSummary {
-  readonly id: string;
-  readonly status: JobStatus;
-  readonly priority: number;
-  readonly create_time: number;
-  readonly execution_start_time?: number;
-  readonly execution_end_time?: number;
-  readonly execution_error?: Record<string, unknown>;
-  readonly outputs_count: number;
-  /** 0.32+: how many of the outputs a client can preview (images, video, audio, 3D files). */
-  readonly previewable_outputs_count: number;
-  readonly preview_output?: Record<string, unknown>;
-  readonly workflow_id?: string;
-}
+/** One job as ComfyUI's /api/jobs lists it (the shape is shared with web/). */
+export type { JobSummary };
 
 /** ComfyUI's job view of a prompt record (+ its history entry when finished). */
 export function jobSummary(row: JobRow, running: boolean): JobSummary {
@@ -57,6 +45,9 @@ export function jobDetail(row: JobRow, running: boolean): Record<string, unknown
       execution_status: isRecord(entry.status) ? entry.status : {},
     }),
     workflow: { prompt: row.record.prompt, extra_data: extraData },
+    // Ours, beside ComfyUI's fields: which backend of the pool ran it (left out, as every
+    // missing value here, until one took it).
+    ...(row.record.backend !== null && { backend: row.record.backend }),
   };
 }
 

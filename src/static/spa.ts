@@ -7,9 +7,18 @@ import { badRequest, notFound, preconditionFailed, rangeNotSatisfiable, routeNot
 import { acceptsHtml, CACHE_IMMUTABLE, CACHE_REVALIDATE, isApiPath, isCompressible, isHashedAsset } from './policy.js';
 import { parseRequestPath, resolveFile, resolvePage, type ResolvedFile } from './resolve.js';
 
+/** Serves the app's page for a request (its index.html, or the file the path names). */
+export type ServeApp = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
 export interface SpaOptions {
   /** The folder to serve at `/`; must exist (loadConfig checks, this double-checks). */
   readonly publicDir: string;
+  /**
+   * Registers `/` itself, in the SPA's scope (so the handler given can compress), instead of
+   * the SPA taking it: the built-in web app leaves `/` to the service's JSON index for clients
+   * that ask for JSON and hands browsers the app through `serveApp`.
+   */
+  readonly root?: (scope: FastifyInstance, serveApp: ServeApp) => void;
 }
 
 /**
@@ -30,7 +39,9 @@ export function registerSpa(http: FastifyInstance, options: SpaOptions): void {
     // Registered in this scope with global:false, compression touches only the replies below
     // that ask for it (reply.compress), never API replies, and policy.ts decides which types.
     await scope.register(compress, { global: false, encodings: ['br', 'gzip'] });
-    scope.get('/*', async (request, reply) => serveSpa(root, request, reply));
+    const serveApp: ServeApp = async (request, reply) => serveSpa(root, request, reply);
+    options.root?.(scope, serveApp);
+    scope.get('/*', serveApp);
   });
 }
 
