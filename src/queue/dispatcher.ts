@@ -7,7 +7,8 @@ import type { Finisher } from './finisher.js';
 import type { PendingQueue } from './pending-queue.js';
 import type { PromptFiles } from './ports.js';
 import { modelFiles } from './models.js';
-import { PromptRun, isRecord } from './prompt-run.js';
+import { PromptRun } from './prompt-run.js';
+import { isRecord } from '../values.js';
 
 export interface Dispatcher {
   /** Fill free backend slots soon (coalesced: many calls in one tick cost one pass). */

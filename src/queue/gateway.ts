@@ -11,7 +11,8 @@ import { modelFiles } from './models.js';
 import { mergeObjectInfos } from './object-info-union.js';
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, PromptFiles } from './ports.js';
-import { isRecord, type PromptRun } from './prompt-run.js';
+import type { PromptRun } from './prompt-run.js';
+import { isRecord } from '../values.js';
 import { promptTuple, type PromptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
 import { prepareSubmission } from './submission.js';
@@ -68,7 +69,6 @@ export interface Gateway {
   currentNodeFor(clientId: string): string | null;
   /** Whether a prompt is executing right now (vs. waiting). */
   isRunning(id: string): boolean;
-  /** GET /history: entries as stored JSON text, oldest first. */
   /** GET /history's body for this page (see PromptStore.historyPageJson). */
   historyPageJson(maxItems: number | null, offset: number | null): Promise<Buffer>;
   historyEntry(id: string): Promise<HistoryRecord | undefined>;

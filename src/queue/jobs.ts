@@ -1,5 +1,6 @@
 import type { JobRow, JobStatus } from '../store/index.js';
-import { isRecord } from './prompt-run.js';
+import { isRecord } from '../values.js';
+import { publicExtraData } from './submission.js';
 
 /** One job as ComfyUI's /api/jobs lists it: like its prune_dict, a field without a value is left out. */
 export interface JobSummary {
@@ -44,16 +45,13 @@ export function jobSummary(row: JobRow, running: boolean): JobSummary {
  */
 export function jobDetail(row: JobRow, running: boolean): Record<string, unknown> {
   const entry = row.entryJson === null ? null : (JSON.parse(row.entryJson) as Record<string, unknown>);
-  const extraData: Record<string, unknown> = { ...row.record.extraData };
-  delete extraData.api_key_comfy_org;
-  delete extraData.auth_token_comfy_org;
   return {
     ...jobSummary(row, running),
     ...(entry && {
       outputs: isRecord(entry.outputs) ? entry.outputs : {},
       execution_status: isRecord(entry.status) ? entry.status : {},
     }),
-    workflow: { prompt: row.record.prompt, extra_data: extraData },
+    workflow: { prompt: row.record.prompt, extra_data: publicExtraData(row.record.extraData) },
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, promptRejected } from '../errors.js';
 import type { NewPrompt } from '../store/index.js';
-import { isRecord } from './prompt-run.js';
+import { isRecord } from '../values.js';
 import { validatePrompt, type ObjectInfo, type ValidationResult } from '../upstream/protocol/index.js';
 import { inputFileValidations } from './input-files.js';
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { backendUnavailable } from '../../errors.js';
 import type { BackendLink } from '../../queue/index.js';
+import { isRecord } from '../../values.js';
 
 export interface PoolInfoDeps {
   /** The pool's live backends, in pool order. */
@@ -101,8 +102,4 @@ function union(bodies: readonly { body: unknown }[]): string[] {
     for (const item of body) if (typeof item === 'string') seen.add(item);
   }
   return [...seen];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
