@@ -15,7 +15,7 @@ import type { PromptRun } from './prompt-run.js';
 import { isRecord } from '../values.js';
 import { promptTuple, type PromptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
-import { prepareSubmission } from './submission.js';
+import { checkPromptDepth, prepareSubmission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
 
 export interface GatewayOptions {
@@ -254,15 +254,25 @@ export function createGateway(options: GatewayOptions): Gateway {
       await Promise.all(links.map((link) => link.stop()));
     },
     submit: async (body) => {
+      checkPromptDepth(body);
       const ownedInputs = await inputFilesWeHold(body);
+      const taken = counter;
       const submission = prepareSubmission(body, {
-        counter,
+        counter: taken,
         now: Date.now(),
         objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
         ownedInputs,
       });
-      counter += 1;
-      const record = await store.insert(submission.record);
+      // Taken before the insert so concurrent submissions get distinct numbers; given back when
+      // the insert fails (a duplicate prompt_id) and nobody has taken a later one meanwhile.
+      counter = taken + 1;
+      let record: PromptRecord;
+      try {
+        record = await store.insert(submission.record);
+      } catch (err) {
+        if (counter === taken + 1) counter = taken;
+        throw err;
+      }
       pending.add(record);
       events.queueChanged(remaining());
       dispatcher.schedule();
