@@ -15,6 +15,7 @@ import type { PromptRun } from './prompt-run.js';
 import { isRecord } from '../values.js';
 import { promptTuple, type PromptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
+import { createWithdrawals } from './withdrawals.js';
 import { checkPromptDepth, prepareSubmission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
 
@@ -158,6 +159,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxAttempts: options.maxAttempts,
     finisher,
   });
+  const withdrawals = createWithdrawals({ store, pending, links, dispatcher, events, remaining, findRun });
   const reconciler = createReconciler({
     store,
     pending,
@@ -293,16 +295,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       waiting.sort((a, b) => a.number - b.number || a.seq - b.seq);
       return { queue_running: running.map(promptTuple), queue_pending: waiting.map(promptTuple) };
     },
-    deletePending: async (ids) => {
-      const targets = ids === 'all' ? [...pending.ids(), ...links.flatMap((l) => [...l.inflight.values()].filter((r) => !r.started).map((r) => r.record.id))] : ids;
-      const removed = await store.removePending(targets.filter((id) => pending.get(id) || findRun(id)?.run.started === false));
-      for (const id of removed) {
-        if (pending.remove(id)) continue;
-        const found = findRun(id);
-        if (found) await dispatcher.withdraw(found.link, found.run);
-      }
-      if (removed.length > 0) events.queueChanged(remaining());
-    },
+    deletePending: withdrawals.deletePending,
     interrupt: async (promptId) => {
       const targets = links.flatMap((link) =>
         [...link.inflight.values()]
@@ -311,26 +304,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       );
       await Promise.all(targets.map(({ link, run }) => dispatcher.interruptRun(link, run)));
     },
-    cancel: async (id) => {
-      if (pending.get(id)) {
-        const cancelled = await store.cancel([id]);
-        pending.remove(id);
-        events.queueChanged(remaining());
-        return { cancelled: cancelled.length > 0 };
-      }
-      const found = findRun(id);
-      if (found) {
-        if (found.run.started) await dispatcher.interruptRun(found.link, found.run);
-        else {
-          await store.cancel([id]);
-          await dispatcher.withdraw(found.link, found.run);
-          events.queueChanged(remaining());
-        }
-        return { cancelled: true };
-      }
-      // As ComfyUI: cancelling a job that has finished, or that nobody knows, is a no-op.
-      return { cancelled: false };
-    },
+    cancel: withdrawals.cancel,
     currentNodeFor: (clientId) => {
       for (const link of links) {
         for (const run of link.inflight.values()) {
