@@ -19,6 +19,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.stdout.write(loaded.text);
     return;
   }
+  if (loaded.kind === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   if (loaded.kind === 'invalid') {
     process.stderr.write(`comfyui-automa: invalid configuration:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exitCode = 2;
