@@ -7,7 +7,7 @@ import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
-import { redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
+import { limitConnections, redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
 import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js';
 import type { Config } from './config/index.js';
 import { createFileService, type FileService } from './files/index.js';
@@ -81,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     request.log[level]({ method: request.method, url: redactToken(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request done');
   });
 
+  limitConnections(http.server, config.maxConnections, logger);
   const upgrades = createUpgradeRouter(logger);
   http.server.on('upgrade', upgrades.handle);
 

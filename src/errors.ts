@@ -75,7 +75,12 @@ export const rangeNotSatisfiable = (contentRange: string) =>
   new AppError(416, 'RANGE_NOT_SATISFIABLE', 'Requested range is not satisfiable', contentRange);
 
 export const requestTimeout = () =>
-  new AppError(408, 'REQUEST_TIMEOUT', 'The request did not arrive in time', 'see --header-timeout');
+  new AppError(
+    408,
+    'REQUEST_TIMEOUT',
+    'The request did not arrive in time',
+    'the headers must arrive within --header-timeout, the whole request within --request-timeout',
+  );
 
 export const headersTooLarge = () => new AppError(431, 'HEADERS_TOO_LARGE', 'Request headers are too large');
 

@@ -82,9 +82,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     allowUnauthenticated: parseFlag('allow-unauthenticated', one('allow-unauthenticated'), problems),
     comfyuiFrontend: parseFlag('comfyui-frontend', one('comfyui-frontend'), problems),
     maxWsClients: int('max-ws-clients', 1000, 1, 1_000_000),
-    // Node requires headersTimeout <= requestTimeout (15 min, api/security/server-options.ts).
     headerTimeoutMs: int('header-timeout', 30_000, 100, 300_000),
+    requestTimeoutMs: int('request-timeout', 300_000, 100, 86_400_000),
     idleTimeoutMs: int('idle-timeout', 72_000, 100, 3_600_000),
+    maxConnections: int('max-connections', 4096, 1, 1_000_000),
     logLevel: logLevel as LogLevel,
     shutdownTimeoutMs: int('shutdown-timeout', 10_000, 0, 600_000),
     prefetch: int('prefetch', 1, 0, 64),
@@ -97,6 +98,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     wsMaxBufferBytes: megabytes('ws-max-buffer', 16),
     wsPingIntervalMs: int('ws-ping-interval', 30_000, 0, 3_600_000),
   };
+  // Node refuses to start with headersTimeout > requestTimeout.
+  if (config.requestTimeoutMs < config.headerTimeoutMs) {
+    problems.push(`--request-timeout: must be at least --header-timeout (${config.headerTimeoutMs} ms), got ${config.requestTimeoutMs}`);
+  }
   if (config.publicDir !== null) checkPublicDir(one('public-dir') ?? '', config.publicDir, problems);
   checkExposure(config.host, config.apiKeys, config.allowUnauthenticated, problems);
   if (problems.length > 0) return { kind: 'invalid', problems };
