@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerComfyGateway } from './api/comfy-gateway.js';
 import { registerErrorHandling } from './api/error-handler.js';
+import { parseJsonBody } from './api/json-body.js';
 import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounter, type Metrics } from './api/ops/index.js';
 import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
@@ -71,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       void (reply as FastifyReply).code(appError.status).header('x-request-id', request.id).send(appError.toBody());
     },
   });
+  http.removeContentTypeParser('application/json');
+  http.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   // Replies may carry prompts (/queue, /api/jobs/{id}, node_errors) whose seeds exceed 2^53.
   http.setReplySerializer((payload) => stringifyExactJson(payload));
   http.addHook('onRequest', async (request, reply) => {

@@ -25,3 +25,19 @@ export function nestsDeeperThan(root: unknown, max: number): boolean {
   }
   return false;
 }
+
+/**
+ * Whether an object below `root` has an own "__proto__" key, or a "constructor" key holding an
+ * object with "prototype": what Fastify's JSON parser refuses, for values parsed another way.
+ */
+export function hasPrototypeKey(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  for (let value = pending.pop(); value !== undefined || pending.length > 0; value = pending.pop()) {
+    if (typeof value !== 'object' || value === null) continue;
+    if (Object.hasOwn(value, '__proto__')) return true;
+    const ctor: unknown = Object.hasOwn(value, 'constructor') ? (value as { constructor: unknown }).constructor : undefined;
+    if (typeof ctor === 'object' && ctor !== null && Object.hasOwn(ctor, 'prototype')) return true;
+    for (const child of Object.values(value)) pending.push(child);
+  }
+  return false;
+}

@@ -56,7 +56,9 @@ export function checkPromptDepth(body: unknown): void {
  */
 export function prepareSubmission(body: unknown, context: SubmitContext): Submission {
   checkPromptDepth(body);
-  if (!isRecord(body)) throw badRequest('Body must be a JSON object');
+  if (!isRecord(body)) {
+    throw badRequest('Body must be a JSON object', `got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`);
+  }
   const prompt = body.prompt;
   if (!isRecord(prompt)) {
     throw promptRejected({ type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} }, {});

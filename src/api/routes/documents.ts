@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { badRequest, invalidCollectionName, invalidId, notFound, preconditionFailed } from '../../errors.js';
 import { etagOf, type DocumentRecord, type DocumentStore, type JsonScalar } from '../../store/index.js';
 import { nestsDeeperThan } from '../../values.js';
+import { parseJsonBody } from '../json-body.js';
 
 const COLLECTION_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,7 +37,7 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: { documents: 
   const { documents } = deps;
 
   // RFC 7396 bodies are JSON; reuse Fastify's JSON parser (and its limits) for them.
-  app.addContentTypeParser(MERGE_PATCH, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser(MERGE_PATCH, { parseAs: 'string' }, parseJsonBody);
 
   routes.get('/automa/db', async () => ({ collections: await documents.collections() }));
 
