@@ -18,6 +18,7 @@ import type { Logger } from './log.js';
 import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
 import type { Store } from './store/index.js';
+import { serviceIndex } from './static/service-index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -127,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Loaded only when a web app is served: static/ brings @fastify/compress (mime-db,
     // readable-stream, minipass), which cost start-up time and memory nobody else needs.
     const { registerSpa } = await import('./static/index.js');
-    registerSpa(http, { publicDir: config.publicDir });
+    registerSpa(http, { publicDir: config.publicDir, serviceIndex: () => serviceIndex(deps.version) });
   }
 
   return { http, upgrades, backends, metrics, files, gateway };
@@ -144,16 +145,6 @@ function registerServiceIndex(
 ): void {
   http.get('/', async (request, reply) => {
     if (frontend !== null && /\btext\/html\b/.test(request.headers.accept ?? '')) return frontend(request, reply);
-    return {
-      name: 'comfyui-automa',
-      version,
-      description: 'ComfyUI automation service',
-      api: {
-        health: '/automa/health',
-        documents: '/automa/db',
-        comfyui_proxy: '/comfyui/',
-        comfyui_gateway: '/prompt, /queue, /history, /ws (and under /api)',
-      },
-    };
+    return serviceIndex(version);
   });
 }
