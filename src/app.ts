@@ -4,13 +4,14 @@ import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerComfyGateway } from './api/comfy-gateway.js';
 import { registerErrorHandling } from './api/error-handler.js';
+import { parseJsonBody } from './api/json-body.js';
 import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounter, type Metrics } from './api/ops/index.js';
 import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
 import { registerConvertRoutes } from './api/routes/convert.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
-import { redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
+import { limitConnections, redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
 import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js';
 import type { Config } from './config/index.js';
 import { createFileService, type FileService } from './files/index.js';
@@ -20,6 +21,7 @@ import type { Logger } from './log.js';
 import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
 import type { Store } from './store/index.js';
+import { serviceIndex } from './static/service-index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -80,6 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       void (reply as FastifyReply).code(appError.status).header('x-request-id', request.id).send(appError.toBody());
     },
   });
+  http.removeContentTypeParser('application/json');
+  http.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   // Replies may carry prompts (/queue, /api/jobs/{id}, node_errors) whose seeds exceed 2^53.
   http.setReplySerializer((payload) => stringifyExactJson(payload));
   http.addHook('onRequest', async (request, reply) => {
@@ -90,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     request.log[level]({ method: request.method, url: redactToken(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request done');
   });
 
+  limitConnections(http.server, config.maxConnections, logger);
   const upgrades = createUpgradeRouter(logger);
   http.server.on('upgrade', upgrades.handle);
 
@@ -134,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Loaded only when a web app is served: static/ brings @fastify/compress (mime-db,
     // readable-stream, minipass), which cost start-up time and memory nobody else needs.
     const { registerSpa } = await import('./static/index.js');
-    if (config.publicDir !== null) registerSpa(http, { publicDir: config.publicDir });
+    if (config.publicDir !== null) registerSpa(http, { publicDir: config.publicDir, serviceIndex: () => serviceIndex(deps.version) });
     // Our own app keeps the JSON index at `/` for API clients; browsers get the app there.
     else if (webApp !== null) {
       registerSpa(http, {
@@ -169,16 +174,6 @@ function registerServiceIndex(
 ): void {
   http.get('/', async (request, reply) => {
     if (frontend !== null && /\btext\/html\b/.test(request.headers.accept ?? '')) return frontend(request, reply);
-    return {
-      name: 'comfyui-automa',
-      version,
-      description: 'ComfyUI automation service',
-      api: {
-        health: '/automa/health',
-        documents: '/automa/db',
-        comfyui_proxy: '/comfyui/',
-        comfyui_gateway: '/prompt, /queue, /history, /ws (and under /api)',
-      },
-    };
+    return serviceIndex(version);
   });
 }

@@ -4,8 +4,8 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config/index.js';
 import { createLogger } from './log.js';
 import { createSqliteStore, type Store } from './store/index.js';
+import { messageOf } from './values.js';
 
-const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Read the package version without I/O at import time. */
 function packageVersion(): string {
@@ -34,6 +34,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.stdout.write(loaded.text);
     return;
   }
+  if (loaded.kind === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   if (loaded.kind === 'invalid') {
     process.stderr.write(`comfyui-automa: invalid configuration:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exitCode = 2;
@@ -47,7 +51,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   } catch (err) {
     // A data dir that is a file, unwritable, or holds something that is not our database: a
     // start-up problem for the user to fix, so a one-line reason rather than a stack trace.
-    process.stderr.write(`comfyui-automa: cannot open the database in ${config.dataDir}: ${reason(err)}\n`);
+    process.stderr.write(`comfyui-automa: cannot open the database in ${config.dataDir}: ${messageOf(err)}\n`);
     process.exitCode = 1;
     return;
   }
@@ -83,7 +87,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   try {
     address = await app.http.listen({ host: config.host, port: config.port });
   } catch (err) {
-    process.stderr.write(`comfyui-automa: cannot listen on ${config.host}:${config.port}: ${reason(err)}\n`);
+    process.stderr.write(`comfyui-automa: cannot listen on ${config.host}:${config.port}: ${messageOf(err)}\n`);
     await app.http.close(); // closes the store cleanly too
     process.exitCode = 1;
     return;

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { badRequest, invalidPath, notFound, pathOutsideFolder } from '../errors.js';
 import type { Logger } from '../log.js';
-import { messageOf, viewOnBackend, type BackendRef } from './backend-client.js';
+import { viewOnBackend, type BackendRef } from './backend-client.js';
+import { messageOf } from '../values.js';
 import { contentTypeOf, dispositionFilename, isActiveType, safeFileHeaders } from './content-types.js';
 import { conversionFor, convertImage } from './images.js';
 import { isFileType, parseAnnotated, parseSubfolder } from './paths.js';

@@ -12,6 +12,7 @@ import type { PromptRecord } from '../store/index.js';
 import { hasFeature, parseNodeReplacements, validatePrompt, type NodeReplacements, type ObjectInfo } from '../upstream/protocol/index.js';
 import { MODEL_FILE } from './models.js';
 import type { PromptRun } from './prompt-run.js';
+import { messageOf } from '../values.js';
 
 export interface BackendLinkEvents {
   onUp(link: BackendLink): void;
@@ -194,7 +195,7 @@ export class BackendLink {
       if (recovered) this.onRecovered();
     } catch (err) {
       this.probeFailures += 1;
-      this.lastError = `health probe failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.lastError = `health probe failed: ${messageOf(err)}`;
     }
     if (this.up) this.scheduleProbe();
   }

@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound } from '../errors.js';
+import { conflict, invalidField, notFound } from '../errors.js';
 import type { BackendChange, BackendChangeStore } from '../store/index.js';
 import type { BackendRef } from '../upstream/index.js';
 import type { BackendLink } from './backend-link.js';
@@ -74,14 +74,17 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
       }
     },
     add: async (ref) => {
-      if (!NAME_RE.test(ref.name)) throw badRequest('Invalid backend name', `must match ${NAME_RE.source}`);
+      // The URL first: without a name, the name is the URL's host, so a bad URL makes a bad name.
       let url: URL;
       try {
         url = new URL(ref.url);
       } catch {
-        throw badRequest('Invalid backend URL', ref.url);
+        throw invalidField('url', 'not a URL (expected http://host:port or https://…)', ref.url);
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('Backend URL must be http(s)', ref.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw invalidField('url', `not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`, ref.url);
+      }
+      if (!NAME_RE.test(ref.name)) throw invalidField('name', `must match ${NAME_RE.source}`, ref.name);
       if (find(ref.name)) throw conflict('A backend with this name exists', ref.name);
       const link = deps.makeLink({ name: ref.name, url: url.href.replace(/\/+$/, '') });
       await deps.changes.save(changeOf(link, {}));

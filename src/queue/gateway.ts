@@ -13,10 +13,12 @@ import { modelFiles } from './models.js';
 import { mergeObjectInfos, withCurrentNodeFields } from './object-info-union.js';
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, PromptFiles } from './ports.js';
-import { isRecord, type PromptRun } from './prompt-run.js';
+import type { PromptRun } from './prompt-run.js';
+import { isRecord } from '../values.js';
 import { promptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
-import { prepareSubmission } from './submission.js';
+import { createWithdrawals } from './withdrawals.js';
+import { checkPromptDepth, prepareSubmission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
 
 export interface GatewayOptions {
@@ -65,7 +67,6 @@ export interface Gateway {
   currentNodeFor(clientId: string): string | null;
   /** Whether a prompt is executing right now (vs. waiting). */
   isRunning(id: string): boolean;
-  /** GET /history: entries as stored JSON text, oldest first. */
   /** GET /history's body for this page (see PromptStore.historyPageJson). */
   historyPageJson(maxItems: number | null, offset: number | null): Promise<Buffer>;
   historyEntry(id: string): Promise<HistoryRecord | undefined>;
@@ -156,6 +157,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxAttempts: options.maxAttempts,
     finisher,
   });
+  const withdrawals = createWithdrawals({ store, pending, links, dispatcher, events, remaining, findRun });
   const reconciler = createReconciler({
     store,
     pending,
@@ -252,17 +254,27 @@ export function createGateway(options: GatewayOptions): Gateway {
       await Promise.all(links.map((link) => link.stop()));
     },
     submit: async (body, request) => {
+      checkPromptDepth(body);
       const ownedInputs = await inputFilesWeHold(body);
+      const taken = counter;
       const submission = prepareSubmission(body, {
-        counter,
+        counter: taken,
         now: Date.now(),
         objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
         ownedInputs,
         replacements: mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
         usageSource: request?.usageSource,
       });
-      counter += 1;
-      const record = await store.insert(submission.record);
+      // Taken before the insert so concurrent submissions get distinct numbers; given back when
+      // the insert fails (a duplicate prompt_id) and nobody has taken a later one meanwhile.
+      counter = taken + 1;
+      let record: PromptRecord;
+      try {
+        record = await store.insert(submission.record);
+      } catch (err) {
+        if (counter === taken + 1) counter = taken;
+        throw err;
+      }
       pending.add(record);
       events.queueChanged(remaining());
       dispatcher.schedule();
@@ -284,16 +296,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       waiting.sort((a, b) => a.number - b.number || a.seq - b.seq);
       return { queue_running: running.map(promptTuple), queue_pending: waiting.map(promptTuple) };
     },
-    deletePending: async (ids) => {
-      const targets = ids === 'all' ? [...pending.ids(), ...links.flatMap((l) => [...l.inflight.values()].filter((r) => !r.started).map((r) => r.record.id))] : ids;
-      const removed = await store.removePending(targets.filter((id) => pending.get(id) || findRun(id)?.run.started === false));
-      for (const id of removed) {
-        if (pending.remove(id)) continue;
-        const found = findRun(id);
-        if (found) await dispatcher.withdraw(found.link, found.run);
-      }
-      if (removed.length > 0) events.queueChanged(remaining());
-    },
+    deletePending: withdrawals.deletePending,
     interrupt: async (promptId) => {
       const targets = links.flatMap((link) =>
         [...link.inflight.values()]
@@ -302,26 +305,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       );
       await Promise.all(targets.map(({ link, run }) => dispatcher.interruptRun(link, run)));
     },
-    cancel: async (id) => {
-      if (pending.get(id)) {
-        const cancelled = await store.cancel([id]);
-        pending.remove(id);
-        events.queueChanged(remaining());
-        return { cancelled: cancelled.length > 0 };
-      }
-      const found = findRun(id);
-      if (found) {
-        if (found.run.started) await dispatcher.interruptRun(found.link, found.run);
-        else {
-          await store.cancel([id]);
-          await dispatcher.withdraw(found.link, found.run);
-          events.queueChanged(remaining());
-        }
-        return { cancelled: true };
-      }
-      // As ComfyUI: cancelling a job that has finished, or that nobody knows, is a no-op.
-      return { cancelled: false };
-    },
+    cancel: withdrawals.cancel,
     currentNodeFor: (clientId) => {
       for (const link of links) {
         for (const run of link.inflight.values()) {

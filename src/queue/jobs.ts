@@ -1,6 +1,7 @@
 import type { JobSummary } from '../contract/index.js';
 import type { JobRow, JobStatus } from '../store/index.js';
-import { isRecord } from './prompt-run.js';
+import { isRecord } from '../values.js';
+import { publicExtraData } from './submission.js';
 
 /** One job as ComfyUI's /api/jobs lists it (the shape is shared with web/). */
 export type { JobSummary };
@@ -35,16 +36,13 @@ export function jobSummary(row: JobRow, running: boolean): JobSummary {
  */
 export function jobDetail(row: JobRow, running: boolean): Record<string, unknown> {
   const entry = row.entryJson === null ? null : (JSON.parse(row.entryJson) as Record<string, unknown>);
-  const extraData: Record<string, unknown> = { ...row.record.extraData };
-  delete extraData.api_key_comfy_org;
-  delete extraData.auth_token_comfy_org;
   return {
     ...jobSummary(row, running),
     ...(entry && {
       outputs: isRecord(entry.outputs) ? entry.outputs : {},
       execution_status: isRecord(entry.status) ? entry.status : {},
     }),
-    workflow: { prompt: row.record.prompt, extra_data: extraData },
+    workflow: { prompt: row.record.prompt, extra_data: publicExtraData(row.record.extraData) },
     // Ours, beside ComfyUI's fields: which backend of the pool ran it (left out, as every
     // missing value here, until one took it).
     ...(row.record.backend !== null && { backend: row.record.backend }),

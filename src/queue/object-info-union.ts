@@ -1,4 +1,4 @@
-import { isRecord } from './prompt-run.js';
+import { isRecord } from '../values.js';
 
 type Info = Readonly<Record<string, unknown>>;
 

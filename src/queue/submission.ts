@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, promptRejected } from '../errors.js';
 import type { NewPrompt } from '../store/index.js';
-import { isRecord } from './prompt-run.js';
+import { isRecord, nestsDeeperThan } from '../values.js';
 import { applyNodeReplacements, validatePrompt, type NodeReplacements, type ObjectInfo, type ValidationResult } from '../upstream/protocol/index.js';
 import { inputFileValidations } from './input-files.js';
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * How deep a POST /prompt body may nest. Real workflows nest a dozen levels; ComfyUI's own JSON
+ * reader gives up near Python's recursion limit (1000), and our writers and validation recurse,
+ * so a deeper body could only ever fail later, and worse.
+ */
+export const MAX_PROMPT_DEPTH = 500;
 
 /** Keys of extra_data that carry credentials: kept for the backend, never shown by /queue or /history. */
 export const SECRET_EXTRA_KEYS = ['api_key_comfy_org', 'auth_token_comfy_org'] as const;
@@ -30,6 +37,23 @@ export interface Submission {
 }
 
 /**
+ * The first check on a POST /prompt body, before anything walks it: refuses bodies nested deeper
+ * than MAX_PROMPT_DEPTH with ComfyUI's 400 shape.
+ */
+export function checkPromptDepth(body: unknown): void {
+  if (!nestsDeeperThan(body, MAX_PROMPT_DEPTH)) return;
+  throw promptRejected(
+    {
+      type: 'prompt_too_deep',
+      message: 'The request body nests too deeply',
+      details: `at most ${MAX_PROMPT_DEPTH} levels of objects and arrays (prompt, extra_data and every other field)`,
+      extra_info: {},
+    },
+    {},
+  );
+}
+
+/**
  * POST /prompt's body → the prompt to store, with ComfyUI 0.33's rules: `client_id` is copied
  * into extra_data (and the Comfy-Usage-Source header, unless the body names one), a given
  * prompt_id must be a canonical lowercase UUID, `number` overrides the counter and `front` makes
@@ -38,7 +62,10 @@ export interface Submission {
  * Invalid prompts throw ComfyUI's 400.
  */
 export function prepareSubmission(body: unknown, context: SubmitContext): Submission {
-  if (!isRecord(body)) throw badRequest('Body must be a JSON object');
+  checkPromptDepth(body);
+  if (!isRecord(body)) {
+    throw badRequest('Body must be a JSON object', `got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`);
+  }
   const given = body.prompt;
   if (!isRecord(given)) {
     throw promptRejected({ type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} }, {});

@@ -1,6 +1,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { parseExactJson, stringifyExactJson } from '../json.js';
 import { AppError, backendTimeout, backendUnavailable } from '../errors.js';
+import { messageOf } from '../values.js';
 
 /** A ComfyUI backend's identity: what every upstream module needs to reach it. */
 export interface BackendRef {
@@ -118,7 +119,7 @@ function parseJson(text: string): unknown {
 /** Socket and timeout failures from undici → the AppError the client of the gateway sees. */
 export function toUpstreamError(backend: BackendRef, err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   if (
     err instanceof undiciErrors.ConnectTimeoutError ||
     err instanceof undiciErrors.HeadersTimeoutError ||

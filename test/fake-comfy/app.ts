@@ -57,7 +57,13 @@ export function createHttpServer(fake: () => FakeContext, options: AppOptions): 
       });
   });
   const wss = new WebSocketServer({ noServer: true });
+  // Like aiohttp, a peer's misbehaviour costs that peer its connection, never the process: without
+  // these listeners an 'error' (a reset socket, a frame ws refuses) would throw and kill the fake.
+  wss.on('error', () => undefined);
+  // After listening: an accept failure (EMFILE) refuses that connection; aiohttp logs and goes on.
+  server.on('error', (error) => console.error(`fake ComfyUI: server error: ${error.message}`));
   server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://fake');
     const refused = originVerdict(request, options);
     if (refused?.status === 403 || (url.pathname !== '/ws' && url.pathname !== '/api/ws')) {

@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { backendUnavailable } from '../../errors.js';
 import type { BackendLink } from '../../queue/index.js';
 import { compareVersions, GATEWAY_COMFY_VERSION, parseComfyVersion, type ComfyVersion } from '../../upstream/protocol/index.js';
+import { isRecord } from '../../values.js';
 
 export interface PoolInfoDeps {
   /** The pool's live backends, in pool order. */
@@ -131,8 +132,4 @@ function union(bodies: readonly { body: unknown }[]): string[] {
     for (const item of body) if (typeof item === 'string') seen.add(item);
   }
   return [...seen];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
