@@ -1,24 +1,35 @@
 #!/usr/bin/env node
 // Builds what we ship: src/bin.ts bundled by esbuild into <outdir>/bin.js plus the chunks of its
-// lazy imports. Usage: node scripts/build.mjs [outdir]  (default: dist; also AUTOMA_BUILD_OUTDIR).
+// lazy imports, and the web app (web/, React + Vite) into <outdir>/web, which the service serves
+// at `/` (src/main.ts looks for it beside its own code). Usage: node scripts/build.mjs [--force]
+// [outdir]  (default: dist; also AUTOMA_BUILD_OUTDIR). Without --force it does nothing when the
+// build is newer than every file that went into it (`npm start` builds first, and should start at
+// once when nothing changed).
 //
 // Why a bundle and not tsc's one-file-per-module output: resolving and loading ~150 of our modules
 // and a few hundred of our dependencies' was over half of the time from exec to listening. One
 // file per entry point (and per lazy import) loads in a fraction of that.
 //
 // Type checking is not done here: `npm run typecheck` (tsc --noEmit) does it, and `npm test` runs it.
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = path.resolve(root, process.argv[2] ?? process.env.AUTOMA_BUILD_OUTDIR ?? 'dist');
+const args = process.argv.slice(2);
+const force = args.includes('--force');
+const outdir = path.resolve(root, args.find((arg) => arg !== '--force') ?? process.env.AUTOMA_BUILD_OUTDIR ?? 'dist');
+// What the last build read (esbuild's metafile inputs: our sources and the bundled dependencies'
+// files), beside what decides how it reads them. A file newer than bin.js means a new build.
+const INPUTS_FILE = path.join(outdir, 'build-inputs.json');
+const ALWAYS_INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs'];
+
+if (!force && upToDate()) process.exit(0);
 
 // Packages left to node to load from node_modules at run time instead of being bundled:
 const external = [
-  // Native addons: their .node binaries are found relative to their own package directory.
-  'better-sqlite3',
+  // A native addon: its .node binary is found relative to its own package directory.
   'sharp',
   // Serves swagger-ui's files (JS, CSS, favicons) from its own package's static/ directory.
   '@fastify/swagger-ui',
@@ -45,8 +56,8 @@ const result = await build({
   bundle: true,
   external,
   platform: 'node',
-  // package.json's engines: node >= 20; nothing newer may be emitted, nothing older is needed.
-  target: 'node20',
+  // package.json's engines: node >= 22.13; nothing newer may be emitted, nothing older is needed.
+  target: 'node22',
   // The package is "type": "module" and src/ is ESM; top-level await and import.meta stay native.
   format: 'esm',
   // Each dynamic import() (SPA hosting with --public-dir, sharp's wrapper, the OpenAPI document and
@@ -81,3 +92,39 @@ if (mainOutput === undefined || path.dirname(path.resolve(root, mainOutput[0])) 
 
 // The shebang of src/bin.ts is kept at the top of bin.js; `bin` in package.json needs it executable.
 chmodSync(path.join(outdir, 'bin.js'), 0o755);
+
+// The web app: static files, hashed under assets/. Vite is loaded only here (a devDependency,
+// like esbuild): the package ships the built files, never the web app's node_modules.
+const { build: buildWeb } = await import('vite');
+await buildWeb({
+  configFile: path.join(root, 'web', 'vite.config.ts'),
+  build: { outDir: path.join(outdir, 'web'), emptyOutDir: true },
+  logLevel: 'warn',
+});
+writeFileSync(INPUTS_FILE, JSON.stringify([...ALWAYS_INPUTS, ...Object.keys(result.metafile.inputs), ...webInputs()]));
+
+/** True when bin.js exists and no file the last build read (or that configures it) is newer. */
+function upToDate() {
+  let built;
+  let inputs;
+  try {
+    built = statSync(path.join(outdir, 'bin.js')).mtimeMs;
+    inputs = JSON.parse(readFileSync(INPUTS_FILE, 'utf8'));
+  } catch {
+    return false;
+  }
+  for (const input of inputs) {
+    // A file that is gone (a source moved, a dependency removed) changes the build as well.
+    const stat = statSync(path.resolve(root, input), { throwIfNoEntry: false });
+    if (stat === undefined || stat.mtimeMs > built) return false;
+  }
+  return true;
+}
+
+/** The web app's sources: Vite reads them all, so any of them changing means a new build. */
+function webInputs() {
+  const dir = path.join(root, 'web');
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && !entry.parentPath.includes('node_modules'))
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)));
+}

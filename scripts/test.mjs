@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the test suite: every test/**/*.test.ts (or the files/patterns given as
-// arguments) under node's test runner with tsx's loader.
+// Runs the test suite: for a full run (no arguments) the web app's component tests with Vitest
+// (web/src/**/*.test.ts[x]) first, then every test/**/*.test.ts (or the files/patterns given as
+// arguments) under node's test runner with tsx's loader, whose summary stays the last thing
+// printed (CI reads it).
 //
 // Why a script and not `glob -c "tsx --test"`: glob only runs a command with
 // spaces through the shell named by $SHELL, and CI's environment has none, so
@@ -15,11 +17,20 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const child = spawn(
-  process.execPath,
-  // A hung test fails after 4 minutes instead of holding CI until its own deadline.
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', ...files],
-  { stdio: 'inherit' },
-);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// CI reads which runtime ran the suite from its log (npm puts the project's own Node 24 first on PATH).
+console.log(`running ${files.length} test files under Node ${process.version} (${process.execPath})`);
+let current = null;
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => current?.kill(signal));
+
+/** Run node with `args`, inheriting stdio; resolves with its exit code. */
+function run(args) {
+  return new Promise((resolve) => {
+    current = spawn(process.execPath, args, { stdio: 'inherit' });
+    current.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const webResult = patterns.length > 0 ? 0 : await run(['node_modules/vitest/vitest.mjs', 'run', '--config', 'web/vite.config.ts']);
+// A hung test fails after 4 minutes instead of holding CI until its own deadline.
+const nodeResult = await run(['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', ...files]);
+process.exit(nodeResult || webResult);

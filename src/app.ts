@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerComfyGateway } from './api/comfy-gateway.js';
 import { registerErrorHandling } from './api/error-handler.js';
+import { parseJsonBody } from './api/json-body.js';
 import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounter, type Metrics } from './api/ops/index.js';
 import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
 import { registerAutomaAppRoutes } from './api/routes/automa-apps.js';
@@ -10,7 +13,7 @@ import { registerConvertRoutes } from './api/routes/convert.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
-import { redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
+import { limitConnections, redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
 import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js';
 import { createAutomation, type Automation } from './automation/index.js';
 import type { Config } from './config/index.js';
@@ -21,6 +24,7 @@ import type { Logger } from './log.js';
 import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
 import type { Store } from './store/index.js';
+import { serviceIndex } from './static/service-index.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -29,6 +33,12 @@ export interface AppDeps {
   readonly version: string;
   /** Metrics to record into; a fresh registry with process metrics when left out. */
   readonly metrics?: Metrics;
+  /**
+   * Folders where the built web app (web/, built into dist/web) may be, first with an
+   * index.html wins. Served at `/` unless --public-dir or --comfyui-frontend says otherwise;
+   * without one (not built, or a test that leaves it out) `/` is the JSON index alone.
+   */
+  readonly webAppDirs?: readonly string[];
 }
 
 export interface App {
@@ -77,6 +87,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       void (reply as FastifyReply).code(appError.status).header('x-request-id', request.id).send(appError.toBody());
     },
   });
+  http.removeContentTypeParser('application/json');
+  http.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   // Replies may carry prompts (/queue, /api/jobs/{id}, node_errors) whose seeds exceed 2^53.
   http.setReplySerializer((payload) => stringifyExactJson(payload));
   http.addHook('onRequest', async (request, reply) => {
@@ -87,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     request.log[level]({ method: request.method, url: redactToken(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request done');
   });
 
+  limitConnections(http.server, config.maxConnections, logger);
   const upgrades = createUpgradeRouter(logger);
   http.server.on('upgrade', upgrades.handle);
 
@@ -131,15 +144,34 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerConvertRoutes(http, { gateway, maxFileBytes: config.maxUploadSizeBytes });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
-  if (config.publicDir === null) registerServiceIndex(http, deps.version, frontend);
+  const webApp = config.publicDir === null && frontend === null ? builtWebApp(deps.webAppDirs ?? []) : null;
+  if (config.publicDir === null && webApp === null) registerServiceIndex(http, deps.version, frontend);
   else {
     // Loaded only when a web app is served: static/ brings @fastify/compress (mime-db,
     // readable-stream, minipass), which cost start-up time and memory nobody else needs.
     const { registerSpa } = await import('./static/index.js');
-    registerSpa(http, { publicDir: config.publicDir });
+    if (config.publicDir !== null) registerSpa(http, { publicDir: config.publicDir, serviceIndex: () => serviceIndex(deps.version) });
+    // Our own app keeps the JSON index at `/` for API clients; browsers get the app there.
+    else if (webApp !== null) {
+      registerSpa(http, {
+        publicDir: webApp,
+        root: (scope, serveApp) => {
+          // `/` is HTML or JSON by Accept: caches must keep the two apart.
+          scope.addHook('onRequest', async (request, reply) => {
+            if (request.routeOptions.url === '/') reply.header('vary', 'accept');
+          });
+          registerServiceIndex(scope, deps.version, serveApp);
+        },
+      });
+    }
   }
 
   return { http, upgrades, backends, metrics, files, gateway, automation };
+}
+
+/** The first of `dirs` that holds a built web app (an index.html), or null. */
+function builtWebApp(dirs: readonly string[]): string | null {
+  return dirs.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? null;
 }
 
 /**
@@ -153,17 +185,6 @@ function registerServiceIndex(
 ): void {
   http.get('/', async (request, reply) => {
     if (frontend !== null && /\btext\/html\b/.test(request.headers.accept ?? '')) return frontend(request, reply);
-    return {
-      name: 'comfyui-automa',
-      version,
-      description: 'ComfyUI automation service',
-      api: {
-        health: '/automa/health',
-        documents: '/automa/db',
-        apps: '/automa/apps',
-        comfyui_proxy: '/comfyui/',
-        comfyui_gateway: '/prompt, /queue, /history, /ws (and under /api)',
-      },
-    };
+    return serviceIndex(version);
   });
 }

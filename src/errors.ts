@@ -52,6 +52,19 @@ export const badRequest = (message: string, details = '', extra: Record<string, 
 
 export const invalidJson = (details: string) => new AppError(400, 'INVALID_JSON', 'Request body is not valid JSON', details);
 
+/** Valid JSON, but with a key that could reach an object's prototype once the body is used. */
+export const forbiddenJsonKey = () =>
+  new AppError(
+    400,
+    'FORBIDDEN_JSON_KEY',
+    'The JSON body has a "__proto__" key (or a "constructor" key holding "prototype"), which is refused',
+    'rename that key: objects built from the body could otherwise get a different prototype',
+  );
+
+/** A body field with a bad value: `field` names it (also in extra_info.field), `reason` says why. */
+export const invalidField = (field: string, reason: string, value: unknown) =>
+  new AppError(400, 'BAD_REQUEST', `${field}: ${reason}`, `got ${JSON.stringify(value)?.slice(0, 200) ?? String(value)}`, { field });
+
 export const invalidId = (id: string) =>
   new AppError(400, 'INVALID_ID', 'Id must be a UUID', `got ${JSON.stringify(id.slice(0, 80))}`);
 
@@ -75,7 +88,12 @@ export const rangeNotSatisfiable = (contentRange: string) =>
   new AppError(416, 'RANGE_NOT_SATISFIABLE', 'Requested range is not satisfiable', contentRange);
 
 export const requestTimeout = () =>
-  new AppError(408, 'REQUEST_TIMEOUT', 'The request did not arrive in time', 'see --header-timeout');
+  new AppError(
+    408,
+    'REQUEST_TIMEOUT',
+    'The request did not arrive in time',
+    'the headers must arrive within --header-timeout, the whole request within --request-timeout',
+  );
 
 export const headersTooLarge = () => new AppError(431, 'HEADERS_TOO_LARGE', 'Request headers are too large');
 

@@ -5,12 +5,12 @@
  * JSON.parse would round them, so the backend would run, and history would record, a different
  * seed than the client asked for. Plain JSON.parse / JSON.stringify stay the fast path: the exact
  * parser runs only when the text has a 16-digit run, the exact writer only when a bigint is met.
+ * Both exact paths use the runtime's own number source text (JSON.parse's reviver context and
+ * JSON.rawJSON), never a marker inside the data: any string a client sends comes back unchanged.
  */
 import { parseJson } from './upstream/protocol/python-json.js';
 
 const LONG_DIGIT_RUN = /\d{16}/;
-const BIGINT_MARK = '\u0000bigint:';
-const MARKED_BIGINT = /"\\u0000bigint:(-?\d+)"/g;
 
 /** False when the text cannot hold an integer beyond 2^53 (it has no run of 16 digits). */
 export function mayHoldUnsafeIntegers(text: string): boolean {
@@ -30,6 +30,9 @@ export function stringifyExactJson(value: unknown): string {
     // "Do not know how to serialize a BigInt"; anything else (a cycle) fails again below.
     if (!(error instanceof TypeError)) throw error;
   }
-  const marked = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${BIGINT_MARK}${v}` : v));
-  return marked.replace(MARKED_BIGINT, '$1');
+  return JSON.stringify(value, writeBigInt);
+}
+
+function writeBigInt(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? JSON.rawJSON(value.toString()) : value;
 }

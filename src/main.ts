@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 import { loadConfig } from './config/index.js';
 import { createLogger } from './log.js';
 import { createSqliteStore, type Store } from './store/index.js';
+import { messageOf } from './values.js';
 
-const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Read the package version without I/O at import time. */
 function packageVersion(): string {
@@ -12,11 +13,29 @@ function packageVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
+/**
+ * Where the built web app may be: beside the bundle (dist/web next to dist/bin.js and its
+ * chunks), or dist/web of the checkout when running src/ through tsx (`npm run dev`).
+ */
+function webAppDirs(): string[] {
+  return [fileURLToPath(new URL('./web/', import.meta.url)), fileURLToPath(new URL('../dist/web/', import.meta.url))];
+}
+
 /** Entry point: config → store → app → listen, and a graceful close on SIGINT/SIGTERM. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (argv[0] === 'backup') {
+    // Loaded on demand: the service's start-up never pays for the subcommands.
+    const { runBackupCommand } = await import('./commands/backup.js');
+    process.exitCode = await runBackupCommand(argv.slice(1), env);
+    return;
+  }
   const loaded = loadConfig(argv, env);
   if (loaded.kind === 'help') {
     process.stdout.write(loaded.text);
+    return;
+  }
+  if (loaded.kind === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
   if (loaded.kind === 'invalid') {
@@ -32,11 +51,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   } catch (err) {
     // A data dir that is a file, unwritable, or holds something that is not our database: a
     // start-up problem for the user to fix, so a one-line reason rather than a stack trace.
-    process.stderr.write(`comfyui-automa: cannot open the database in ${config.dataDir}: ${reason(err)}\n`);
+    process.stderr.write(`comfyui-automa: cannot open the database in ${config.dataDir}: ${messageOf(err)}\n`);
     process.exitCode = 1;
     return;
   }
-  const app = await buildApp({ config, store, logger, version: packageVersion() });
+  const app = await buildApp({ config, store, logger, version: packageVersion(), webAppDirs: webAppDirs() });
   app.http.addHook('onClose', async () => store.close());
 
   let closing = false;
@@ -68,7 +87,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   try {
     address = await app.http.listen({ host: config.host, port: config.port });
   } catch (err) {
-    process.stderr.write(`comfyui-automa: cannot listen on ${config.host}:${config.port}: ${reason(err)}\n`);
+    process.stderr.write(`comfyui-automa: cannot listen on ${config.host}:${config.port}: ${messageOf(err)}\n`);
     await app.http.close(); // closes the store cleanly too
     process.exitCode = 1;
     return;

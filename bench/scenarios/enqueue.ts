@@ -1,6 +1,6 @@
 /**
  * POST /prompt at the root: how many prompts per second the gateway acknowledges durably
- * (against a raw better-sqlite3 insert of the same row in this process), and how long a prompt
+ * (against a raw node:sqlite insert of the same row in this process), and how long a prompt
  * takes from the client's POST to the fake backend's POST /prompt handler when the backend idles.
  */
 import { randomUUID } from 'node:crypto';
@@ -73,7 +73,7 @@ export async function enqueueScenarios(ctx: BenchContext): Promise<ScenarioRow[]
         name: 'POST /prompt durable enqueue (16 connections, backend down so prompts stay queued)',
         value: vs.value,
         unit: 'prompts/s',
-        baseline: 'raw better-sqlite3 INSERT of the same row, bench process',
+        baseline: 'raw node:sqlite INSERT of the same row, bench process',
         baselineValue: vs.baseline,
       }),
       row({ name: 'POST /prompt durable enqueue rate', value: vs.value, unit: 'prompts/s', target: 2000 }),

@@ -1,5 +1,5 @@
 /**
- * The document store against raw better-sqlite3 in this same process: both on their own file
+ * The document store against raw node:sqlite in this same process: both on their own file
  * with the same schema and pragmas (openSqliteDatabase), seeded with the same ~1 KB documents;
  * raw runs the one statement each operation needs plus the JSON (de)serialisation any caller
  * would do, the store runs its public async API.
@@ -43,7 +43,7 @@ function seed(files: readonly string[], count: number): string[] {
     const time = new Date().toISOString();
     db.prepare('INSERT OR IGNORE INTO collections (name, create_time) VALUES (?, ?)').run(COLLECTION, time);
     const insert = db.prepare('INSERT INTO documents (collection, id, create_time, update_time, revision, body) VALUES (?, ?, ?, ?, 1, ?)');
-    db.transaction(() => ids.forEach((id, i) => insert.run(COLLECTION, id, time, time, JSON.stringify(documentBody(i)))))();
+    db.transaction(() => ids.forEach((id, i) => insert.run(COLLECTION, id, time, time, JSON.stringify(documentBody(i)))));
     db.close();
   }
   return ids;
@@ -113,7 +113,7 @@ export async function storeScenarios(ctx: BenchContext): Promise<ScenarioRow[]> 
           name: `store: ${op.name} at ${docs.toLocaleString('en-US')} docs`,
           value: vs.value,
           unit: 'ops/s',
-          baseline: 'raw better-sqlite3, same schema, same process',
+          baseline: 'raw node:sqlite, same schema, same process',
           baselineValue: vs.baseline,
           target: 0.8,
         }),

@@ -7,6 +7,8 @@ import { envName, LOG_LEVELS, OPTIONS, type BackendConfig, type Config, type Log
 export type LoadResult =
   | { readonly kind: 'config'; readonly config: Config }
   | { readonly kind: 'help'; readonly text: string }
+  /** --version: the caller prints the package version (this module reads no files for it). */
+  | { readonly kind: 'version' }
   | { readonly kind: 'invalid'; readonly problems: readonly string[] };
 
 const MB = 1024 * 1024;
@@ -22,6 +24,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const problems: string[] = [];
   const raw = readRaw(argv, env, problems);
   if (raw === 'help') return { kind: 'help', text: helpText() };
+  if (raw === 'version') return { kind: 'version' };
 
   const one = (flag: string): string | undefined => raw.get(flag)?.at(-1);
   const int = (flag: string, fallback: number, min: number, max: number): number => {
@@ -79,9 +82,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     allowUnauthenticated: parseFlag('allow-unauthenticated', one('allow-unauthenticated'), problems),
     comfyuiFrontend: parseFlag('comfyui-frontend', one('comfyui-frontend'), problems),
     maxWsClients: int('max-ws-clients', 1000, 1, 1_000_000),
-    // Node requires headersTimeout <= requestTimeout (15 min, api/security/server-options.ts).
     headerTimeoutMs: int('header-timeout', 30_000, 100, 300_000),
+    requestTimeoutMs: int('request-timeout', 300_000, 100, 86_400_000),
     idleTimeoutMs: int('idle-timeout', 72_000, 100, 3_600_000),
+    maxConnections: int('max-connections', 4096, 1, 1_000_000),
     logLevel: logLevel as LogLevel,
     shutdownTimeoutMs: int('shutdown-timeout', 10_000, 0, 600_000),
     prefetch: int('prefetch', 1, 0, 64),
@@ -95,6 +99,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     wsPingIntervalMs: int('ws-ping-interval', 30_000, 0, 3_600_000),
     maxSweepRuns: int('max-sweep-runs', 10_000, 1, 1_000_000),
   };
+  // Node refuses to start with headersTimeout > requestTimeout.
+  if (config.requestTimeoutMs < config.headerTimeoutMs) {
+    problems.push(`--request-timeout: must be at least --header-timeout (${config.headerTimeoutMs} ms), got ${config.requestTimeoutMs}`);
+  }
   if (config.publicDir !== null) checkPublicDir(one('public-dir') ?? '', config.publicDir, problems);
   checkExposure(config.host, config.apiKeys, config.allowUnauthenticated, problems);
   if (problems.length > 0) return { kind: 'invalid', problems };
@@ -127,7 +135,7 @@ function readRaw(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   problems: string[],
-): Map<string, string[]> | 'help' {
+): Map<string, string[]> | 'help' | 'version' {
   const known = new Map<string, OptionSpec>(OPTIONS.map((o) => [o.flag, o]));
   const { tokens } = parseArgs({
     args: [...argv],
@@ -136,6 +144,7 @@ function readRaw(
     tokens: true,
     options: {
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
       // Flags whose value may be left out are booleans to parseArgs, which would otherwise take
       // the next argument (`--enable-cors-header --port 1`) as their value; see the loop below.
       ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: takesValueAlways(o) ? ('string' as const) : ('boolean' as const), multiple: true }])),
@@ -156,6 +165,7 @@ function readRaw(
       problems.push(`unexpected argument ${JSON.stringify(token.value)}`);
     } else if (token.kind === 'option') {
       if (token.name === 'help') return 'help';
+      if (token.name === 'version') return 'version';
       if (!known.has(token.name)) {
         problems.push(`unknown option ${token.rawName} (see --help)`);
       } else if (token.value === undefined) {
@@ -223,6 +233,7 @@ export function helpText(): string {
     '',
     'Options (flags win over environment variables, which win over defaults):',
     ...rows,
+    '  -v, --version                   Print the version and exit.',
     '  -h, --help                      Show this help.',
     '',
   ].join('\n');

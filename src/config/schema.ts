@@ -29,7 +29,11 @@ export interface Config {
   readonly comfyuiFrontend: boolean;
   readonly maxWsClients: number;
   readonly headerTimeoutMs: number;
+  /** How long a whole request (headers and body) may take to arrive. */
+  readonly requestTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** Open client connections (HTTP and WebSocket) at once; more are answered 503 and closed. */
+  readonly maxConnections: number;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
   /** Prompts a backend may hold beyond the one it runs. */
@@ -147,6 +151,20 @@ export const OPTIONS = [
     valueName: 'ms',
     defaultText: '30000',
     description: 'How long a client may take to send its request headers (slow clients get 408).',
+  },
+  {
+    flag: 'request-timeout',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '300000',
+    description: 'How long a whole request, body included, may take to arrive (408 after); at least --header-timeout.',
+  },
+  {
+    flag: 'max-connections',
+    kind: 'int',
+    valueName: 'n',
+    defaultText: '4096',
+    description: 'Most client connections (HTTP and WebSocket) open at once; more get 503 and are closed.',
   },
   {
     flag: 'idle-timeout',

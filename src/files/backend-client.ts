@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { backendUnavailable } from '../errors.js';
+import { messageOf } from '../values.js';
 import type { FileType } from './paths.js';
 
 /** A ComfyUI backend as the files module needs it. */
@@ -87,4 +88,3 @@ export async function viewOnBackend(backend: BackendRef, query: Record<string, s
 // percent-encoded, everything else (UTF-8 included) sent as is, which aiohttp reads back.
 const quoteFilename = (name: string): string => name.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { backendUnavailable } from '../errors.js';
-import { messageOf, viewOnBackend, type BackendRef } from './backend-client.js';
+import { viewOnBackend, type BackendRef } from './backend-client.js';
+import { messageOf } from '../values.js';
 import { mapLimit } from './map-limit.js';
 import { checkFileName, parseSubfolder } from './paths.js';
 import type { FileTree, StagedFile } from './tree.js';

@@ -8,6 +8,7 @@ let loading: Promise<typeof Sharp> | undefined;
 const loadSharp = (): Promise<typeof Sharp> => (loading ??= import('sharp').then((module) => module.default));
 import { badRequest, notAnImage } from '../errors.js';
 import { readPngTextChunks, withPngChunks } from './png-text.js';
+import { messageOf } from '../values.js';
 
 // Mask and alpha work goes through raw pixels in memory (4 bytes each): 8192×8192 at most.
 const RAW_PIXEL_LIMIT = 8192 * 8192;
@@ -57,7 +58,7 @@ export async function convertImage(file: string, conversion: Conversion): Promis
     if (conversion.format === 'jpeg') return await image.jpeg({ quality: conversion.quality }).toBuffer();
     return await image.png().toBuffer();
   } catch (error) {
-    throw notAnImage(error instanceof Error ? error.message : String(error));
+    throw notAnImage(messageOf(error));
   }
 }
 
@@ -77,7 +78,7 @@ export async function applyMaskAlpha(originalFile: string, maskFile: string): Pr
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw notAnImage(error instanceof Error ? error.message : String(error));
+    throw notAnImage(messageOf(error));
   }
   const { width, height, channels } = rgb.info;
   if (mask.width !== width || mask.height !== height) {

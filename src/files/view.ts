@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { badRequest, invalidPath, notFound, pathOutsideFolder } from '../errors.js';
 import type { Logger } from '../log.js';
-import { messageOf, viewOnBackend, type BackendRef } from './backend-client.js';
+import { viewOnBackend, type BackendRef } from './backend-client.js';
+import { messageOf } from '../values.js';
 import { contentTypeOf, dispositionFilename, isActiveType, safeFileHeaders } from './content-types.js';
 import { conversionFor, convertImage } from './images.js';
 import { isFileType, parseAnnotated, parseSubfolder } from './paths.js';
@@ -14,6 +15,8 @@ export interface ViewQuery {
   readonly subfolder?: string | undefined;
   readonly preview?: string | undefined;
   readonly channel?: string | undefined;
+  /** The browser's Sec-Fetch-Dest: an SVG loaded by <img> ("image") may stay inline. */
+  readonly fetchDest?: string | undefined;
 }
 
 /** What to answer: a file to stream (ranges welcome), converted bytes, or a backend's answer to pass on. */
@@ -47,7 +50,7 @@ export function createViewer(deps: { tree: FileTree; backends: () => readonly Ba
           if (typeof value === 'string') headers[name] = value;
         }
         const contentType = headers['content-type'] ?? 'application/octet-stream';
-        const safe = isActiveType(contentType) ? safeFileHeaders(query.filename ?? '', contentType) : { 'x-content-type-options': 'nosniff' };
+        const safe = isActiveType(contentType) ? safeFileHeaders(query.filename ?? '', contentType, query.fetchDest) : { 'x-content-type-options': 'nosniff' };
         return { kind: 'upstream', body: response.body, headers: { ...headers, ...safe } };
       } catch (error) {
         logger.debug({ backend: backend.name, err: messageOf(error) }, 'temp file not fetched from backend');
@@ -82,7 +85,7 @@ export function createViewer(deps: { tree: FileTree; backends: () => readonly Ba
     }
 
     const conversion = conversionFor(query.preview, query.channel);
-    if (conversion === undefined) return { kind: 'file', path: file, headers: safeFileHeaders(name, contentTypeOf(name)) };
+    if (conversion === undefined) return { kind: 'file', path: file, headers: safeFileHeaders(name, contentTypeOf(name), query.fetchDest) };
     return {
       kind: 'bytes',
       body: await convertImage(file, conversion),

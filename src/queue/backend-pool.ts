@@ -1,21 +1,11 @@
-import { badRequest, conflict, notFound } from '../errors.js';
+import { conflict, invalidField, notFound } from '../errors.js';
 import type { BackendChange, BackendChangeStore } from '../store/index.js';
 import type { BackendRef } from '../upstream/index.js';
 import type { BackendLink } from './backend-link.js';
+import type { BackendView } from '../contract/index.js';
 
-/** A backend as GET /automa/backends shows it. */
-export interface BackendView {
-  readonly name: string;
-  readonly url: string;
-  readonly state: 'up' | 'down' | 'draining';
-  readonly running: readonly string[];
-  readonly prefetched: readonly string[];
-  readonly last_error: string | null;
-  readonly devices: readonly unknown[];
-  readonly system: Record<string, unknown> | null;
-  readonly node_classes: number;
-  readonly models_known: number;
-}
+/** A backend as GET /automa/backends shows it (the shape is shared with web/). */
+export type { BackendView };
 
 export interface BackendPool {
   /** The live links, in configuration order; the array itself is updated in place. */
@@ -84,14 +74,17 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
       }
     },
     add: async (ref) => {
-      if (!NAME_RE.test(ref.name)) throw badRequest('Invalid backend name', `must match ${NAME_RE.source}`);
+      // The URL first: without a name, the name is the URL's host, so a bad URL makes a bad name.
       let url: URL;
       try {
         url = new URL(ref.url);
       } catch {
-        throw badRequest('Invalid backend URL', ref.url);
+        throw invalidField('url', 'not a URL (expected http://host:port or https://…)', ref.url);
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('Backend URL must be http(s)', ref.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw invalidField('url', `not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`, ref.url);
+      }
+      if (!NAME_RE.test(ref.name)) throw invalidField('name', `must match ${NAME_RE.source}`, ref.name);
       if (find(ref.name)) throw conflict('A backend with this name exists', ref.name);
       const link = deps.makeLink({ name: ref.name, url: url.href.replace(/\/+$/, '') });
       await deps.changes.save(changeOf(link, {}));
@@ -135,6 +128,7 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
         running: runs.filter((r) => r.started).map((r) => r.record.id),
         prefetched: runs.filter((r) => !r.started).map((r) => r.record.id),
         last_error: link.lastError,
+        comfyui_version: link.version,
         devices: Array.isArray(stats?.devices) ? stats.devices : [],
         system: stats && typeof stats.system === 'object' && stats.system !== null ? (stats.system as Record<string, unknown>) : null,
         node_classes: link.objectInfo === null ? 0 : Object.keys(link.objectInfo).length,

@@ -7,12 +7,17 @@ import type { Finisher } from './finisher.js';
 import type { PendingQueue } from './pending-queue.js';
 import type { PromptFiles } from './ports.js';
 import { modelFiles } from './models.js';
-import { PromptRun, isRecord } from './prompt-run.js';
+import { PromptRun } from './prompt-run.js';
+import { isRecord } from '../values.js';
 
 export interface Dispatcher {
   /** Fill free backend slots soon (coalesced: many calls in one tick cost one pass). */
   schedule(): void;
-  /** Take back a prompt a backend holds but has not started. */
+  /**
+   * Take back a prompt a backend holds but has not started. The caller takes it out of
+   * `link.inflight` first, in the same tick as it decides to (see Gateway.cancel): from then on a
+   * submission still under way stops before it reaches the backend.
+   */
   withdraw(link: BackendLink, run: PromptRun): Promise<void>;
   /** Ask the backend running it to interrupt it. */
   interruptRun(link: BackendLink, run: PromptRun): Promise<void>;
@@ -44,6 +49,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   let stopped = false;
   const pausedUntil = new Map<BackendLink, number>();
   const retryTimers = new Set<NodeJS.Timeout>();
+  /** Submissions under way, so that withdrawing a prompt waits until its submission is settled. */
+  const submitting = new Map<PromptRun, Promise<void>>();
 
   const hasFreeSlot = (link: BackendLink, now: number): boolean =>
     link.freeSlots() > 0 && (pausedUntil.get(link) ?? 0) <= now;
@@ -67,14 +74,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     for (const [record, link] of picks) {
       pending.remove(record.id);
-      void dispatch(link, record);
+      const run = new PromptRun(record, link.ref.name, record.attempts + 1);
+      link.inflight.set(record.id, run);
+      const submission = dispatch(link, run)
+        .catch((err: unknown) => logger.error({ err, promptId: record.id, backend: link.ref.name }, 'dispatch failed'))
+        .finally(() => submitting.delete(run));
+      submitting.set(run, submission);
     }
   };
 
-  const dispatch = async (link: BackendLink, record: PromptRecord): Promise<void> => {
-    const attempt = record.attempts + 1;
-    const run = new PromptRun(record, link.ref.name, attempt);
-    link.inflight.set(record.id, run);
+  const dispatch = async (link: BackendLink, run: PromptRun): Promise<void> => {
+    const { record, attempt } = run;
+    // Cancelled or deleted while we waited: it must not reach the backend.
+    const withdrawn = (): boolean => link.inflight.get(record.id) !== run;
     if (attempt > deps.maxAttempts) {
       await deps.finisher.fail(link, run, {
         type: 'AttemptsExhausted',
@@ -84,7 +96,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     try {
       await store.markSubmitted(record.id, link.ref.name, attempt);
+      if (withdrawn()) return;
       await deps.files.ensureInputsOnBackend(link.ref, record.prompt);
+      if (withdrawn()) return;
       const response = await link.client.submitPrompt({
         prompt: record.prompt,
         prompt_id: record.id,
@@ -99,7 +113,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       throw new AppError(502, 'BACKEND_UNAVAILABLE', `POST /prompt answered ${response.status}`);
     } catch (err) {
       logger.warn({ err, promptId: record.id, backend: link.ref.name }, 'could not submit prompt; it stays queued');
-      if (link.inflight.get(record.id) !== run) return;
+      if (withdrawn()) return;
       link.inflight.delete(record.id);
       await store.requeue(record.id).catch((e: unknown) => logger.error({ err: e }, 'requeue failed'));
       // A submit that never reached the backend does not use up an attempt.
@@ -123,7 +137,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   return {
     schedule,
     withdraw: async (link, run) => {
-      link.inflight.delete(run.record.id);
+      if (link.inflight.get(run.record.id) === run) link.inflight.delete(run.record.id);
+      await submitting.get(run);
       // It may have started in the meantime: interrupting by id only touches it if it runs.
       await Promise.allSettled([link.client.deletePending([run.record.id]), link.client.interrupt(run.record.id)]);
       schedule();

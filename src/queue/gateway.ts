@@ -1,7 +1,9 @@
 import { conflict, isAppError, type AppError } from '../errors.js';
+import type { QueueSnapshot, SubmitResult } from '../contract/index.js';
 import type { Logger } from '../log.js';
 import type { BackendChangeStore, FinishedState, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
 import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
+import { mergeNodeReplacements, type NodeReplacements } from '../upstream/protocol/index.js';
 import { BackendLink } from './backend-link.js';
 import { createBackendPool, type BackendView } from './backend-pool.js';
 import { createDispatcher } from './dispatcher.js';
@@ -9,13 +11,15 @@ import { createFinisher } from './finisher.js';
 import { backendOffers, FILE_CHECKED_CLASSES, namedInputFiles } from './input-files.js';
 import { jobDetail, jobSummary, type JobSummary } from './jobs.js';
 import { modelFiles } from './models.js';
-import { mergeObjectInfos } from './object-info-union.js';
+import { mergeObjectInfos, withCurrentNodeFields } from './object-info-union.js';
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, PromptFiles } from './ports.js';
-import { isRecord, type PromptRun, type RunProgress } from './prompt-run.js';
-import { promptTuple, type PromptTuple } from './tuples.js';
+import type { PromptRun, RunProgress } from './prompt-run.js';
+import { isRecord } from '../values.js';
+import { promptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
-import { prepareSubmission, type Submission } from './submission.js';
+import { createWithdrawals } from './withdrawals.js';
+import { checkPromptDepth, prepareSubmission, type Submission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
 
 export interface GatewayOptions {
@@ -39,26 +43,21 @@ export interface GatewayOptions {
   readonly onFinished?: (state: FinishedState, runSeconds: number | null) => void;
 }
 
-export interface SubmitResult {
-  readonly prompt_id: string;
-  readonly number: number;
-  readonly node_errors: Readonly<Record<string, unknown>>;
-}
+export type { SubmitResult, QueueSnapshot };
 
-export interface QueueSnapshot {
-  readonly queue_running: readonly PromptTuple[];
-  readonly queue_pending: readonly PromptTuple[];
-}
 
 export interface Gateway {
   start(): Promise<void>;
   stop(): Promise<void>;
-  submit(body: unknown): Promise<SubmitResult>;
+  /** POST /prompt; `usageSource` is the request's Comfy-Usage-Source header. */
+  submit(body: unknown, request?: { readonly usageSource?: string | undefined }): Promise<SubmitResult>;
+  /** GET /node_replacements: what the pool's backends register (default backend first). */
+  nodeReplacements(): NodeReplacements;
   /**
    * POST /prompt for several bodies at once (a sweep's runs): each is checked exactly as submit
    * checks it, the accepted ones are stored in one transaction. Each gets its result or its error.
    */
-  submitMany(bodies: readonly unknown[]): Promise<readonly (SubmitResult | AppError)[]>;
+  submitMany(bodies: readonly unknown[], request?: { readonly usageSource?: string | undefined }): Promise<readonly (SubmitResult | AppError)[]>;
   /** Pending + running, as ComfyUI's queue_remaining counts. */
   remaining(): number;
   /** Prompts waiting (ours or prefetched by a backend) and executing now. */
@@ -78,7 +77,6 @@ export interface Gateway {
   runningIds(): string[];
   /** How far a running prompt got (nodes done, the current node's steps); null unless it is running. */
   progress(id: string): RunProgress | null;
-  /** GET /history: entries as stored JSON text, oldest first. */
   /** GET /history's body for this page (see PromptStore.historyPageJson). */
   historyPageJson(maxItems: number | null, offset: number | null): Promise<Buffer>;
   historyEntry(id: string): Promise<HistoryRecord | undefined>;
@@ -133,7 +131,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     const sources = links.map((l) => l.objectInfo);
     if (sources.length === union.sources.length && sources.every((s, i) => s === union.sources[i])) return union.info;
     const known = sources.filter((s): s is Readonly<Record<string, unknown>> => s !== null);
-    const info = known.length === 0 ? null : known.length === 1 ? (known[0] ?? null) : mergeObjectInfos(known);
+    const merged = known.length === 0 ? null : known.length === 1 ? (known[0] ?? null) : mergeObjectInfos(known);
+    const info = merged === null ? null : withCurrentNodeFields(merged);
     union = { sources, info };
     return info;
   };
@@ -168,6 +167,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxAttempts: options.maxAttempts,
     finisher,
   });
+  const withdrawals = createWithdrawals({ store, pending, links, dispatcher, events, remaining, findRun });
   const reconciler = createReconciler({
     store,
     pending,
@@ -240,20 +240,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     return owned;
   }
 
-  async function submitMany(bodies: readonly unknown[]): Promise<(SubmitResult | AppError)[]> {
+  async function submitMany(bodies: readonly unknown[], request?: { readonly usageSource?: string | undefined }): Promise<(SubmitResult | AppError)[]> {
     const results: (SubmitResult | AppError)[] = [];
-    const accepted: { index: number; submission: Submission }[] = [];
+    const accepted: { index: number; submission: Submission; number: number }[] = [];
     for (const [index, body] of bodies.entries()) {
       try {
+        checkPromptDepth(body);
         const ownedInputs = await inputFilesWeHold(body);
+        const taken = counter;
         const submission = prepareSubmission(body, {
-          counter,
+          counter: taken,
           now: Date.now(),
           objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
           ownedInputs,
+          replacements: mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
+          usageSource: request?.usageSource,
         });
-        counter += 1;
-        accepted.push({ index, submission });
+        // Taken before the insert so concurrent submissions get distinct numbers.
+        counter = taken + 1;
+        accepted.push({ index, submission, number: taken });
       } catch (error) {
         if (!isAppError(error)) throw error;
         results[index] = error;
@@ -269,6 +274,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       pending.add(record);
       results[index] = { prompt_id: record.id, number: record.number, node_errors: submission.nodeErrors };
     });
+    // A lone duplicate prompt_id gives its number back when nobody has taken a later one meanwhile.
+    const only = accepted.length === 1 ? accepted[0] : undefined;
+    if (only !== undefined && records[0] === null && counter === only.number + 1) counter = only.number;
     if (records.some((r) => r !== null)) {
       events.queueChanged(remaining());
       dispatcher.schedule();
@@ -299,12 +307,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       dispatcher.stop();
       await Promise.all(links.map((link) => link.stop()));
     },
-    submit: async (body) => {
-      const [result] = await submitMany([body]);
+    submit: async (body, request) => {
+      const [result] = await submitMany([body], request);
       if (result === undefined || isAppError(result)) throw result ?? new Error('no submit result');
       return result;
     },
     submitMany,
+    nodeReplacements: () => mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
     remaining,
     counts: () => {
       let running = 0;
@@ -320,16 +329,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       waiting.sort((a, b) => a.number - b.number || a.seq - b.seq);
       return { queue_running: running.map(promptTuple), queue_pending: waiting.map(promptTuple) };
     },
-    deletePending: async (ids) => {
-      const targets = ids === 'all' ? [...pending.ids(), ...links.flatMap((l) => [...l.inflight.values()].filter((r) => !r.started).map((r) => r.record.id))] : ids;
-      const removed = await store.removePending(targets.filter((id) => pending.get(id) || findRun(id)?.run.started === false));
-      for (const id of removed) {
-        if (pending.remove(id)) continue;
-        const found = findRun(id);
-        if (found) await dispatcher.withdraw(found.link, found.run);
-      }
-      if (removed.length > 0) events.queueChanged(remaining());
-    },
+    deletePending: withdrawals.deletePending,
     interrupt: async (promptId) => {
       const targets = links.flatMap((link) =>
         [...link.inflight.values()]
@@ -338,26 +338,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       );
       await Promise.all(targets.map(({ link, run }) => dispatcher.interruptRun(link, run)));
     },
-    cancel: async (id) => {
-      if (pending.get(id)) {
-        const cancelled = await store.cancel([id]);
-        pending.remove(id);
-        events.queueChanged(remaining());
-        return { cancelled: cancelled.length > 0 };
-      }
-      const found = findRun(id);
-      if (found) {
-        if (found.run.started) await dispatcher.interruptRun(found.link, found.run);
-        else {
-          await store.cancel([id]);
-          await dispatcher.withdraw(found.link, found.run);
-          events.queueChanged(remaining());
-        }
-        return { cancelled: true };
-      }
-      // As ComfyUI: cancelling a job that has finished, or that nobody knows, is a no-op.
-      return { cancelled: false };
-    },
+    cancel: withdrawals.cancel,
     currentNodeFor: (clientId) => {
       for (const link of links) {
         for (const run of link.inflight.values()) {

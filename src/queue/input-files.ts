@@ -13,7 +13,7 @@ import {
   type CustomValidations,
   type ObjectInfo,
 } from '../upstream/protocol/index.js';
-import { isRecord } from './prompt-run.js';
+import { isRecord } from '../values.js';
 
 /** Classes whose VALIDATE_INPUTS answers "Invalid image file: <name>", and the input they check. */
 const FILE_CHECKED_INPUTS: Readonly<Record<string, string>> = {

@@ -1,19 +1,10 @@
+import type { JobSummary } from '../contract/index.js';
 import type { JobRow, JobStatus } from '../store/index.js';
-import { isRecord } from './prompt-run.js';
+import { isRecord } from '../values.js';
+import { publicExtraData } from './submission.js';
 
-/** One job as ComfyUI's /api/jobs lists it: like its prune_dict, a field without a value is left out. */
-export interface JobSummary {
-  readonly id: string;
-  readonly status: JobStatus;
-  readonly priority: number;
-  readonly create_time: number;
-  readonly execution_start_time?: number;
-  readonly execution_end_time?: number;
-  readonly execution_error?: Record<string, unknown>;
-  readonly outputs_count: number;
-  readonly preview_output?: Record<string, unknown>;
-  readonly workflow_id?: string;
-}
+/** One job as ComfyUI's /api/jobs lists it (the shape is shared with web/). */
+export type { JobSummary };
 
 /** ComfyUI's job view of a prompt record (+ its history entry when finished). */
 export function jobSummary(row: JobRow, running: boolean): JobSummary {
@@ -33,6 +24,7 @@ export function jobSummary(row: JobRow, running: boolean): JobSummary {
     ...(record.endTime !== null && { execution_end_time: record.endTime }),
     ...(error && { execution_error: error }),
     outputs_count: countOutputs(outputs),
+    previewable_outputs_count: countOutputs(outputs, isPreviewable),
     ...(preview && { preview_output: preview }),
     ...(typeof workflow.id === 'string' && { workflow_id: workflow.id }),
   };
@@ -44,16 +36,16 @@ export function jobSummary(row: JobRow, running: boolean): JobSummary {
  */
 export function jobDetail(row: JobRow, running: boolean): Record<string, unknown> {
   const entry = row.entryJson === null ? null : (JSON.parse(row.entryJson) as Record<string, unknown>);
-  const extraData: Record<string, unknown> = { ...row.record.extraData };
-  delete extraData.api_key_comfy_org;
-  delete extraData.auth_token_comfy_org;
   return {
     ...jobSummary(row, running),
     ...(entry && {
       outputs: isRecord(entry.outputs) ? entry.outputs : {},
       execution_status: isRecord(entry.status) ? entry.status : {},
     }),
-    workflow: { prompt: row.record.prompt, extra_data: extraData },
+    workflow: { prompt: row.record.prompt, extra_data: publicExtraData(row.record.extraData) },
+    // Ours, beside ComfyUI's fields: which backend of the pool ran it (left out, as every
+    // missing value here, until one took it).
+    ...(row.record.backend !== null && { backend: row.record.backend }),
   };
 }
 
@@ -84,11 +76,23 @@ function executionError(entry: Record<string, unknown>): Record<string, unknown>
 
 const isFileRef = (item: unknown): item is Record<string, unknown> => isRecord(item) && typeof item.filename === 'string';
 
-function countOutputs(outputs: Record<string, unknown>): number {
+const PREVIEWABLE_MEDIA = new Set(['images', 'video', 'audio']);
+const THREE_D = /\.(obj|fbx|gltf|glb)$/i;
+
+/** As comfy_execution/jobs.py: an image, video or audio output, or a 3D model file. */
+function isPreviewable(item: Record<string, unknown>, mediaType: string): boolean {
+  const format = typeof item.format === 'string' ? item.format : '';
+  return PREVIEWABLE_MEDIA.has(mediaType) || /^(video|audio)\//.test(format) || THREE_D.test(String(item.filename));
+}
+
+function countOutputs(outputs: Record<string, unknown>, counts: (item: Record<string, unknown>, mediaType: string) => boolean = () => true): number {
   let count = 0;
   for (const node of Object.values(outputs)) {
     if (!isRecord(node)) continue;
-    for (const items of Object.values(node)) if (Array.isArray(items)) count += items.filter(isFileRef).length;
+    for (const [mediaType, items] of Object.entries(node)) {
+      if (mediaType === 'animated' || !Array.isArray(items)) continue;
+      count += items.filter((item) => isFileRef(item) && counts(item, mediaType)).length;
+    }
   }
   return count;
 }

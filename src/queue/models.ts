@@ -1,4 +1,4 @@
-import { isRecord } from './prompt-run.js';
+import { isRecord } from '../values.js';
 
 /** Extensions of the weight files ComfyUI loads from its models folders. */
 export const MODEL_FILE = /\.(safetensors|sft|ckpt|pt|pt2|pth|bin|gguf|onnx)$/i;

@@ -1,4 +1,5 @@
 import type { PromptRecord } from '../store/index.js';
+import { isRecord } from '../values.js';
 
 /** Events ComfyUI keeps in a history entry's status.messages. */
 const HISTORY_MESSAGES = new Set(['execution_start', 'execution_cached', 'execution_success', 'execution_error', 'execution_interrupted']);
@@ -91,6 +92,3 @@ export interface RunProgress {
   readonly step: { readonly value: number; readonly max: number } | null;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,8 +1,10 @@
 import type { PromptRecord } from '../store/index.js';
 import { publicExtraData } from './submission.js';
 
-/** ComfyUI's queue item: [number, prompt_id, prompt, extra_data, outputs_to_execute]. */
-export type PromptTuple = readonly [number, string, Readonly<Record<string, unknown>>, Record<string, unknown>, readonly string[]];
+import type { PromptTuple } from '../contract/index.js';
+
+/** ComfyUI's queue item (the shape is shared with web/). */
+export type { PromptTuple };
 
 /** The tuple /queue and /history show for a prompt, credentials removed. */
 export function promptTuple(record: PromptRecord): PromptTuple {

@@ -7,9 +7,20 @@ import { badRequest, notFound, preconditionFailed, rangeNotSatisfiable, routeNot
 import { acceptsHtml, CACHE_IMMUTABLE, CACHE_REVALIDATE, isApiPath, isCompressible, isHashedAsset } from './policy.js';
 import { parseRequestPath, resolveFile, resolvePage, type ResolvedFile } from './resolve.js';
 
+/** Serves the app's page for a request (its index.html, or the file the path names). */
+export type ServeApp = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
 export interface SpaOptions {
   /** The folder to serve at `/`; must exist (loadConfig checks, this double-checks). */
   readonly publicDir: string;
+  /**
+   * Registers `/` itself, in the SPA's scope (so the handler given can compress), instead of
+   * the SPA taking it: the built-in web app leaves `/` to the service's JSON index for clients
+   * that ask for JSON and hands browsers the app through `serveApp`.
+   */
+  readonly root?: (scope: FastifyInstance, serveApp: ServeApp) => void;
+  /** The JSON service index, for `/` asked as JSON or a folder without index.html (--public-dir). */
+  readonly serviceIndex?: () => Record<string, unknown>;
 }
 
 /**
@@ -30,7 +41,9 @@ export function registerSpa(http: FastifyInstance, options: SpaOptions): void {
     // Registered in this scope with global:false, compression touches only the replies below
     // that ask for it (reply.compress), never API replies, and policy.ts decides which types.
     await scope.register(compress, { global: false, encodings: ['br', 'gzip'] });
-    scope.get('/*', async (request, reply) => serveSpa(root, request, reply));
+    const serveApp: ServeApp = async (request, reply) => serveSpa(root, request, reply, options.serviceIndex);
+    options.root?.(scope, serveApp);
+    scope.get('/*', serveApp);
   });
 }
 
@@ -45,13 +58,27 @@ function realDirectory(dir: string): string {
   return real;
 }
 
-async function serveSpa(root: string, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function serveSpa(
+  root: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  serviceIndex: (() => Record<string, unknown>) | undefined,
+): Promise<FastifyReply> {
   const parsed = parseRequestPath(request.url);
   const shownPath = request.url.split('?')[0] ?? '';
   if (parsed.kind === 'malformed') throw badRequest('Malformed request path', parsed.reason);
   if (parsed.kind === 'refused') throw notFound('File', shownPath);
   const { segments, trailingSlash } = parsed;
   if (isApiPath(segments)) throw routeNotFound(request.method, request.url);
+  // `/` for a client that wants JSON, not HTML (or a folder without its index.html): the service
+  // index, so the entry points stay one request away behind a web app too.
+  if (segments.length === 0 && serviceIndex !== undefined) {
+    const wantsJson = !acceptsHtml(request.headers.accept) && /\bapplication\/json\b/.test(request.headers.accept ?? '');
+    if (wantsJson || (await resolveFile(root, ['index.html'])) === null) {
+      reply.header('vary', 'accept');
+      return reply.type('application/json; charset=utf-8').send(serviceIndex());
+    }
+  }
 
   const page = await resolvePage(root, segments, trailingSlash);
   if (page !== null) return serveFile(root, page, segments, request, reply);

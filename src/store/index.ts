@@ -12,6 +12,8 @@ export type * from './automa-types.js';
 export { STORED_RUN_STATUSES, IDEMPOTENCY_TTL_MS } from './automa-types.js';
 /** The embedded SQLite implementation of Store. */
 export { createSqliteStore, DATABASE_FILE } from './sqlite/store.js';
+/** Online backup of the embedded database (`comfyui-automa backup <file>`). */
+export { backupSqliteDatabase } from './sqlite/backup.js';
 /** ETag of a document revision. */
 export { etagOf } from './sqlite/documents.js';
 /** RFC 7396 JSON Merge Patch. */

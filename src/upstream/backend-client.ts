@@ -1,6 +1,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { parseExactJson, stringifyExactJson } from '../json.js';
 import { AppError, backendTimeout, backendUnavailable } from '../errors.js';
+import { messageOf } from '../values.js';
 
 /** A ComfyUI backend's identity: what every upstream module needs to reach it. */
 export interface BackendRef {
@@ -42,6 +43,8 @@ export interface BackendClient {
   /** GET /object_info/{class}: one class as the backend reports it now (its combos re-scanned). */
   nodeInfo(classType: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   systemStats(): Promise<Record<string, unknown>>;
+  /** GET /node_replacements (ComfyUI 0.14+): old class → registered successors. */
+  nodeReplacements(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -99,6 +102,7 @@ export function createBackendClient(backend: BackendRef, options: { timeoutMs?: 
     nodeInfo: async (classType, timeout) =>
       (await expectOk('GET', `/object_info/${encodeURIComponent(classType)}`, undefined, timeout)) as Record<string, unknown>,
     systemStats: async () => (await expectOk('GET', '/system_stats')) as Record<string, unknown>,
+    nodeReplacements: async () => expectOk('GET', '/node_replacements'),
     close: async () => pool.close(),
   };
 }
@@ -115,7 +119,7 @@ function parseJson(text: string): unknown {
 /** Socket and timeout failures from undici → the AppError the client of the gateway sees. */
 export function toUpstreamError(backend: BackendRef, err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   if (
     err instanceof undiciErrors.ConnectTimeoutError ||
     err instanceof undiciErrors.HeadersTimeoutError ||

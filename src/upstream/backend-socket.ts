@@ -89,6 +89,8 @@ export function createBackendSocket(
       pingTimer = null;
       if (socket === ws) socket = null;
       connected = false;
+      // Closed by stop(): the service is shutting down, the backend is not "down".
+      if (!running) return;
       const why = wasOpen
         ? `socket closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`
         : `socket could not connect${failure === null ? '' : `: ${failure}`}`;

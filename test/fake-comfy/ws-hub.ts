@@ -34,6 +34,9 @@ export class WsHub {
     const running = this.state.running();
     if (running.clientId === sid && running.lastNodeId !== null) this.send('executing', { node: running.lastNodeId }, sid);
     let first = true;
+    // Invalid UTF-8 in a text frame, a bad opcode or an oversize frame: ws has already started the
+    // close aiohttp does (1007, 1002, 1009) and finishes it; all that is left is to not throw.
+    ws.on('error', () => undefined);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       let message: unknown;

@@ -19,7 +19,7 @@ import { ROOT, runBin, startService, stopService } from './service.js';
 
 const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-// Inside the repository, not the OS temp dir: the bundle's externals (better-sqlite3, sharp,
+// Inside the repository, not the OS temp dir: the bundle's externals (sharp,
 // swagger-ui, pino) must resolve through node_modules above it, as they do for an installed package.
 let buildDir = '';
 let bin = '';
@@ -68,6 +68,26 @@ test('the built bin is executable with a shebang, keeps SPA hosting in a lazy ch
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^Usage: comfyui-automa/);
   assert.match(result.stdout, /--public-dir/);
+});
+
+test('a second build with nothing changed does nothing; a newer source file makes it build again', async () => {
+  const build = (): Promise<unknown> => promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), path.dirname(bin)], { cwd: ROOT });
+  const builtAt = fs.statSync(bin).mtimeMs;
+  await build();
+  assert.equal(fs.statSync(bin).mtimeMs, builtAt, 'nothing changed: bin.js is left as it was');
+  // The content stays the same; only the file's time says it changed (as an editor's save would).
+  const source = path.join(ROOT, 'src', 'values.ts');
+  const now = new Date();
+  fs.utimesSync(source, now, now);
+  await build();
+  assert.ok(fs.statSync(bin).mtimeMs > builtAt, 'a source newer than the build: built again');
+});
+
+test('npm start runs the bundle with source maps, and the map leads back to src/', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.match(pkg.scripts.start ?? '', /^node --enable-source-maps dist\/bin\.js$/);
+  const map = JSON.parse(fs.readFileSync(`${bin}.map`, 'utf8')) as { sources: string[] };
+  assert.ok(map.sources.some((source) => source.endsWith('src/main.ts')), 'bin.js.map names src/main.ts');
 });
 
 test('the built service runs a prompt, serves its docs, files and SPA, relays /ws, and exits 0 on SIGTERM', async (t) => {

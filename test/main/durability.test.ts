@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { DATABASE_FILE } from '../../src/store/index.js';
 import { makeTempDir } from '../helpers/app.js';
 import { closedPort, startService, stopService } from './service.js';
@@ -74,8 +74,8 @@ test('kill -9 during a burst of writes loses no acknowledged document and leaves
   assert.ok(failedAfterKill > 0, 'the kill landed mid-burst: some requests were in flight');
 
   // The file as an outsider finds it right after the crash (SQLite recovers the WAL on open).
-  const db = new Database(path.join(temp.dir, DATABASE_FILE));
-  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  const db = new DatabaseSync(path.join(temp.dir, DATABASE_FILE));
+  assert.equal(db.prepare('PRAGMA integrity_check').get()?.integrity_check, 'ok');
   db.close();
 
   const second = await startService(['--data-dir', temp.dir, '--comfyui', backend]);

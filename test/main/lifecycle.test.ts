@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { DATABASE_FILE } from '../../src/store/index.js';
 import { makeTempDir } from '../helpers/app.js';
 import { closedPort, startService, stopService, type Service } from './service.js';
@@ -22,11 +22,11 @@ function tempDir(t: TestContext): string {
 
 /** Opens the database file as an outsider would after the service is gone. */
 function inspectDatabase(dataDir: string): { integrity: unknown; documents: { id: string; body: string }[] } {
-  const db = new Database(path.join(dataDir, DATABASE_FILE));
+  const db = new DatabaseSync(path.join(dataDir, DATABASE_FILE));
   try {
     return {
-      integrity: db.pragma('integrity_check', { simple: true }),
-      documents: db.prepare<[], { id: string; body: string }>('SELECT id, body FROM documents ORDER BY seq').all(),
+      integrity: db.prepare('PRAGMA integrity_check').get()?.integrity_check,
+      documents: db.prepare('SELECT id, body FROM documents ORDER BY seq').all().map((row) => ({ id: String(row.id), body: String(row.body) })),
     };
   } finally {
     db.close();

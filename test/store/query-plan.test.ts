@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createSqliteDocumentStore } from '../../src/store/sqlite/documents.js';
+import type { SqlValue } from '../../src/store/sqlite/database.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../../src/store/sqlite/open.js';
 import type { ListQuery } from '../../src/store/index.js';
 import { makeTempDir } from '../helpers/app.js';
@@ -10,7 +11,7 @@ const BIG = 100_000;
 
 interface Captured {
   readonly sql: string;
-  readonly params: readonly unknown[];
+  readonly params: readonly SqlValue[];
 }
 
 /** Records every statement the store runs with .all(), so the test explains the real queries. */
@@ -20,7 +21,7 @@ function recordQueries(db: SqliteDatabase): Captured[] {
   db.prepare = ((sql: string) => {
     const statement = prepare(sql);
     const all = statement.all.bind(statement);
-    statement.all = ((...params: unknown[]) => {
+    statement.all = ((...params: SqlValue[]) => {
       captured.push({ sql, params });
       return all(...params);
     }) as typeof statement.all;
@@ -31,7 +32,7 @@ function recordQueries(db: SqliteDatabase): Captured[] {
 
 function planOf(db: SqliteDatabase, query: Captured): string[] {
   return db
-    .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`)
+    .prepare<SqlValue[], { detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`)
     .all(...query.params)
     .map((row) => row.detail);
 }

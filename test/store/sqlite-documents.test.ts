@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { AppError } from '../../src/errors.js';
 import { createSqliteStore, DATABASE_FILE } from '../../src/store/index.js';
 import { createSqliteDocumentStore } from '../../src/store/sqlite/documents.js';
@@ -25,10 +25,10 @@ test('a new database is migrated to the latest version, in WAL mode, with the de
   await store.close();
   assert.equal(await store.ping(), false, 'a closed store says so');
 
-  const db = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
+  const db = new DatabaseSync(path.join(dir, DATABASE_FILE), { readOnly: true });
   t.after(() => db.close());
-  assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.at(-1)?.version);
-  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.prepare('PRAGMA user_version').get()?.user_version, MIGRATIONS.at(-1)?.version);
+  assert.equal(db.prepare('PRAGMA journal_mode').get()?.journal_mode, 'wal');
   assert.deepEqual(
     MIGRATIONS.map((m) => m.version),
     MIGRATIONS.map((_, i) => i + 1),

@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { forbiddenJsonKey } from '../../errors.js';
 import { mayHoldUnsafeIntegers, parseExactJson } from '../../json.js';
+import { hasPrototypeKey } from '../../values.js';
+import { parseJsonBody } from '../json-body.js';
 import type { Gateway } from '../../queue/index.js';
 import type { HistoryRecord } from '../../store/index.js';
 
@@ -25,19 +28,20 @@ export function registerComfyQueueRoutes(app: FastifyInstance, deps: { gateway: 
     // ComfyUI reads these bodies with request.json() whatever their Content-Type: its own example
     // scripts post JSON labelled application/x-www-form-urlencoded (urllib's default), and
     // clients post /interrupt with a JSON Content-Type and no body at all (read as {}).
-    const parseJson = scope.getDefaultJsonParser('error', 'error');
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
       const text = String(body);
       if (text.trim() === '') return done(null, undefined);
       // Fastify's parser unless exactness is at stake: a seed past 2^53 must not be rounded.
-      if (!mayHoldUnsafeIntegers(text)) return parseJson(request, text, done);
+      if (!mayHoldUnsafeIntegers(text)) return parseJsonBody(request, text, done);
       let value: unknown;
       try {
         value = parseExactJson(text);
       } catch {
-        return parseJson(request, text, done); // malformed: Fastify's parser words the 400
+        return parseJsonBody(request, text, done); // malformed: JSON.parse words the 400
       }
+      // Refused as Fastify's parser refuses it, so the answer does not depend on the digits.
+      if (hasPrototypeKey(value)) return done(forbiddenJsonKey());
       done(null, value);
     });
     registerRoutes(scope, gateway, deps.maxUploadSizeBytes);
@@ -49,7 +53,10 @@ function registerRoutes(app: FastifyInstance, gateway: Gateway, maxUploadSizeByt
     const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
     // ComfyUI caps every body, /prompt included, at --max-upload-size.
-    routes.post(`${prefix}/prompt`, { bodyLimit: maxUploadSizeBytes }, async (request) => gateway.submit(request.body));
+    routes.post(`${prefix}/prompt`, { bodyLimit: maxUploadSizeBytes }, async (request) => {
+      const usageSource = request.headers['comfy-usage-source'];
+      return gateway.submit(request.body, { usageSource: typeof usageSource === 'string' ? usageSource : undefined });
+    });
     routes.get(`${prefix}/prompt`, async () => ({ exec_info: { queue_remaining: gateway.remaining() } }));
     routes.get(`${prefix}/queue`, async () => gateway.queue());
 

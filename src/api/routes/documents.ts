@@ -3,6 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { badRequest, invalidCollectionName, invalidId, notFound, preconditionFailed } from '../../errors.js';
 import { etagOf, type DocumentRecord, type DocumentStore, type JsonScalar } from '../../store/index.js';
+import { nestsDeeperThan } from '../../values.js';
+import { parseJsonBody } from '../json-body.js';
 
 const COLLECTION_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,7 +37,7 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: { documents: 
   const { documents } = deps;
 
   // RFC 7396 bodies are JSON; reuse Fastify's JSON parser (and its limits) for them.
-  app.addContentTypeParser(MERGE_PATCH, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser(MERGE_PATCH, { parseAs: 'string' }, parseJsonBody);
 
   routes.get('/automa/db', async () => ({ collections: await documents.collections() }));
 
@@ -118,18 +120,6 @@ function checkObject(body: unknown): Record<string, unknown> {
     throw badRequest('Body nests too deeply', `at most ${MAX_DEPTH} levels of objects and arrays`);
   }
   return body as Record<string, unknown>;
-}
-
-/** Iterative, so that the check itself cannot overflow the stack on a hostile body. */
-function nestsDeeperThan(root: object, max: number): boolean {
-  const pending: [value: unknown, depth: number][] = [[root, 1]];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [value, depth] = next;
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(value)) pending.push([child, depth + 1]);
-  }
-  return false;
 }
 
 /**

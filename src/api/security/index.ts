@@ -8,9 +8,10 @@ import { originRefusal } from './origin.js';
 import { isPublicRequest } from './public-paths.js';
 import { createWsClientLimit, type WsClientLimit } from './ws-clients.js';
 
-/** Confine an untrusted relative path to a folder (static files, /view, uploads, subfolders). */
-/** Fastify constructor options for body size, header and idle timeouts, and raw client errors. */
+/** Fastify constructor options for body size, header, request and idle timeouts, and raw client errors. */
 export { serverLimitOptions, type ServerLimitOptions } from './server-options.js';
+/** --max-connections on the node server. */
+export { limitConnections } from './server-options.js';
 /** `url` with `?token=` values replaced, for logs. */
 export { redactToken } from './api-keys.js';
 export type { WsClientLimit } from './ws-clients.js';

@@ -1,4 +1,5 @@
-import type { ServerOptions } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
+import type { Logger } from '../../log.js';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from '../../config/index.js';
@@ -14,17 +15,12 @@ export interface ServerLimitOptions {
 }
 
 /**
- * A request must arrive in full within this long once its headers are in. It bounds a client that
- * trickles its body forever; it is generous because a max-size upload over a slow link is legit.
- */
-const REQUEST_TIMEOUT_MS = 15 * 60_000;
-
-/**
  * Limits applied by the node server itself, before Fastify sees a request:
  * - the default body limit is --max-upload-size (ComfyUI caps every body with it; the /automa
  *   API gets the lower --max-json-body-size per route, see registerSecurity);
- * - --header-timeout bounds how long headers may take (slow-loris). Node checks its timers only
- *   every connectionsCheckingInterval, so that interval follows the timeout;
+ * - --header-timeout bounds how long headers may take (slow-loris), --request-timeout the whole
+ *   request with its body (a client trickling its body). Node checks these timers only every
+ *   connectionsCheckingInterval, so that interval follows the shorter one;
  * - --idle-timeout closes keep-alive connections that carry no request.
  * Errors node raises on the raw connection (timeouts, oversized or garbled headers) are answered
  * in the service's JSON error shape instead of Fastify's.
@@ -33,14 +29,25 @@ export function serverLimitOptions(config: Config): ServerLimitOptions {
   return {
     bodyLimit: config.maxUploadSizeBytes,
     keepAliveTimeout: config.idleTimeoutMs,
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    requestTimeout: config.requestTimeoutMs,
     http: {
       headersTimeout: config.headerTimeoutMs,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.headerTimeoutMs / 4))),
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(Math.min(config.headerTimeoutMs, config.requestTimeoutMs) / 4))),
     },
     clientErrorHandler: answerClientError,
   };
+}
+
+/**
+ * --max-connections: past it, node closes a new connection as soon as it is accepted, before
+ * reading anything (answering would mean parsing the request: the work the cap sheds).
+ */
+export function limitConnections(server: Server, maxConnections: number, logger: Logger): void {
+  server.maxConnections = maxConnections;
+  server.on('drop', (data?: { remoteAddress?: string }) => {
+    logger.warn({ maxConnections, remoteAddress: data?.remoteAddress }, 'connection refused: --max-connections reached');
+  });
 }
 
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {

@@ -2,34 +2,6 @@ import { badRequest } from '../../errors.js';
 import { parseExactJson, stringifyExactJson } from '../../json.js';
 import type { AppRow, RunRow, StoredRunStatus, SweepRow } from '../automa-types.js';
 
-/**
- * The statements the automa store needs, in the subset of the driver API that better-sqlite3 and
- * node:sqlite share (prepare → run/get/all with positional parameters, exec), so the store moves
- * to either without change.
- */
-export interface SqlStatement {
-  run(...params: unknown[]): { changes: number | bigint };
-  get(...params: unknown[]): unknown;
-  all(...params: unknown[]): unknown[];
-}
-export interface SqlDatabase {
-  prepare(sql: string): SqlStatement;
-  exec(sql: string): unknown;
-}
-
-/** Run `fn` in one write transaction (BEGIN IMMEDIATE: the write lock is taken up front). */
-export function inTransaction<T>(db: SqlDatabase, fn: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const result = fn();
-    db.exec('COMMIT');
-    return result;
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
-}
-
 export const RUN_COLUMNS = `seq, id, app_id, sweep_id, cell, coords, prompt_id, client_id, inputs, pending_prompt, status, submitted,
   backend, error, outputs, exec_status, attempt, create_time, start_time, end_time`;
 

@@ -1,14 +1,15 @@
 import { conflict } from '../../errors.js';
 import { IDEMPOTENCY_TTL_MS } from '../automa-types.js';
-import type { AppSqlRow, RunSqlRow, SqlDatabase, SweepSqlRow } from './automa-sql.js';
-import { decodeCursor, inTransaction, json, pageOf, RUN_COLUMNS, toApp, toRun, toSweep } from './automa-sql.js';
+import type { AppSqlRow, RunSqlRow, SweepSqlRow } from './automa-sql.js';
+import { decodeCursor, json, pageOf, RUN_COLUMNS, toApp, toRun, toSweep } from './automa-sql.js';
+import type { SqliteDatabase, SqlValue } from './database.js';
 import type { AutomaStore, IdempotentAnswer, NewRun, RunQuery, RunRow, StoredRunStatus } from '../automa-types.js';
 
 const now = (): string => new Date().toISOString();
 const SWEEP_COLUMNS = 'seq, id, app_id, name, body, count, cancelled, create_time';
 
 /** Apps, runs, sweeps and Idempotency-Key answers in the service's SQLite file. */
-export function createSqliteAutomaStore(db: SqlDatabase): AutomaStore {
+export function createSqliteAutomaStore(db: SqliteDatabase): AutomaStore {
   const insertApp = db.prepare('INSERT INTO automa_apps (id, name, body, create_time, update_time) VALUES (?, ?, ?, ?, ?) RETURNING *');
   const getApp = db.prepare('SELECT * FROM automa_apps WHERE id = ?');
   const updateApp = db.prepare(
@@ -85,31 +86,31 @@ export function createSqliteAutomaStore(db: SqlDatabase): AutomaStore {
     deleteApp: async (id) => Number(deleteApp.run(id).changes) > 0,
 
     createRun: async (run, answer) =>
-      inTransaction(db, () => {
+      db.transaction(() => {
         addRun(run);
         addAnswer(answer);
         return runById(run.id) as RunRow;
-      }),
+      }, 'immediate'),
     deleteRun: async (id) =>
-      void inTransaction(db, () => {
+      void db.transaction(() => {
         if (deleteRun.get(id) !== undefined) deleteAnswerFor.run(id);
-      }),
+      }, 'immediate'),
     getRun: async (id) => runById(id),
     listRuns: async (query) => listRuns(db, query),
     unsubmitted: async (afterSeq, limit) => (unsubmitted.all(afterSeq, limit) as RunSqlRow[]).map(toRun),
     failRun: async (id, error) => void failRun.run(error, Date.now(), id),
     cancelUnsubmitted: async (ids) => {
       const time = Date.now();
-      return inTransaction(db, () => ids.filter((id) => Number(cancelRun.run(time, id).changes) > 0));
+      return db.transaction(() => ids.filter((id) => Number(cancelRun.run(time, id).changes) > 0), 'immediate');
     },
 
     createSweep: async (sweep, runs, answer) =>
-      inTransaction(db, () => {
+      db.transaction(() => {
         insertSweep.run(sweep.id, sweep.appId, sweep.name, JSON.stringify(sweep.body), sweep.count, sweep.createTime);
         for (const run of runs) addRun(run);
         addAnswer(answer);
         return { ...sweep, cancelled: false };
-      }),
+      }, 'immediate'),
     getSweep: async (id) => {
       const row = getSweep.get(id) as SweepSqlRow | undefined;
       return row ? toSweep(row) : undefined;
@@ -122,18 +123,18 @@ export function createSqliteAutomaStore(db: SqlDatabase): AutomaStore {
     },
     sweepRuns: async (sweepId) => (sweepRuns.all(sweepId) as RunSqlRow[]).map(toRun),
     cancelSweep: async (id) =>
-      inTransaction(db, () => {
+      db.transaction(() => {
         cancelSweep.run(id);
         cancelSweepRuns.run(Date.now(), id);
         return (liveSweepRuns.all(id) as RunSqlRow[]).map(toRun);
-      }),
+      }, 'immediate'),
     retrySweep: async (id, statuses, newPromptId) =>
-      inTransaction(db, () => {
+      db.transaction(() => {
         const runs = (sweepRuns.all(id) as RunSqlRow[]).filter((row) => statuses.includes(row.status as StoredRunStatus));
         for (const run of runs) retryRun.run(newPromptId(), run.id);
         if (runs.length > 0) uncancelSweep.run(id);
         return runs.map((run) => runById(run.id) as RunRow);
-      }),
+      }, 'immediate'),
 
     findAnswer: async (scope, key, since) => {
       const row = getAnswer.get(scope, key, since) as
@@ -147,9 +148,9 @@ export function createSqliteAutomaStore(db: SqlDatabase): AutomaStore {
   };
 }
 
-function listRuns(db: SqlDatabase, query: RunQuery): { items: RunRow[]; nextCursor: string | null } {
+function listRuns(db: SqliteDatabase, query: RunQuery): { items: RunRow[]; nextCursor: string | null } {
   const where: string[] = [];
-  const params: unknown[] = [];
+  const params: SqlValue[] = [];
   if (query.appId !== undefined) where.push('app_id = ?') && params.push(query.appId);
   if (query.sweepId !== undefined) where.push('sweep_id = ?') && params.push(query.sweepId);
   if (query.statuses !== undefined) {

@@ -1,5 +1,5 @@
 import type { BackendChange, BackendChangeStore } from '../backend-types.js';
-import type { SqliteDatabase } from './open.js';
+import type { SqliteDatabase } from './database.js';
 
 interface ChangeRow {
   name: string;

@@ -1,5 +1,5 @@
 import type { BackendFileKey, BackendFileStore } from '../backend-file-types.js';
-import type { SqliteDatabase } from './open.js';
+import type { SqliteDatabase } from './database.js';
 
 /** backend_files rows (migration 3): one per backend, folder and name. */
 export function createSqliteBackendFileStore(db: SqliteDatabase, now: () => number = Date.now): BackendFileStore {

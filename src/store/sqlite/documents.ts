@@ -10,8 +10,7 @@ import type {
   StoredDocument,
   WriteCondition,
 } from '../types.js';
-import type { Statement } from 'better-sqlite3';
-import type { SqliteDatabase } from './open.js';
+import type { SqlValue, SqliteDatabase, Statement } from './database.js';
 
 interface DocumentRow {
   seq: number;
@@ -42,28 +41,28 @@ export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = 
   const dropOne = db.prepare("DELETE FROM collections WHERE name = ? AND name <> 'default'");
   // List queries differ only by which filters and cursor they carry: a handful of SQL texts, each
   // prepared once. Field names are parameters, so the cache stays small; the cap is a backstop.
-  const listStatements = new Map<string, Statement<(string | number)[], DocumentRow>>();
-  const statement = (sql: string): Statement<(string | number)[], DocumentRow> => {
+  const listStatements = new Map<string, Statement<SqlValue[], DocumentRow>>();
+  const statement = (sql: string): Statement<SqlValue[], DocumentRow> => {
     let prepared = listStatements.get(sql);
     if (!prepared) {
       if (listStatements.size >= 256) listStatements.clear();
-      prepared = db.prepare<(string | number)[], DocumentRow>(sql);
+      prepared = db.prepare<SqlValue[], DocumentRow>(sql);
       listStatements.set(sql, prepared);
     }
     return prepared;
   };
 
-  const create = db.transaction((collection: string, body: Readonly<Record<string, unknown>>): DocumentRecord => {
+  const create = (collection: string, body: Readonly<Record<string, unknown>>): DocumentRecord => {
     const time = now().toISOString();
     const id = randomUUID();
     ensureCollection.run(collection, time);
     const fields = clientFields(body);
     insert.run(collection, id, time, time, JSON.stringify(fields));
     return { document: withServerFields(fields, id, time, time), revision: 1 };
-  });
+  };
 
-  const write = db.transaction(
-    (collection: string, id: string, next: (current: StoredDocument) => Record<string, unknown>, condition?: WriteCondition) => {
+  const write = (collection: string, id: string, next: (current: StoredDocument) => Record<string, unknown>, condition?: WriteCondition) =>
+    db.transaction(() => {
       const row = selectOne.get(collection, id);
       if (!row) return undefined;
       if (condition?.expectedRevision !== undefined && condition.expectedRevision !== row.revision) {
@@ -74,11 +73,10 @@ export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = 
       update.run(JSON.stringify(body), time, row.seq);
       const record: DocumentRecord = { document: withServerFields(body, row.id, row.create_time, time), revision: row.revision + 1 };
       return record;
-    },
-  );
+    }, 'immediate');
 
   return {
-    create: async (collection, body) => create.immediate(collection, body),
+    create: async (collection, body) => db.transaction(() => create(collection, body), 'immediate'),
     get: async (collection, id) => {
       const row = selectOne.get(collection, id);
       return row ? { document: toDocument(row), revision: row.revision } : undefined;
@@ -89,11 +87,11 @@ export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = 
       return row ? { json: toJson(row), revision: row.revision } : undefined;
     },
     listJson: async (collection, query) => list(statement, collection, query, toJson),
-    replace: async (collection, id, body, condition) => write.immediate(collection, id, () => ({ ...body }), condition),
+    replace: async (collection, id, body, condition) => write(collection, id, () => ({ ...body }), condition),
     patch: async (collection, id, mergePatch, condition) =>
-      write.immediate(collection, id, (current) => applyMergePatch(current, clientFields(mergePatch)) as Record<string, unknown>, condition),
+      write(collection, id, (current) => applyMergePatch(current, clientFields(mergePatch)) as Record<string, unknown>, condition),
     remove: async (collection, id) => remove.run(collection, id).changes > 0,
-    collections: async () => counts.all(),
+    collections: async () => counts.all().map((row) => ({ name: row.name, count: row.count })),
     dropCollection: async (collection) => dropOne.run(collection).changes > 0,
   };
 }
@@ -102,7 +100,7 @@ export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = 
 export const etagOf = (revision: number): string => `"r${revision}"`;
 
 function list<T>(
-  statement: (sql: string) => Statement<(string | number)[], DocumentRow>,
+  statement: (sql: string) => Statement<SqlValue[], DocumentRow>,
   collection: string,
   query: ListQuery,
   read: (row: DocumentRow) => T,

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase, type SqliteDatabase } from './database.js';
 import { MIGRATIONS } from './migrations.js';
 
-export type SqliteDatabase = Database.Database;
+export type { SqliteDatabase } from './database.js';
 
 /**
  * Open (creating if needed) the service's SQLite file and bring its schema up to date.
@@ -13,22 +13,20 @@ export type SqliteDatabase = Database.Database;
  */
 export function openSqliteDatabase(file: string): SqliteDatabase {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  const db = openDatabase(file);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
   migrate(db);
   return db;
 }
 
 function migrate(db: SqliteDatabase): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const current = Number(db.pragmaValue('user_version'));
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
     db.transaction(() => {
       db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
-    }).immediate();
+      db.exec(`PRAGMA user_version = ${migration.version}`);
+    }, 'immediate');
   }
 }

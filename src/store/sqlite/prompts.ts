@@ -12,7 +12,7 @@ import type {
   PromptState,
   PromptStore,
 } from '../prompt-types.js';
-import type { SqliteDatabase } from './open.js';
+import type { SqlValue, SqliteDatabase } from './database.js';
 
 interface PromptRow {
   seq: number;
@@ -105,7 +105,7 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
       return record;
     },
     // One commit for the lot: a sweep's thousands of prompts would otherwise pay one each.
-    insertMany: async (prompts) => db.transaction(() => prompts.map(insertOne))(),
+    insertMany: async (prompts) => db.transaction(() => prompts.map(insertOne), 'immediate'),
     get: async (id) => {
       const row = getOne.get(id);
       return row ? toRecord(row) : undefined;
@@ -116,19 +116,17 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
     requeue: async (id) => void requeue.run(id),
     cancel: async (ids) => {
       const now = Date.now();
-      return db.transaction(() => ids.filter((id) => cancelOne.run(now, id).changes > 0))();
+      return db.transaction(() => ids.filter((id) => cancelOne.run(now, id).changes > 0));
     },
     removePending: async (ids) => {
       if (ids === 'all') return removeAll.all().map((r) => r.id);
-      return db.transaction(() => ids.filter((id) => removeOne.get(id) !== undefined))();
+      return db.transaction(() => ids.filter((id) => removeOne.get(id) !== undefined));
     },
     finish: async (id, input: FinishInput) => {
-      const finished = db
-        .transaction(() => {
-          const seq = nextHistorySeq.get()?.next ?? 1;
-          return finish.run(input.state, input.startTime, input.endTime, seq, stringifyExactJson(input.entry), id).changes > 0;
-        })
-        .immediate();
+      const finished = db.transaction(() => {
+        const seq = nextHistorySeq.get()?.next ?? 1;
+        return finish.run(input.state, input.startTime, input.endTime, seq, stringifyExactJson(input.entry), id).changes > 0;
+      }, 'immediate');
       pages.clear();
       return finished;
     },
@@ -149,7 +147,7 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
       return page;
     },
     deleteHistory: async (ids) => {
-      const deleted = ids === 'all' ? deleteHistoryAll.run().changes : db.transaction(() => ids.reduce((n, id) => n + deleteHistoryOne.run(id).changes, 0))();
+      const deleted = ids === 'all' ? deleteHistoryAll.run().changes : db.transaction(() => ids.reduce((n, id) => n + deleteHistoryOne.run(id).changes, 0));
       pages.clear();
       return deleted;
     },
@@ -165,7 +163,7 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
         if (retention.maxAgeMs > 0) removed += pruneOld.run(now - retention.maxAgeMs).changes;
         if (retention.maxItems > 0) removed += pruneBeyond.run(retention.maxItems).changes;
         return removed;
-      })(),
+      }),
   };
 }
 
@@ -189,7 +187,7 @@ function jobs(db: SqliteDatabase, query: JobQuery): { rows: readonly JobRow[]; t
       : `create_time ${order}, seq ${order}`;
   const total = (db.prepare(`SELECT count(*) AS n FROM prompts WHERE ${where}`).get(...params) as { n: number }).n;
   const rows = db
-    .prepare<unknown[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT ? OFFSET ?`)
+    .prepare<SqlValue[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT ? OFFSET ?`)
     .all(...params, query.limit ?? -1, query.offset);
   return { rows: rows.map((row) => ({ record: toRecord(row), entryJson: row.history })), total };
 }

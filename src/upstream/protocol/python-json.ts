@@ -17,8 +17,7 @@ export class PyFloat {
   }
 }
 
-const BIG_MARK = '\u0000big:';
-const FLOAT_MARK = '\u0000float:';
+const INTEGER_SOURCE = /^-?\d+$/;
 
 export interface ParseOptions {
   /**
@@ -28,56 +27,19 @@ export interface ParseOptions {
   readonly keepFloats?: boolean;
 }
 
-/** Parse JSON text; integers outside the safe range come back as bigint. Throws SyntaxError. */
+/**
+ * Parse JSON text; integers outside the safe range come back as bigint. Throws SyntaxError.
+ * The reviver reads each number's own source text (ES2025 JSON.parse source access), so nothing in
+ * the data, not even a string that looks like a marker or a number, is ever reinterpreted.
+ */
 export function parseJson(text: string, options: ParseOptions = {}): JsonValue {
-  const marked = markNumbers(text, options.keepFloats === true);
-  if (marked === text) return JSON.parse(text) as JsonValue;
-  return JSON.parse(marked, (_key, value: unknown) => {
-    if (typeof value !== 'string' || value.charCodeAt(0) !== 0) return value;
-    if (value.startsWith(BIG_MARK)) return BigInt(value.slice(BIG_MARK.length));
-    if (value.startsWith(FLOAT_MARK)) return new PyFloat(Number(value.slice(FLOAT_MARK.length)));
+  const keepFloats = options.keepFloats === true;
+  return JSON.parse(text, (_key: string, value: unknown, context?: JSONReviverContext) => {
+    if (typeof value !== 'number' || context?.source === undefined) return value;
+    if (!Number.isSafeInteger(value) && INTEGER_SOURCE.test(context.source)) return BigInt(context.source);
+    if (keepFloats && !INTEGER_SOURCE.test(context.source)) return new PyFloat(value);
     return value;
   }) as JsonValue;
-}
-
-/** Rewrites unsafe integer (and, if asked, float) literals outside strings as marked strings. */
-function markNumbers(text: string, floats: boolean): string {
-  let out = '';
-  let last = 0;
-  let i = 0;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      i = skipString(text, i);
-      continue;
-    }
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      let j = i + 1;
-      while (j < text.length && /[0-9eE.+-]/.test(text[j] ?? '')) j++;
-      const token = text.slice(i, j);
-      const big = /^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token));
-      const float = floats && /[.eE]/.test(token);
-      if (big || float) {
-        out += text.slice(last, i) + JSON.stringify((big ? BIG_MARK : FLOAT_MARK) + token);
-        last = j;
-      }
-      i = j;
-      continue;
-    }
-    i++;
-  }
-  return last === 0 ? text : out + text.slice(last);
-}
-
-function skipString(text: string, start: number): number {
-  let i = start + 1;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '\\') i += 2;
-    else if (c === '"') return i + 1;
-    else i++;
-  }
-  return i;
 }
 
 /** Python's json.dumps(value) with default arguments. */

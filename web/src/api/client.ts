@@ -1,0 +1,141 @@
+/**
+ * The one module that talks to the service over HTTP. Every call sends the API key from the
+ * settings (Authorization: Bearer, as src/api/security accepts it) and turns any non-2xx answer
+ * into an ApiError carrying the service's `{error:{type,message,details}}`.
+ */
+import type {
+  AddBackendBody,
+  BackendList,
+  BackendView,
+  ErrorBody,
+  JobDetail,
+  JobList,
+  JobStatus,
+  OutputFile,
+  QueueSnapshot,
+  SubmitResult,
+} from '@contract';
+import { getSettings } from '../settings/settings-store';
+
+export class ApiError extends Error {
+  readonly status: number;
+  /** The service's error type (`unauthorized`, `not_found`, …), or `network` when no answer came. */
+  readonly type: string;
+  readonly details: string;
+
+  constructor(status: number, type: string, message: string, details = '') {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.type = type;
+    this.details = details;
+  }
+}
+
+const unauthorizedListeners = new Set<() => void>();
+
+/** Hear every 401, to ask the user for a key; returns the unsubscribe function. */
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+/** The headers every request carries: the API key when one is set. */
+export function authHeaders(): Record<string, string> {
+  const key = getSettings().apiKey;
+  return key === '' ? {} : { authorization: `Bearer ${key}` };
+}
+
+/** Read an error answer: the service's JSON shape, or whatever text came back. */
+export async function errorFromResponse(response: Response): Promise<ApiError> {
+  const text = await response.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as Partial<ErrorBody>;
+    if (body.error && typeof body.error.message === 'string') {
+      return new ApiError(response.status, body.error.type ?? 'error', body.error.message, body.error.details ?? '');
+    }
+  } catch {
+    // not JSON: fall through to the text itself
+  }
+  return new ApiError(response.status, 'error', text.trim().slice(0, 300) || `${response.status} ${response.statusText}`);
+}
+
+/** A raw authenticated fetch; 401s are announced, failures become ApiErrors. */
+export async function apiFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers: { accept: 'application/json', ...authHeaders(), ...(init.headers as Record<string, string> | undefined) } });
+  } catch (err) {
+    throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+  }
+  if (response.status === 401) for (const listener of unauthorizedListeners) listener();
+  if (!response.ok) throw await errorFromResponse(response);
+  return response;
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await apiFetch(path, signal ? { signal } : {});
+  return (await response.json()) as T;
+}
+
+async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { 'content-type': 'application/json' };
+  }
+  const response = await apiFetch(path, init);
+  const text = await response.text();
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+export interface JobsQuery {
+  readonly statuses: readonly JobStatus[];
+  readonly order: 'asc' | 'desc';
+  readonly sortBy: 'created_at' | 'execution_duration';
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** Where a file of a prompt's outputs can be read; `preview` asks /view for a light WebP. */
+export function viewUrl(file: OutputFile, options: { preview?: boolean } = {}): string {
+  const params = new URLSearchParams({ filename: file.filename, subfolder: file.subfolder, type: file.type });
+  // src/files/view.ts: `preview=webp;<quality>` converts on the server (same size, far fewer bytes).
+  if (options.preview === true) params.set('preview', 'webp;60');
+  return `/view?${params.toString()}`;
+}
+
+/** The /ws URL for our client id, with the key as `?token=` (browsers cannot set WS headers). */
+export function wsUrl(location: Pick<Location, 'protocol' | 'host'>): string {
+  const { apiKey, clientId } = getSettings();
+  const params = new URLSearchParams({ clientId });
+  if (apiKey !== '') params.set('token', apiKey);
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws?${params.toString()}`;
+}
+
+/** The service's API, one function per call the app makes. */
+export const api = {
+  backends: (signal?: AbortSignal) => getJson<BackendList>('/automa/backends', signal),
+  addBackend: (body: AddBackendBody) => send<BackendView>('POST', '/automa/backends', body),
+  setDraining: (name: string, draining: boolean) => send<unknown>('PATCH', `/automa/backends/${encodeURIComponent(name)}`, { draining }),
+  removeBackend: (name: string) => send<unknown>('DELETE', `/automa/backends/${encodeURIComponent(name)}`),
+
+  queue: (signal?: AbortSignal) => getJson<QueueSnapshot>('/queue', signal),
+  deletePending: (ids: readonly string[]) => send<void>('POST', '/queue', { delete: ids }),
+  interrupt: (promptId: string) => send<void>('POST', '/interrupt', { prompt_id: promptId }),
+  submit: (prompt: Readonly<Record<string, unknown>>, extraData: Readonly<Record<string, unknown>>) =>
+    send<SubmitResult>('POST', '/prompt', { prompt, client_id: getSettings().clientId, extra_data: extraData }),
+
+  jobs: (query: JobsQuery, signal?: AbortSignal) => {
+    const params = new URLSearchParams({
+      status: query.statuses.join(','),
+      sort_order: query.order,
+      sort_by: query.sortBy,
+      offset: String(query.offset),
+      limit: String(query.limit),
+    });
+    return getJson<JobList>(`/api/jobs?${params.toString()}`, signal);
+  },
+  job: (id: string, signal?: AbortSignal) => getJson<JobDetail>(`/api/jobs/${encodeURIComponent(id)}`, signal),
+  deleteHistory: (ids: readonly string[]) => send<void>('POST', '/history', { delete: ids }),
+};

@@ -1,0 +1,27 @@
+/** TanStack Query hooks over the API client: one query key per resource, shared by the pages. */
+import { useQuery } from '@tanstack/react-query';
+import type { JobStatus } from '@contract';
+import { api } from './client';
+
+/** The pool, polled: a backend going down or up shows within ~2 s even without WS events. */
+export function useBackends() {
+  return useQuery({ queryKey: ['backends'], queryFn: ({ signal }) => api.backends(signal), refetchInterval: 2_000 });
+}
+
+/** /queue; refreshed by the live connection on every status change, and polled as a backstop. */
+export function useQueue() {
+  return useQuery({ queryKey: ['queue'], queryFn: ({ signal }) => api.queue(signal), refetchInterval: 5_000 });
+}
+
+/** The latest jobs of some statuses (recent failures on the overview). */
+export function useRecentJobs(statuses: readonly JobStatus[], limit: number) {
+  return useQuery({
+    queryKey: ['jobs', 'recent', statuses.join(','), limit],
+    queryFn: ({ signal }) => api.jobs({ statuses, order: 'desc', sortBy: 'created_at', offset: 0, limit }, signal),
+  });
+}
+
+/** One job in full. */
+export function useJob(id: string | undefined) {
+  return useQuery({ queryKey: ['jobs', 'detail', id], queryFn: ({ signal }) => api.job(id ?? '', signal), enabled: id !== undefined });
+}
