@@ -171,8 +171,11 @@ test('cancelling a queued run keeps it from running; a running run is interrupte
   await stall.reached;
   const waiting = [];
   for (let i = 2; i < 5; i++) waiting.push(await call<RunBody>(`${app.url}/automa/apps/${id}/runs`, 'POST', { inputs: { seed: i }, client_id: client.clientId }));
-  const live = await call<RunBody>(`${app.url}/automa/runs/${running.body.id}`, 'GET');
+  const live = await call<RunBody & { progress: { node: string; nodes_done: number; nodes_total: number } }>(`${app.url}/automa/runs/${running.body.id}`, 'GET');
   assert.equal(live.body.status, 'running');
+  // Stalled in the sampler: the loaders, text encoders and latent are done, 3 of 7 nodes remain.
+  assert.deepEqual([live.body.progress.node, live.body.progress.nodes_done, live.body.progress.nodes_total], ['3', 4, 7]);
+  assert.ok(live.body.progress.fraction > 0.5 && live.body.progress.fraction < 1, JSON.stringify(live.body.progress));
   const queued = await call<{ items: RunBody[] }>(`${app.url}/automa/runs?status=queued`, 'GET');
   assert.equal(queued.body.items.length, 3);
   const runningList = await call<{ items: RunBody[] }>(`${app.url}/automa/runs?status=running`, 'GET');
