@@ -142,3 +142,13 @@ export const unusableUploadName = (value: string) =>
   new AppError(500, 'UNUSABLE_UPLOAD_NAME', 'The uploaded file needs a relative file name', `got ${JSON.stringify(value.slice(0, 200))}`);
 
 export const notAnImage = (details: string) => new AppError(400, 'NOT_AN_IMAGE', 'The file is not an image that can be converted', details);
+
+// ---- events, webhooks, schedules ------------------------------------------------------------
+
+/** One field of a request that is wrong, named with why (`extra_info.field`, `extra_info.reason`). */
+export const invalidField = (field: string, reason: string) =>
+  new AppError(400, 'INVALID_FIELD', `Invalid ${field}`, `${field} ${reason}`, { field, reason });
+
+/** The event a redelivery needs was dropped by retention. */
+export const eventGone = (eventId: number) =>
+  new AppError(410, 'EVENT_GONE', 'The event of this delivery is no longer kept', `event ${eventId} was dropped by --event-retention-*`);

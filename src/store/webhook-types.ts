@@ -95,8 +95,8 @@ export interface WebhookStore {
    * its subject (so a subject's events arrive in order), skipping `busy` ids.
    */
   due(endpointId: string, now: number, limit: number, busy: ReadonlySet<number>): Promise<readonly WebhookDelivery[]>;
-  /** When the next pending delivery of an active endpoint falls due (null: none). */
-  nextDueTime(): Promise<number | null>;
+  /** The earliest time after `now` at which a pending delivery of an active endpoint falls due (null: none). */
+  nextDueTime(now: number): Promise<number | null>;
   delivery(endpointId: string, id: number): Promise<WebhookDelivery | undefined>;
   /** Records an attempt and the delivery's new state in one transaction. */
   recordAttempt(delivery: WebhookDelivery, attempt: Omit<DeliveryAttempt, 'deliveryId' | 'eventId' | 'attempt'>, outcome: AttemptOutcome): Promise<void>;

@@ -70,9 +70,9 @@ export function createSqliteWebhookStore(db: SqliteDatabase, events: SqliteEvent
                          WHERE p.endpoint_id = d.endpoint_id AND p.status = 'pending' AND p.subject IS d.subject AND p.id < d.id)
       ORDER BY d.id LIMIT ? + 0`,
   );
-  const nextDue = db.prepare<[], { t: number | null }>(
+  const nextDue = db.prepare<[number], { t: number | null }>(
     `SELECT min(d.next_time) AS t FROM automa_webhook_deliveries d JOIN automa_webhooks w ON w.id = d.endpoint_id
-      WHERE d.status = 'pending' AND w.enabled = 1 AND w.paused_time IS NULL`,
+      WHERE d.status = 'pending' AND d.next_time > ? AND w.enabled = 1 AND w.paused_time IS NULL`,
   );
   const setDelivery = db.prepare<[string, number, number | null, number, number | null, string | null, number]>(
     `UPDATE automa_webhook_deliveries SET status = ?, attempts = ?, next_time = ?, update_time = ?, last_status_code = ?, last_error = ? WHERE id = ?`,
@@ -134,7 +134,7 @@ export function createSqliteWebhookStore(db: SqliteDatabase, events: SqliteEvent
     due: async (endpointId, now, limit, busy) =>
       // Busy ones are still pending (in flight): ask for enough rows to fill `limit` past them.
       due.all(endpointId, now, limit + busy.size).filter((row) => !busy.has(row.id)).slice(0, limit).map(toDelivery),
-    nextDueTime: async () => nextDue.get()?.t ?? null,
+    nextDueTime: async (now) => nextDue.get(now)?.t ?? null,
     delivery: async (endpointId, id) => {
       const row = getDelivery.get(endpointId, id);
       return row === undefined ? undefined : toDelivery(row);
