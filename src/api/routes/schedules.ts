@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newSchedule, slotsOf, type AvailableTargets, type Scheduler } from '../../automation/schedules/index.js';
 import { notFound } from '../../errors.js';
+import { refuseUnknownFields } from '../known-fields.js';
 import { MISSED_POLICIES, type ScheduleFire, type ScheduleRecord, type ScheduleStore } from '../../store/index.js';
 
 export interface ScheduleRouteDeps {
@@ -44,7 +45,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
     fires: (await store.fires(schedule.id, FIRES_SHOWN)).map(fireView),
   });
 
-  routes.post('/automa/schedules', { schema: { body: CreateBody } }, async (request, reply) => {
+  routes.post('/automa/schedules', { schema: { body: CreateBody }, preValidation: refuseUnknownFields(CreateBody) }, async (request, reply) => {
     const now = Date.now();
     const schedule = await store.create(newSchedule(request.body, deps.available, now), now);
     scheduler.changed();
@@ -58,7 +59,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
     if (schedule === undefined) throw notFound('Schedule', request.params.id);
     return detail(schedule);
   });
-  routes.patch('/automa/schedules/:id', { schema: { params: IdParams, body: PatchBody } }, async (request) => {
+  routes.patch('/automa/schedules/:id', { schema: { params: IdParams, body: PatchBody }, preValidation: refuseUnknownFields(PatchBody) }, async (request) => {
     const schedule = await store.get(request.params.id);
     if (schedule === undefined) throw notFound('Schedule', request.params.id);
     const now = Date.now();

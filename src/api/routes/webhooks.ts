@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { conflict, eventGone, notFound } from '../../errors.js';
 import type { Subscriptions, WebhookSender } from '../../events/index.js';
+import { refuseUnknownFields } from '../known-fields.js';
 import { DELIVERY_STATUSES, type DeliveryAttempt, type WebhookDelivery, type WebhookEndpoint, type WebhookStore } from '../../store/index.js';
 
 export interface WebhookRouteDeps {
@@ -48,13 +49,13 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
     return endpoint;
   };
 
-  routes.post('/automa/webhooks', { schema: { body: CreateBody } }, async (request, reply) => {
+  routes.post('/automa/webhooks', { schema: { body: CreateBody }, preValidation: refuseUnknownFields(CreateBody) }, async (request, reply) => {
     const { endpoint, secret } = await subscriptions.create(request.body);
     return reply.code(201).header('location', `/automa/webhooks/${endpoint.id}`).send({ ...endpointView(endpoint), secret });
   });
   routes.get('/automa/webhooks', async () => ({ webhooks: (await store.list()).map(endpointView) }));
   routes.get('/automa/webhooks/:id', { schema: { params: IdParams } }, async (request) => endpointView(await found(request.params.id)));
-  routes.patch('/automa/webhooks/:id', { schema: { params: IdParams, body: PatchBody } }, async (request) => {
+  routes.patch('/automa/webhooks/:id', { schema: { params: IdParams, body: PatchBody }, preValidation: refuseUnknownFields(CreateBody) }, async (request) => {
     await found(request.params.id);
     const updated = await subscriptions.update(request.params.id, request.body);
     if (updated === undefined) throw notFound('Webhook', request.params.id);
