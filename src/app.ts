@@ -194,6 +194,9 @@ function registerServiceIndex(
       api: {
         health: '/automa/health',
         documents: '/automa/db',
+        events: '/automa/events (Server-Sent Events)',
+        webhooks: '/automa/webhooks',
+        schedules: '/automa/schedules',
         comfyui_proxy: '/comfyui/',
         comfyui_gateway: '/prompt, /queue, /history, /ws (and under /api)',
       },
