@@ -15,6 +15,10 @@ export function serviceIndex(version: string): Record<string, unknown> {
       metrics: '/metrics',
       documents: '/automa/db',
       backends: '/automa/backends',
+      convert: '/automa/convert',
+      events: '/automa/events (Server-Sent Events)',
+      webhooks: '/automa/webhooks',
+      schedules: '/automa/schedules',
       backend_proxy: '/automa/backends/{name}/comfyui/',
       comfyui_proxy: '/comfyui/',
       comfyui_gateway: {

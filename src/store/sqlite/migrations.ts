@@ -1,3 +1,5 @@
+import { EVENTS_SQL } from './events-sql.js';
+
 /**
  * Numbered schema migrations, applied in order inside one transaction each; the database's
  * user_version records the last one applied. Never edit a migration that has shipped: add one.
@@ -88,5 +90,11 @@ export const MIGRATIONS: readonly Migration[] = [
         removed  INTEGER NOT NULL DEFAULT 0
       ) STRICT;
     `,
+  },
+  {
+    // The workflow-apps branch (issue #13) also adds a migration 5: whichever lands second renumbers.
+    version: 5,
+    name: 'events_webhooks_schedules',
+    sql: EVENTS_SQL,
   },
 ];
