@@ -11,6 +11,11 @@ import { registerAutomaAppRoutes } from './api/routes/automa-apps.js';
 import { registerAutomaRunRoutes } from './api/routes/automa-runs.js';
 import { registerConvertRoutes } from './api/routes/convert.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
+import { registerEventRoutes } from './api/routes/events.js';
+import { registerScheduleRoutes } from './api/routes/schedules.js';
+import { registerWebhookRoutes } from './api/routes/webhooks.js';
+import { createScheduler, promptIdFor, systemClock, type Scheduler } from './automation/schedules/index.js';
+import { createEventServices, type EventServices } from './events/index.js';
 import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
 import { limitConnections, redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
@@ -18,7 +23,7 @@ import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js
 import { createAutomation, type Automation } from './automation/index.js';
 import type { Config } from './config/index.js';
 import { createFileService, type FileService } from './files/index.js';
-import { badRequest, internalError } from './errors.js';
+import { badRequest, internalError, isAppError } from './errors.js';
 import { stringifyExactJson } from './json.js';
 import type { Logger } from './log.js';
 import type { Gateway } from './queue/index.js';
@@ -54,6 +59,9 @@ export interface App {
   readonly gateway: Gateway;
   /** Workflow apps, runs, sweeps and contact sheets (/automa/apps, /automa/runs, /automa/sweeps). */
   readonly automation: Automation;
+  /** The event log's hub, webhook sender and subscriptions (runs register `webhook_url` through it). */
+  readonly events: EventServices;
+  readonly scheduler: Scheduler;
 }
 
 const REQUEST_ID_RE = /^[\w-]{1,64}$/;
@@ -125,6 +133,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     backends: () => pool?.links.map((link) => link.ref) ?? config.backends,
   });
   registerFileRoutes(http, { files });
+  // Before the gateway's own onReady: the hub must know the log's end before the queue appends to it.
+  const events = createEventServices({ store, config, logger, version: deps.version });
+  http.addHook('onReady', async () => events.start());
   const { gateway, frontend } = registerComfyGateway(http, {
     config,
     store,
@@ -132,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     files,
     upgrades,
     metrics,
+    lifecycle: events.lifecycle,
     serveComfyFrontend: config.publicDir === null && config.comfyuiFrontend,
   });
   pool = gateway;
@@ -142,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAutomaAppRoutes(http, { automation, version: deps.version, maxFileBytes: config.maxJsonBodyBytes });
   registerAutomaRunRoutes(http, { automation });
   registerConvertRoutes(http, { gateway, maxFileBytes: config.maxUploadSizeBytes });
+  const scheduler = registerEventParts(http, { config, store, events, gateway, logger });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
   const webApp = config.publicDir === null && frontend === null ? builtWebApp(deps.webAppDirs ?? []) : null;
@@ -166,7 +179,41 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   }
 
-  return { http, upgrades, backends, metrics, files, gateway, automation };
+  return { http, upgrades, backends, metrics, files, gateway, automation, events, scheduler };
+}
+
+/** SSE, webhooks and schedules; schedules fire raw prompts through the gateway (apps and sweeps come with issue #13). */
+function registerEventParts(
+  http: FastifyInstance,
+  deps: { config: Config; store: Store; events: EventServices; gateway: Gateway; logger: Logger },
+): Scheduler {
+  const { config, store, events, gateway } = deps;
+  registerEventRoutes(http, { store: store.events, hub: events.hub, heartbeatMs: config.sseHeartbeatMs, maxBacklogBytes: config.sseMaxBufferBytes });
+  registerWebhookRoutes(http, { store: store.webhooks, subscriptions: events.subscriptions, sender: events.sender });
+  const scheduler = createScheduler({
+    store: store.schedules,
+    clock: systemClock,
+    misfireGraceMs: config.scheduleMisfireGraceMs,
+    logger: deps.logger,
+    targets: {
+      prompt: async (body, key) => {
+        const promptId = promptIdFor(key);
+        try {
+          await gateway.submit({ ...body, prompt_id: promptId });
+        } catch (err) {
+          // 409: this slot's prompt is already in (a restart re-submitting a claimed slot).
+          if (!(isAppError(err) && err.status === 409)) throw err;
+        }
+        return { kind: 'prompt', id: promptId };
+      },
+    },
+  });
+  registerScheduleRoutes(http, { store: store.schedules, scheduler, available: { app: false, sweep: false } });
+  // After the gateway's onReady (registered earlier): slots due at start-up go to a started queue.
+  http.addHook('onReady', async () => scheduler.start());
+  http.addHook('preClose', async () => scheduler.stop());
+  http.addHook('onClose', async () => events.stop());
+  return scheduler;
 }
 
 /** The first of `dirs` that holds a built web app (an index.html), or null. */

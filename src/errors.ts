@@ -62,8 +62,18 @@ export const forbiddenJsonKey = () =>
   );
 
 /** A body field with a bad value: `field` names it (also in extra_info.field), `reason` says why. */
-export const invalidField = (field: string, reason: string, value: unknown) =>
-  new AppError(400, 'BAD_REQUEST', `${field}: ${reason}`, `got ${JSON.stringify(value)?.slice(0, 200) ?? String(value)}`, { field });
+/**
+ * One field of a request that is wrong, named with why (`extra_info.field`, `extra_info.reason`);
+ * `details` quotes the value when the caller passes it.
+ */
+export const invalidField = (field: string, reason: string, ...value: [unknown?]) =>
+  new AppError(
+    400,
+    'INVALID_FIELD',
+    `${field}: ${reason}`,
+    value.length > 0 ? `got ${JSON.stringify(value[0])?.slice(0, 200) ?? String(value[0])}` : `${field} ${reason}`,
+    { field, reason },
+  );
 
 export const invalidId = (id: string) =>
   new AppError(400, 'INVALID_ID', 'Id must be a UUID', `got ${JSON.stringify(id.slice(0, 80))}`);
@@ -201,3 +211,9 @@ export const idempotencyKeyReused = (key: string) =>
 
 export const noNodeInfo = () =>
   new AppError(503, 'NO_NODE_INFO', 'No backend has reported its node classes yet', 'an app’s inputs are typed from the backends’ /object_info; retry once a backend is up');
+
+// ---- events, webhooks, schedules ------------------------------------------------------------
+
+/** The event a redelivery needs was dropped by retention. */
+export const eventGone = (eventId: number) =>
+  new AppError(410, 'EVENT_GONE', 'The event of this delivery is no longer kept', `event ${eventId} was dropped by --event-retention-*`);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DATABASE_FILE } from '../../src/store/index.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/open.js';
+import { createSqliteEventLog } from '../../src/store/sqlite/events.js';
 import { createSqlitePromptStore } from '../../src/store/sqlite/prompts.js';
 import { paired, until, type BenchContext } from '../lib/context.js';
 import type { FakeProcess } from '../lib/fakes.js';
@@ -52,7 +53,7 @@ export async function sampleHistoryEntry(fake: FakeProcess): Promise<Record<stri
 export async function seedServiceHistory(entry: Record<string, unknown>, count: number): Promise<string> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'automa-bench-history-'));
   const db = openSqliteDatabase(path.join(dataDir, DATABASE_FILE));
-  const prompts = createSqlitePromptStore(db);
+  const prompts = createSqlitePromptStore(db, createSqliteEventLog(db));
   const tuple = Array.isArray(entry['prompt']) ? (entry['prompt'] as unknown[]) : [];
   const graph = (tuple[2] ?? simpleGraph(1)) as Record<string, unknown>;
   const outputs = (tuple[4] ?? ['3', '4']) as string[];

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { createHttpProxy, handOver, httpProxyOptions, registerHandOverRoutes } from '../proxy/index.js';
-import { createGateway, type Gateway, type PromptFiles } from '../queue/index.js';
+import { createGateway, type Gateway, type LifecycleEvents, type PromptFiles } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import { routeNotFound } from '../errors.js';
 import { SERVICE_ROUTE_ROOTS } from '../upstream/protocol/index.js';
@@ -23,6 +23,8 @@ export interface ComfyGatewayDeps {
   readonly files: PromptFiles;
   readonly upgrades: UpgradeRouter;
   readonly metrics: Metrics;
+  /** Where prompt starts, progress and backend changes go (the event log). */
+  readonly lifecycle?: LifecycleEvents;
   /**
    * No web app of ours at `/`: serve ComfyUI's own frontend from the default backend instead
    * (its page for browsers at `/`, its assets and the custom nodes' scripts), so it loads from
@@ -79,6 +81,7 @@ export function registerComfyGateway(
     backends: config.backends,
     files: deps.files,
     events: hub,
+    ...(deps.lifecycle !== undefined && { lifecycle: deps.lifecycle }),
     logger,
     instanceKey: config.dataDir,
     prefetch: config.prefetch,

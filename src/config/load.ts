@@ -98,6 +98,16 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     wsMaxBufferBytes: megabytes('ws-max-buffer', 16),
     wsPingIntervalMs: int('ws-ping-interval', 30_000, 0, 3_600_000),
     maxSweepRuns: int('max-sweep-runs', 10_000, 1, 1_000_000),
+    eventRetentionMs: one('event-retention-days') === undefined ? 7 * 86_400_000 : days('event-retention-days'),
+    eventRetentionCount: int('event-retention-count', 1_000_000, 0, 1_000_000_000),
+    sseHeartbeatMs: int('sse-heartbeat', 15_000, 10, 3_600_000),
+    sseMaxBufferBytes: megabytes('sse-max-buffer', 4),
+    webhookAllowPrivate: parseFlag('webhook-allow-private', one('webhook-allow-private'), problems),
+    webhookRetryScheduleMs: parseDurations('webhook-retry-schedule', raw.get('webhook-retry-schedule') ?? DEFAULT_RETRY_SCHEDULE, problems),
+    webhookConcurrency: int('webhook-concurrency', 4, 1, 256),
+    webhookConnectTimeoutMs: int('webhook-connect-timeout', 5_000, 1, 600_000),
+    webhookTimeoutMs: int('webhook-timeout', 15_000, 1, 600_000),
+    scheduleMisfireGraceMs: int('schedule-misfire-grace', 60_000, 0, 86_400_000),
   };
   // Node refuses to start with headersTimeout > requestTimeout.
   if (config.requestTimeoutMs < config.headerTimeoutMs) {
@@ -107,6 +117,25 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   checkExposure(config.host, config.apiKeys, config.allowUnauthenticated, problems);
   if (problems.length > 0) return { kind: 'invalid', problems };
   return { kind: 'config', config: Object.freeze(config) };
+}
+
+/** Standard Webhooks' (and Svix's) schedule: about 27 hours from the first try to the last. */
+const DEFAULT_RETRY_SCHEDULE = ['5s', '5m', '30m', '2h', '5h', '10h', '10h'];
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** `5s,5m,2h` or plain milliseconds: one wait per retry, each at most a week. */
+function parseDurations(flag: string, texts: readonly string[], problems: string[]): number[] {
+  const waits: number[] = [];
+  for (const text of texts.flatMap((t) => t.split(',')).map((t) => t.trim())) {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+    const value = match === null ? NaN : Number(match[1]) * (DURATION_UNITS[match[2] ?? 'ms'] ?? NaN);
+    if (!Number.isFinite(value) || value > 7 * 86_400_000) {
+      problems.push(`--${flag}: expected durations like 5s,5m,2h (or milliseconds), each at most 7 days, got ${JSON.stringify(text)}`);
+      return [];
+    }
+    waits.push(Math.round(value));
+  }
+  return waits;
 }
 
 /**

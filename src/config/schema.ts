@@ -49,6 +49,21 @@ export interface Config {
   readonly wsPingIntervalMs: number;
   /** Most runs one sweep may make. */
   readonly maxSweepRuns: number;
+  /** Event log retention: by age (0: none) and by count (0: none). */
+  readonly eventRetentionMs: number;
+  readonly eventRetentionCount: number;
+  readonly sseHeartbeatMs: number;
+  /** Bytes an SSE client may leave unread before it is closed with where to resume. */
+  readonly sseMaxBufferBytes: number;
+  /** Loopback and private addresses are refused as webhook targets unless this is set. */
+  readonly webhookAllowPrivate: boolean;
+  /** Wait before each retry of a failed delivery; the delivery is dead after the last. */
+  readonly webhookRetryScheduleMs: readonly number[];
+  readonly webhookConcurrency: number;
+  readonly webhookConnectTimeoutMs: number;
+  readonly webhookTimeoutMs: number;
+  /** A schedule slot later than this (downtime) counts as missed and follows the schedule's policy. */
+  readonly scheduleMisfireGraceMs: number;
 }
 
 /** 'flag' takes no value (given means true; env accepts true/false). */
@@ -256,6 +271,75 @@ export const OPTIONS = [
     valueName: 'n',
     defaultText: '10000',
     description: 'Most runs (cells) one sweep may make; a larger sweep is refused with 400 before anything is stored.',
+  },
+  {
+    flag: 'event-retention-days',
+    kind: 'number',
+    valueName: 'days',
+    defaultText: '7',
+    description: 'Drop events (SSE, webhooks) older than this many days (0: keep); those still to be delivered stay.',
+  },
+  {
+    flag: 'event-retention-count',
+    kind: 'int',
+    valueName: 'n',
+    defaultText: '1000000',
+    description: 'Keep at most this many events (0: no limit); those still to be delivered stay.',
+  },
+  {
+    flag: 'sse-heartbeat',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '15000',
+    description: 'Send a comment line on idle event streams this often, so proxies keep them open.',
+  },
+  {
+    flag: 'sse-max-buffer',
+    kind: 'number',
+    valueName: 'MB',
+    defaultText: '4',
+    description: 'Data an event-stream client may leave unread before it is closed with where to resume.',
+  },
+  {
+    flag: 'webhook-allow-private',
+    kind: 'flag',
+    defaultText: 'off',
+    description: 'Allow webhook URLs on loopback and private addresses (link-local and metadata ones are always refused).',
+  },
+  {
+    flag: 'webhook-retry-schedule',
+    kind: 'list',
+    valueName: 'durations',
+    defaultText: '5s,5m,30m,2h,5h,10h,10h',
+    description: 'Waits before each retry of a failed webhook delivery (ms, or with s/m/h); dead after the last.',
+  },
+  {
+    flag: 'webhook-concurrency',
+    kind: 'int',
+    valueName: 'n',
+    defaultText: '4',
+    description: 'Deliveries in flight at once per webhook endpoint.',
+  },
+  {
+    flag: 'webhook-connect-timeout',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '5000',
+    description: 'How long connecting to a webhook receiver may take.',
+  },
+  {
+    flag: 'webhook-timeout',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '15000',
+    description: 'How long a webhook receiver may take to answer (headers and body) before the attempt fails.',
+  },
+  {
+    flag: 'schedule-misfire-grace',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '60000',
+    description: 'A schedule slot found later than this (after downtime) is missed: skipped or run once, per schedule.',
   },
 ] as const satisfies readonly OptionSpec[];
 

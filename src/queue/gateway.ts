@@ -13,7 +13,7 @@ import { jobDetail, jobSummary, type JobSummary } from './jobs.js';
 import { modelFiles } from './models.js';
 import { mergeObjectInfos, withCurrentNodeFields } from './object-info-union.js';
 import { createPendingQueue } from './pending-queue.js';
-import type { ClientEvents, PromptFiles } from './ports.js';
+import type { ClientEvents, LifecycleEvents, PromptFiles } from './ports.js';
 import type { PromptRun, RunProgress } from './prompt-run.js';
 import { isRecord } from '../values.js';
 import { promptTuple } from './tuples.js';
@@ -29,6 +29,8 @@ export interface GatewayOptions {
   readonly backendChanges: BackendChangeStore;
   readonly files: PromptFiles;
   readonly events: ClientEvents;
+  /** Where started, progress and backend up/down/draining go (the event log). */
+  readonly lifecycle?: LifecycleEvents;
   readonly logger: Logger;
   /** Names this gateway instance to backends (its clientId there derives from it). */
   readonly instanceKey: string;
@@ -110,9 +112,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       capacity: 1 + options.prefetch,
       logger,
       events: {
-        onUp: (link) => void reconciler.reconcile(link),
+        onUp: (link) => {
+          options.lifecycle?.backend(link.ref.name, 'up', {});
+          void reconciler.reconcile(link);
+        },
         onDown: (link, reason) => {
           logger.warn({ backend: link.ref.name, reason, inflight: link.inflight.size }, 'backend down');
+          options.lifecycle?.backend(link.ref.name, 'down', { reason });
           reconciler.scheduleFailover(link);
         },
         onMessage: (link, message, raw) => onMessage(link, message, raw),
@@ -188,6 +194,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       link.runningId = run.record.id;
       const models = modelFiles(run.record.prompt);
       if (models.length > 0) link.recentModels = new Set(models);
+      // A restart after a reconnect is the same run going on: one started event per prompt.
+      if (!run.started) options.lifecycle?.started(run.record, link.ref.name, typeof message.data.timestamp === 'number' ? message.data.timestamp : Date.now());
+    }
+    if (message.type === 'progress' && typeof message.data.value === 'number' && typeof message.data.max === 'number') {
+      const node = typeof message.data.node === 'string' ? message.data.node : null;
+      options.lifecycle?.progress(run.record, link.ref.name, { value: message.data.value, max: message.data.max, node });
     }
     if (message.type === 'executing' && message.data.node === null) {
       relay(run, () => finisher.finish(link, run));
@@ -375,6 +387,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     addBackend: async (ref) => pool.view(await pool.add(ref)),
     setDraining: async (name, draining) => {
       const view = pool.view(await pool.setDraining(name, draining));
+      options.lifecycle?.backend(name, draining ? 'draining' : view.state === 'down' ? 'down' : 'up', { draining });
       dispatcher.schedule();
       return view;
     },

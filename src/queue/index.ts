@@ -1,7 +1,7 @@
 /** The durable gateway queue: submit, dispatch to backends, route events, record history. */
 export { createGateway, type Gateway, type GatewayOptions, type QueueSnapshot, type SubmitResult } from './gateway.js';
 /** What the queue needs from its surroundings (client sockets, files, validation). */
-export type { ClientEvents, ClientMessage, PromptFiles } from './ports.js';
+export type { ClientEvents, ClientMessage, LifecycleEvents, PromptFiles } from './ports.js';
 /** ComfyUI's event targeting rules. */
 export { targetForEvent, targetForBinary, type Target } from './targets.js';
 /** ComfyUI's queue tuple. */

@@ -1,4 +1,4 @@
-import type { PromptGraph } from '../store/index.js';
+import type { PromptGraph, PromptRecord } from '../store/index.js';
 import type { BackendRef } from '../upstream/index.js';
 import type { Target } from './targets.js';
 
@@ -36,3 +36,13 @@ export interface PromptFiles {
   forgetBackend(backend: string): Promise<void>;
 }
 
+
+/**
+ * Lifecycle changes that live only in memory (a prompt started, its progress, a backend's link),
+ * for the event log. The durable ones (queued, finished, cancelled) the store appends itself.
+ */
+export interface LifecycleEvents {
+  started(record: PromptRecord, backend: string, startTime: number): void;
+  progress(record: PromptRecord, backend: string, progress: { value: number; max: number; node: string | null }): void;
+  backend(name: string, state: 'up' | 'down' | 'draining', detail: Readonly<Record<string, unknown>>): void;
+}

@@ -18,6 +18,10 @@ export function serviceIndex(version: string): Record<string, unknown> {
       runs: '/automa/runs',
       sweeps: '/automa/sweeps',
       backends: '/automa/backends',
+      convert: 'POST /automa/convert',
+      events: 'GET /automa/events (Server-Sent Events)',
+      webhooks: '/automa/webhooks',
+      schedules: '/automa/schedules',
       backend_proxy: '/automa/backends/{name}/comfyui/',
       comfyui_proxy: '/comfyui/',
       comfyui_gateway: {

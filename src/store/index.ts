@@ -10,6 +10,14 @@ export type * from './backend-file-types.js';
 /** Workflow apps, their runs and sweeps. */
 export type * from './automa-types.js';
 export { STORED_RUN_STATUSES, IDEMPOTENCY_TTL_MS } from './automa-types.js';
+/** The event log (outbox), webhook endpoints and deliveries, schedules. */
+export type * from './event-types.js';
+export type * from './webhook-types.js';
+export type * from './schedule-types.js';
+export { DELIVERY_STATUSES, WEBHOOK_KINDS } from './webhook-types.js';
+export { MISSED_POLICIES } from './schedule-types.js';
+/** The `prompt.*` events' bodies (the queue appends started and progress itself). */
+export { promptProgressEvent, promptStartedEvent, type PromptFacts } from './prompt-events.js';
 /** The embedded SQLite implementation of Store. */
 export { createSqliteStore, DATABASE_FILE } from './sqlite/store.js';
 /** Online backup of the embedded database (`comfyui-automa backup <file>`). */

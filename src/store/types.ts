@@ -1,5 +1,8 @@
 import type { AutomaStore } from './automa-types.js';
 import type { BackendFileStore } from './backend-file-types.js';
+import type { EventStore } from './event-types.js';
+import type { ScheduleStore } from './schedule-types.js';
+import type { WebhookStore } from './webhook-types.js';
 import type { BackendChangeStore } from './backend-types.js';
 import type { PromptStore } from './prompt-types.js';
 
@@ -91,6 +94,12 @@ export interface Store {
   readonly backendFiles: BackendFileStore;
   /** Workflow apps, runs, sweeps and Idempotency-Key answers. */
   readonly automa: AutomaStore;
+  /** The event log (outbox) that SSE streams and webhook deliveries read. */
+  readonly events: EventStore;
+  /** Webhook endpoints, deliveries and their attempts. */
+  readonly webhooks: WebhookStore;
+  /** Schedules and the slots they fired. */
+  readonly schedules: ScheduleStore;
   /** True when the store answers and accepts writes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

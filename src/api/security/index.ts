@@ -62,7 +62,9 @@ export function registerSecurity(http: FastifyInstance, upgrades: UpgradeRouter,
       if (request.method === 'OPTIONS') return reply.code(200).send();
     }
     if (keys.enabled && !isPublicRequest(request.method, request.url, request.routeOptions.url)) {
-      if (!keys.accepts(bearerToken(request.headers.authorization))) {
+      // EventSource cannot set headers: event streams (GET only) may carry the key as ?token=.
+      const streamToken = request.method === 'GET' && isEventStreamPath(request.url) ? queryToken(request.url) : undefined;
+      if (!keys.accepts(bearerToken(request.headers.authorization)) && !keys.accepts(streamToken)) {
         reply.header('www-authenticate', 'Bearer');
         throw unauthorized();
       }
@@ -87,3 +89,7 @@ export function registerSecurity(http: FastifyInstance, upgrades: UpgradeRouter,
 
   return { keys, wsClients };
 }
+
+/** `/automa/events`, `/automa/runs/{id}/events`, `/automa/sweeps/{id}/events`. */
+const EVENT_STREAM_RE = /^\/automa\/(?:events|(?:runs|sweeps)\/[^/?#]+\/events)(?:[?#]|$)/;
+const isEventStreamPath = (url: string): boolean => EVENT_STREAM_RE.test(url);

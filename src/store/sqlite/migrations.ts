@@ -1,3 +1,5 @@
+import { EVENTS_SQL } from './events-sql.js';
+
 /**
  * Numbered schema migrations, applied in order inside one transaction each; the database's
  * user_version records the last one applied. Never edit a migration that has shipped: add one.
@@ -91,6 +93,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
+    name: 'events_webhooks_schedules',
+    sql: EVENTS_SQL,
+  },
+  {
+    version: 6,
     name: 'automa_apps_runs_sweeps',
     sql: `
       -- Workflow apps, their runs and sweeps (see store/automa-types.ts).

@@ -12,7 +12,9 @@ import type {
   PromptState,
   PromptStore,
 } from '../prompt-types.js';
+import { promptCancelledEvent, promptFinishedEvent, promptQueuedEvent, type PromptFacts } from '../prompt-events.js';
 import type { SqlValue, SqliteDatabase } from './database.js';
+import type { SqliteEventLog } from './events.js';
 
 interface PromptRow {
   seq: number;
@@ -31,6 +33,16 @@ interface PromptRow {
   history: string | null;
 }
 
+/** The columns an event needs, as a RETURNING clause gives them back. */
+interface FactsRow {
+  id: string;
+  number: number;
+  client_id: string | null;
+  create_time: number;
+  backend: string | null;
+}
+const FACTS = 'id, number, client_id, create_time, backend';
+
 interface HistoryRow {
   id: string;
   state: string;
@@ -45,8 +57,11 @@ const FINISHED = `state IN ('completed', 'failed', 'interrupted')`;
 /** Distinct history pages kept in memory between changes (clients poll one or two). */
 const MAX_CACHED_PAGES = 16;
 
-/** The queue and history as rows of one table; every write is one short transaction. */
-export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
+/**
+ * The queue and history as rows of one table; every write is one short transaction, and each
+ * change of a prompt's state appends its `prompt.*` event in that same transaction.
+ */
+export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventLog): PromptStore {
   const pages = new Map<string, Buffer>();
   const insert = db.prepare(
     `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time)
@@ -57,14 +72,19 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
   const lastSeq = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'prompts'`);
   const submitted = db.prepare(`UPDATE prompts SET state = 'submitted', backend = ?, attempts = ? WHERE id = ? AND ${UNFINISHED}`);
   const requeue = db.prepare(`UPDATE prompts SET state = 'pending', backend = NULL WHERE id = ? AND ${UNFINISHED}`);
-  const cancelOne = db.prepare(`UPDATE prompts SET state = 'cancelled', end_time = ? WHERE id = ? AND ${UNFINISHED}`);
-  const removeOne = db.prepare(`DELETE FROM prompts WHERE id = ? AND ${UNFINISHED} RETURNING id`);
-  const removeAll = db.prepare<[], { id: string }>(`DELETE FROM prompts WHERE ${UNFINISHED} RETURNING id`);
+  const cancelOne = db.prepare<[number, string], FactsRow>(`UPDATE prompts SET state = 'cancelled', end_time = ? WHERE id = ? AND ${UNFINISHED} RETURNING ${FACTS}`);
+  const removeOne = db.prepare<[string], FactsRow>(`DELETE FROM prompts WHERE id = ? AND ${UNFINISHED} RETURNING ${FACTS}`);
+  const removeAll = db.prepare<[], FactsRow>(`DELETE FROM prompts WHERE ${UNFINISHED} RETURNING ${FACTS}`);
   const nextHistorySeq = db.prepare<[], { next: number }>(`SELECT coalesce(max(history_seq), 0) + 1 AS next FROM prompts WHERE history_seq IS NOT NULL`);
-  const finish = db.prepare(
+  const finish = db.prepare<[string, number | null, number, number, string, string], FactsRow>(
     `UPDATE prompts SET state = ?, start_time = ?, end_time = ?, history_seq = ?, history = ?
-      WHERE id = ? AND ${UNFINISHED}`,
+      WHERE id = ? AND ${UNFINISHED} RETURNING ${FACTS}`,
   );
+  /** Removed from the queue before it ran (POST /queue delete, /api/jobs cancel): `prompt.cancelled`. */
+  const cancelled = (rows: readonly FactsRow[], now: number): string[] => {
+    for (const row of rows) events.appendSync(promptCancelledEvent(facts(row), now), now);
+    return rows.map((row) => row.id);
+  };
   const historyOne = db.prepare<[string], HistoryRow>(
     `SELECT id, state, history FROM prompts WHERE id = ? AND history_seq IS NOT NULL`,
   );
@@ -84,6 +104,7 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
        SELECT history_seq FROM prompts WHERE history_seq IS NOT NULL ORDER BY history_seq DESC LIMIT 1 OFFSET ?)`,
   );
 
+  /** Insert one prompt and append its `prompt.queued` event; call inside a transaction. */
   const insertOne = (prompt: NewPrompt): PromptRecord | null => {
     const row = insert.get(
       prompt.id,
@@ -95,12 +116,14 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
       JSON.stringify(prompt.outputsToExecute),
       prompt.createTime,
     ) as { seq: number } | undefined;
-    return row ? { ...prompt, seq: row.seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null } : null;
+    if (!row) return null;
+    events.appendSync(promptQueuedEvent(prompt), prompt.createTime);
+    return { ...prompt, seq: row.seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null };
   };
 
   return {
     insert: async (prompt: NewPrompt) => {
-      const record = insertOne(prompt);
+      const record = db.transaction(() => insertOne(prompt));
       if (!record) throw conflict('A prompt with this prompt_id already exists', prompt.id);
       return record;
     },
@@ -116,16 +139,19 @@ export function createSqlitePromptStore(db: SqliteDatabase): PromptStore {
     requeue: async (id) => void requeue.run(id),
     cancel: async (ids) => {
       const now = Date.now();
-      return db.transaction(() => ids.filter((id) => cancelOne.run(now, id).changes > 0));
+      return db.transaction(() => cancelled(ids.flatMap((id) => cancelOne.all(now, id)), now));
     },
     removePending: async (ids) => {
-      if (ids === 'all') return removeAll.all().map((r) => r.id);
-      return db.transaction(() => ids.filter((id) => removeOne.get(id) !== undefined));
+      const now = Date.now();
+      if (ids === 'all') return db.transaction(() => cancelled(removeAll.all(), now));
+      return db.transaction(() => cancelled(ids.flatMap((id) => removeOne.all(id)), now));
     },
     finish: async (id, input: FinishInput) => {
       const finished = db.transaction(() => {
         const seq = nextHistorySeq.get()?.next ?? 1;
-        return finish.run(input.state, input.startTime, input.endTime, seq, stringifyExactJson(input.entry), id).changes > 0;
+        const row = finish.get(input.state, input.startTime, input.endTime, seq, stringifyExactJson(input.entry), id);
+        if (row !== undefined) events.appendSync(promptFinishedEvent(facts(row), input), input.endTime);
+        return row !== undefined;
       }, 'immediate');
       pages.clear();
       return finished;
@@ -209,6 +235,14 @@ function toRecord(row: PromptRow): PromptRecord {
     endTime: row.end_time,
   };
 }
+
+const facts = (row: FactsRow): PromptFacts => ({
+  id: row.id,
+  number: row.number,
+  clientId: row.client_id,
+  createTime: row.create_time,
+  backend: row.backend,
+});
 
 function toHistory(row: HistoryRow): HistoryRecord {
   return { id: row.id, state: row.state as HistoryRecord['state'], entryJson: row.history };

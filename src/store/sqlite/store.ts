@@ -5,7 +5,10 @@ import { createSqliteBackendFileStore } from './backend-files.js';
 import { createSqliteDocumentStore } from './documents.js';
 import { createSqliteBackendChangeStore } from './backend-changes.js';
 import { openSqliteDatabase } from './open.js';
+import { createSqliteEventLog } from './events.js';
 import { createSqlitePromptStore } from './prompts.js';
+import { createSqliteScheduleStore } from './schedules.js';
+import { createSqliteWebhookStore } from './webhooks.js';
 
 export const DATABASE_FILE = 'automa.sqlite';
 
@@ -13,12 +16,16 @@ export const DATABASE_FILE = 'automa.sqlite';
 export function createSqliteStore(options: { dataDir: string }): Store {
   const db = openSqliteDatabase(path.join(options.dataDir, DATABASE_FILE));
   let closed = false;
+  const events = createSqliteEventLog(db);
   return {
     documents: createSqliteDocumentStore(db),
-    prompts: createSqlitePromptStore(db),
+    prompts: createSqlitePromptStore(db, events),
     backendChanges: createSqliteBackendChangeStore(db),
     backendFiles: createSqliteBackendFileStore(db),
     automa: createSqliteAutomaStore(db),
+    events: events.store,
+    webhooks: createSqliteWebhookStore(db, events),
+    schedules: createSqliteScheduleStore(db),
     ping: async () => {
       if (closed) return false;
       // Taking and releasing the write lock proves the file is writable right now.

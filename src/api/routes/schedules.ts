@@ -1,0 +1,115 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { newSchedule, slotsOf, type AvailableTargets, type Scheduler } from '../../automation/schedules/index.js';
+import { notFound } from '../../errors.js';
+import { refuseUnknownFields } from '../known-fields.js';
+import { MISSED_POLICIES, type ScheduleFire, type ScheduleRecord, type ScheduleStore } from '../../store/index.js';
+
+export interface ScheduleRouteDeps {
+  readonly store: ScheduleStore;
+  readonly scheduler: Scheduler;
+  readonly available: AvailableTargets;
+}
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+const AnyObject = Type.Record(Type.String(), Type.Unknown());
+const CreateBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    app: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    inputs: Type.Optional(AnyObject),
+    sweep: Type.Optional(AnyObject),
+    prompt: Type.Optional(AnyObject),
+    extra_data: Type.Optional(AnyObject),
+    cron: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    at: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    missed: Type.Optional(Type.Union(MISSED_POLICIES.map((p) => Type.Literal(p)))),
+    paused: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const PatchBody = Type.Object({ paused: Type.Boolean() }, { additionalProperties: false });
+
+const UPCOMING = 5;
+const FIRES_SHOWN = 20;
+
+/** `/automa/schedules`: make, list, pause/resume and remove schedules; GET shows the next slots and what past ones produced. */
+export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRouteDeps): void {
+  const { store, scheduler } = deps;
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  const detail = async (schedule: ScheduleRecord): Promise<Record<string, unknown>> => ({
+    ...scheduleView(schedule),
+    next_fire_times: schedule.paused ? [] : upcoming(schedule),
+    fires: (await store.fires(schedule.id, FIRES_SHOWN)).map(fireView),
+  });
+
+  routes.post('/automa/schedules', { schema: { body: CreateBody }, preValidation: refuseUnknownFields(CreateBody) }, async (request, reply) => {
+    const now = Date.now();
+    const schedule = await store.create(newSchedule(request.body, deps.available, now), now);
+    scheduler.changed();
+    return reply.code(201).header('location', `/automa/schedules/${schedule.id}`).send(await detail(schedule));
+  });
+  routes.get('/automa/schedules', async () => ({
+    schedules: (await store.list()).map((s) => ({ ...scheduleView(s), next_fire_times: s.paused ? [] : upcoming(s).slice(0, 1) })),
+  }));
+  routes.get('/automa/schedules/:id', { schema: { params: IdParams } }, async (request) => {
+    const schedule = await store.get(request.params.id);
+    if (schedule === undefined) throw notFound('Schedule', request.params.id);
+    return detail(schedule);
+  });
+  routes.patch('/automa/schedules/:id', { schema: { params: IdParams, body: PatchBody }, preValidation: refuseUnknownFields(PatchBody) }, async (request) => {
+    const schedule = await store.get(request.params.id);
+    if (schedule === undefined) throw notFound('Schedule', request.params.id);
+    const now = Date.now();
+    // Resuming starts at the next slot from now: slots that passed while paused are not "missed".
+    const nextTime = request.body.paused ? schedule.nextTime : slotsOf(schedule).after(now);
+    const updated = await store.setPaused(schedule.id, request.body.paused, nextTime, now);
+    if (updated === undefined) throw notFound('Schedule', request.params.id);
+    scheduler.changed();
+    return detail(updated);
+  });
+  routes.delete('/automa/schedules/:id', { schema: { params: IdParams } }, async (request, reply) => {
+    if (!(await store.remove(request.params.id))) throw notFound('Schedule', request.params.id);
+    scheduler.changed();
+    return reply.code(204).send();
+  });
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function upcoming(schedule: ScheduleRecord): string[] {
+  if (schedule.nextTime === null) return [];
+  return [schedule.nextTime, ...slotsOf(schedule).upcoming(schedule.nextTime, UPCOMING - 1)].map((t) => new Date(t).toISOString());
+}
+
+function scheduleView(s: ScheduleRecord): Record<string, unknown> {
+  const target =
+    s.target.kind === 'prompt' ? { prompt: s.target.prompt.prompt, ...(s.target.prompt.extra_data !== undefined && { extra_data: s.target.prompt.extra_data }) }
+    : s.target.kind === 'app' ? { app: s.target.app, inputs: s.target.inputs }
+    : { sweep: s.target.sweep };
+  return {
+    id: s.id,
+    name: s.name,
+    ...target,
+    cron: s.cron,
+    at: iso(s.at),
+    timezone: s.timezone,
+    missed: s.missed,
+    paused: s.paused,
+    status: s.paused ? 'paused' : s.nextTime === null ? 'done' : 'active',
+    create_time: iso(s.createTime),
+    update_time: iso(s.updateTime),
+  };
+}
+
+function fireView(f: ScheduleFire): Record<string, unknown> {
+  return {
+    slot_time: iso(f.slotTime),
+    fire_time: iso(f.fireTime),
+    status: f.status,
+    ...(f.result !== null && { [f.result.kind === 'prompt' ? 'prompt_id' : `${f.result.kind}_id`]: f.result.id }),
+    error: f.error,
+  };
+}
