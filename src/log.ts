@@ -1,19 +1,28 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogLevel } from './config/index.js';
 
 export type { Logger } from 'pino';
+export type { DestinationStream } from 'pino';
 
 /**
- * The service logger. JSON lines by default; pretty output only when stdout is a terminal.
- * Authorization headers and key-carrying query strings are redacted so keys never reach a log.
+ * The service logger: JSON lines to stdout, or to `destination` (a pretty stream on a terminal,
+ * the desktop mode's log file). Authorization headers and key-carrying query strings are
+ * redacted so keys never reach a log.
  */
-export function createLogger(level: LogLevel, options: { pretty?: boolean } = {}): Logger {
+export function createLogger(level: LogLevel, options: { destination?: DestinationStream } = {}): Logger {
   const base: LoggerOptions = {
     level,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
   };
-  if (options.pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } });
-  }
-  return pino(base);
+  return options.destination === undefined ? pino(base) : pino(base, options.destination);
+}
+
+/**
+ * Human-readable lines for a terminal, formatted in this thread. Not pino's transport option:
+ * that starts a worker from a file inside pino's package, which a single executable does not have.
+ * Loaded on demand, so a service logging JSON never pays for pino-pretty.
+ */
+export async function prettyDestination(): Promise<DestinationStream> {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({ translateTime: 'SYS:HH:MM:ss.l', destination: 1 });
 }

@@ -7,6 +7,7 @@ import { envName, LOG_LEVELS, OPTIONS, type BackendConfig, type Config, type Log
 export type LoadResult =
   | { readonly kind: 'config'; readonly config: Config }
   | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'version' }
   | { readonly kind: 'invalid'; readonly problems: readonly string[] };
 
 const MB = 1024 * 1024;
@@ -22,6 +23,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const problems: string[] = [];
   const raw = readRaw(argv, env, problems);
   if (raw === 'help') return { kind: 'help', text: helpText() };
+  if (raw === 'version') return { kind: 'version' };
 
   const one = (flag: string): string | undefined => raw.get(flag)?.at(-1);
   const int = (flag: string, fallback: number, min: number, max: number): number => {
@@ -126,7 +128,7 @@ function readRaw(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   problems: string[],
-): Map<string, string[]> | 'help' {
+): Map<string, string[]> | 'help' | 'version' {
   const known = new Map<string, OptionSpec>(OPTIONS.map((o) => [o.flag, o]));
   const { tokens } = parseArgs({
     args: [...argv],
@@ -135,6 +137,7 @@ function readRaw(
     tokens: true,
     options: {
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
       // Flags whose value may be left out are booleans to parseArgs, which would otherwise take
       // the next argument (`--enable-cors-header --port 1`) as their value; see the loop below.
       ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: takesValueAlways(o) ? ('string' as const) : ('boolean' as const), multiple: true }])),
@@ -155,6 +158,7 @@ function readRaw(
       problems.push(`unexpected argument ${JSON.stringify(token.value)}`);
     } else if (token.kind === 'option') {
       if (token.name === 'help') return 'help';
+      if (token.name === 'version') return 'version';
       if (!known.has(token.name)) {
         problems.push(`unknown option ${token.rawName} (see --help)`);
       } else if (token.value === undefined) {
@@ -222,6 +226,7 @@ export function helpText(): string {
     '',
     'Options (flags win over environment variables, which win over defaults):',
     ...rows,
+    '  --version                       Print the version and exit.',
     '  -h, --help                      Show this help.',
     '',
   ].join('\n');

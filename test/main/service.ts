@@ -26,13 +26,19 @@ function cleanEnv(): NodeJS.ProcessEnv {
 export interface BinOptions {
   /** A built bin.js to run with node (e.g. the bundle); default: src/bin.ts through tsx. */
   readonly bin?: string;
+  /** A single executable to run instead of node (packaging/'s output). */
+  readonly executable?: string;
+  readonly cwd?: string;
+  /** Added to the environment (which has no AUTOMA_* variables of the developer's). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 function spawnBin(args: readonly string[], options: BinOptions = {}): ChildProcess {
   const entry = options.bin === undefined ? ['--import', 'tsx', 'src/bin.ts'] : [options.bin];
-  return spawn(process.execPath, [...entry, ...args], {
-    cwd: ROOT,
-    env: cleanEnv(),
+  const [command, commandArgs] = options.executable === undefined ? [process.execPath, [...entry, ...args]] : [options.executable, [...args]];
+  return spawn(command, commandArgs, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...cleanEnv(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -1,0 +1,65 @@
+import { buildApp, type App } from './app.js';
+import type { Config } from './config/index.js';
+import type { Logger } from './log.js';
+import { createSqliteStore, type Store } from './store/index.js';
+import { VERSION } from './version.js';
+
+export interface RunningService {
+  readonly app: App;
+  /** Where it listens, e.g. http://127.0.0.1:8189 */
+  readonly address: string;
+  /**
+   * Stops taking requests, lets in-flight ones finish (at most --shutdown-timeout, then closes
+   * them), stops the queue and closes the database. Called twice, the second call waits for the first.
+   */
+  stop(reason: string): Promise<void>;
+}
+
+export type StartResult = { readonly ok: true; readonly service: RunningService } | { readonly ok: false; readonly problem: string };
+
+const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Store → app → listen. A start-up problem for the user to fix (a data dir that cannot hold the
+ * database, a port in use) comes back as a one-line reason rather than a stack trace.
+ */
+export async function startService(config: Config, logger: Logger): Promise<StartResult> {
+  let store: Store;
+  try {
+    store = createSqliteStore({ dataDir: config.dataDir });
+  } catch (err) {
+    return { ok: false, problem: `cannot open the database in ${config.dataDir}: ${reason(err)}` };
+  }
+  const app = await buildApp({ config, store, logger, version: VERSION });
+  app.http.addHook('onClose', async () => store.close());
+
+  let address: string;
+  try {
+    address = await app.http.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.http.close(); // closes the store cleanly too
+    return { ok: false, problem: `cannot listen on ${config.host}:${config.port}: ${reason(err)}` };
+  }
+  logger.info(
+    { address, dataDir: config.dataDir, backends: config.backends.map((b) => `${b.name}=${b.url}`), publicDir: config.publicDir },
+    'comfyui-automa listening',
+  );
+
+  let stopping: Promise<void> | null = null;
+  const stop = (why: string): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info({ reason: why }, 'shutting down');
+      const force = setTimeout(() => {
+        logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; closing anyway');
+        app.http.server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      force.unref();
+      try {
+        await app.http.close();
+        logger.info('stopped');
+      } finally {
+        clearTimeout(force);
+      }
+    })());
+  return { ok: true, service: { app, address, stop } };
+}
