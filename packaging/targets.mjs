@@ -40,6 +40,9 @@ export function filesBelow(dir) {
     .sort();
 }
 
+/** systray2's package.json: src/desktop/tray.ts finds the helper's folder by resolving it. */
+const trayPackage = (nodeModules) => ({ 'node_modules/systray2/package.json': path.join(nodeModules, 'systray2', 'package.json') });
+
 /**
  * The target's parts. `native` maps a path in the extracted layout to the file that goes there;
  * `executables` are the paths that need the exec bit.
@@ -51,6 +54,7 @@ export function resolveTarget(name, { root, staging, sharpVersion }) {
     const native = {
       'node_modules/@img/sharp-linux-x64/lib/sharp-linux-x64.node': path.join(nodeModules, '@img', 'sharp-linux-x64', 'lib', 'sharp-linux-x64.node'),
       'node_modules/systray2/traybin/tray_linux_release': path.join(nodeModules, 'systray2', 'traybin', 'tray_linux_release'),
+      ...trayPackage(nodeModules),
     };
     // sharp's RPATH ($ORIGIN/../../sharp-libvips-linux-x64/lib) finds libvips-cpp.so.* here.
     for (const file of fs.readdirSync(libvips).filter((f) => f.startsWith('libvips'))) {
@@ -75,6 +79,7 @@ export function resolveTarget(name, { root, staging, sharpVersion }) {
     const sharpLib = path.join(win, '@img', 'sharp-win32-x64', 'lib');
     const native = {
       'node_modules/systray2/traybin/tray_windows_release.exe': path.join(nodeModules, 'systray2', 'traybin', 'tray_windows_release.exe'),
+      ...trayPackage(nodeModules),
     };
     // sharp-win32-x64.node with libvips-42.dll and libvips-cpp-*.dll beside it, where Windows looks first.
     for (const file of fs.readdirSync(sharpLib)) native[`node_modules/@img/sharp-win32-x64/lib/${file}`] = path.join(sharpLib, file);

@@ -31,6 +31,8 @@ const external = [
   // pino runs transports (pino-pretty, used on a TTY) in a worker thread started from a file that
   // thread-stream finds through its own __dirname: bundled, that path points into our outdir.
   'pino',
+  // The desktop mode's tray: finds its helper programs through its own __dirname (traybin/).
+  'systray2',
 ];
 
 // Start from an empty outdir, so no file of an older build (tsc's modules, stale chunks) is left

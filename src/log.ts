@@ -18,6 +18,18 @@ export function createLogger(level: LogLevel, options: { destination?: Destinati
 }
 
 /**
+ * Every line to `file` (appended; its folder made) and to stdout: the desktop mode's log, which
+ * outlives a console window nobody looks at.
+ */
+export function fileAndStdout(file: string): DestinationStream {
+  // Each stream takes every level: the logger's own level decides what is written.
+  return pino.multistream([
+    { level: 'trace', stream: pino.destination({ dest: file, mkdir: true, append: true, sync: false }) },
+    { level: 'trace', stream: pino.destination({ dest: 1, sync: false }) },
+  ]);
+}
+
+/**
  * Human-readable lines for a terminal, formatted in this thread. Not pino's transport option:
  * that starts a worker from a file inside pino's package, which a single executable does not have.
  * Loaded on demand, so a service logging JSON never pays for pino-pretty.

@@ -11,6 +11,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.exitCode = await runBackupCommand(argv.slice(1), env);
     return;
   }
+  if (argv[0] === 'desktop') {
+    const { runDesktop } = await import('./desktop/index.js');
+    process.exitCode = await runDesktop(argv.slice(1), env);
+    return;
+  }
   const loaded = loadConfig(argv, env);
   if (loaded.kind === 'help') {
     process.stdout.write(loaded.text);

@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { buildApp, type App } from './app.js';
 import type { Config } from './config/index.js';
 import type { Logger } from './log.js';
@@ -32,6 +34,7 @@ export async function startService(config: Config, logger: Logger): Promise<Star
   }
   const app = await buildApp({ config, store, logger, version: VERSION });
   app.http.addHook('onClose', async () => store.close());
+  const unused = trackUnusedConnections(app.http.server);
 
   let address: string;
   try {
@@ -55,11 +58,36 @@ export async function startService(config: Config, logger: Logger): Promise<Star
       }, config.shutdownTimeoutMs);
       force.unref();
       try {
-        await app.http.close();
+        const closed = app.http.close();
+        unused.destroy();
+        await closed;
         logger.info('stopped');
       } finally {
         clearTimeout(force);
       }
     })());
   return { ok: true, service: { app, address, stop } };
+}
+
+/**
+ * Connections that have not sent a request yet. Browsers open one or two ahead of need
+ * (preconnect); node's close() leaves them open as if a request were coming, so a shutdown with
+ * a browser window on the service waited for --shutdown-timeout. They carry nothing: destroying
+ * them at shutdown loses nothing.
+ */
+function trackUnusedConnections(server: Server): { destroy(): void } {
+  const unused = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  const used = (request: IncomingMessage): void => void unused.delete(request.socket);
+  server.on('request', used);
+  server.on('upgrade', used);
+  return {
+    destroy: () => {
+      for (const socket of unused) socket.destroy();
+      unused.clear();
+    },
+  };
 }

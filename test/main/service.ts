@@ -31,6 +31,8 @@ export interface BinOptions {
   readonly cwd?: string;
   /** Added to the environment (which has no AUTOMA_* variables of the developer's). */
   readonly env?: NodeJS.ProcessEnv;
+  /** A subcommand to put before the flags (`desktop`). */
+  readonly subcommand?: string;
 }
 
 function spawnBin(args: readonly string[], options: BinOptions = {}): ChildProcess {
@@ -75,7 +77,7 @@ export interface Service {
  * The caller registers cleanup: `t.after(() => stopService(service))`.
  */
 export async function startService(args: readonly string[], options: BinOptions = {}): Promise<Service> {
-  const child = spawnBin(['--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...args], options);
+  const child = spawnBin([...(options.subcommand === undefined ? [] : [options.subcommand]), '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...args], options);
   const logs: LogLine[] = [];
   const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   let stderr = '';
