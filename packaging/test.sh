@@ -20,4 +20,4 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   echo "test:package: installed in $((SECONDS - start)) s"
 fi
-exec node scripts/test.mjs 'test/package/*.test.ts'
+exec node scripts/test.mjs test/package/linux-executable.test.ts test/package/desktop.test.ts

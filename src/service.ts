@@ -3,7 +3,9 @@ import type { Socket } from 'node:net';
 import { buildApp, type App } from './app.js';
 import type { Config } from './config/index.js';
 import type { Logger } from './log.js';
+import { setGlobalDispatcher } from 'undici';
 import { createSqliteStore, type Store } from './store/index.js';
+import { createUpstreamAgent } from './upstream/index.js';
 import { VERSION } from './version.js';
 
 export interface RunningService {
@@ -32,6 +34,9 @@ export async function startService(config: Config, logger: Logger): Promise<Star
   } catch (err) {
     return { ok: false, problem: `cannot open the database in ${config.dataDir}: ${reason(err)}` };
   }
+  // undici's request() without a dispatcher of its own (file transfers to and from backends)
+  // connects like the backend pools do.
+  setGlobalDispatcher(createUpstreamAgent());
   const app = await buildApp({ config, store, logger, version: VERSION });
   app.http.addHook('onClose', async () => store.close());
   const unused = trackUnusedConnections(app.http.server);
