@@ -82,9 +82,9 @@ const shared = staticAssets();
 const sharpVersion = pkg.dependencies.sharp;
 for (const name of targets) {
   const target = resolveTarget(name, { root, staging, sharpVersion });
-  const dir = path.join(staging, `build-${name}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
+  // A folder per run: two packagings at once (the tests') must not write each other's blob.
+  fs.mkdirSync(staging, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(staging, `build-${name}-`));
   step(`${name}: bundling the main script`);
   const main = path.join(dir, 'main.cjs');
   await bundleExecutableMain(root, main);
@@ -99,6 +99,7 @@ for (const name of targets) {
   step(`${name}: injecting into ${path.relative(root, target.nodeBinary)}`);
   run(process.execPath, [postject, output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
   step(`${name}: ${path.relative(root, output)} (${(fs.statSync(output).size / 2 ** 20).toFixed(1)} MiB)`);
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 // Sums of every executable in release/ (an earlier run's other target included).
