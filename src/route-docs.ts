@@ -55,7 +55,8 @@ export type ResponseDoc = TSchema | MediaResponse | string;
 
 /** Parts of the request a handler checks itself, in its own words: described, not validated. */
 export interface DescribedParts {
-  readonly body?: TSchema;
+  /** One schema for every media type the route takes, or one per type. */
+  readonly body?: TSchema | { readonly content: Readonly<Record<string, { readonly schema: TSchema }>> };
   readonly querystring?: TSchema;
   readonly params?: TSchema;
   readonly headers?: TSchema;
