@@ -44,7 +44,6 @@ export const ErrorBodySchema = Type.Object(
 export interface MediaResponse {
   readonly description: string;
   readonly content: Readonly<Record<string, { readonly schema: TSchema | Record<string, unknown> }>>;
-  readonly headers?: Readonly<Record<string, { readonly description: string; readonly type: 'string' | 'integer' }>>;
 }
 
 /**
