@@ -36,10 +36,12 @@ test('catch-all routes (the proxies, the disabled assets API) appear once per pa
   const app = await startTestApp(['--comfyui-frontend']);
   t.after(() => app.close());
   const doc: Document = await fetchDocument(app.app.http);
-  for (const path of ['/comfyui', '/comfyui/{*}', '/automa/backends/{name}/comfyui/{*}', '/userdata/{*}', '/api/{*}', '/assets/{*}', '/api/assets']) {
+  for (const path of ['/comfyui', '/comfyui/{*}', '/automa/backends/{name}/comfyui/{*}', '/userdata/{*}', '/api/{*}', '/assets/{*}']) {
     assert.deepEqual(Object.keys(doc.paths[path] ?? {}), ['get'], `${path}: one operation`);
     assert.match(doc.paths[path]?.get?.description ?? '', /Every method \(DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT\)/, `${path} says it takes every method`);
   }
+  assert.deepEqual(Object.keys(doc.paths['/api/assets'] ?? {}), ['get']);
+  assert.match(doc.paths['/api/assets']?.get?.description ?? '', /Every method \(DELETE, GET, HEAD, POST, PUT\)/, 'the methods it takes');
   // The proxy and the pass-through routes: one operation per path, each named for its path.
   const proxied = operations(doc).filter(([, , op]) => op.tags?.[0] === 'Proxy');
   assert.ok(proxied.length >= 30, `${proxied.length} proxied paths`);

@@ -1,6 +1,6 @@
 import type { StaticDocumentSpec } from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifySchema, type RouteOptions } from 'fastify';
-import { ANY_METHOD, ANY_METHOD_KEY, API_TAGS, DESCRIBED_KEY, docs, ErrorBodySchema, media, type DescribedParts } from '../../route-docs.js';
+import { ANY_METHOD_KEY, API_TAGS, DESCRIBED_KEY, docs, ErrorBodySchema, media, type DescribedParts } from '../../route-docs.js';
 import { registerDocsPage } from './docs-page.js';
 
 /** The OpenAPI 3.0 document the service serves (what @fastify/swagger's static mode takes). */
@@ -77,7 +77,7 @@ async function describe(http: FastifyInstance, routes: readonly RouteOptions[], 
   });
   // What @fastify/swagger reads of a route: its method, URL, schema, config and links.
   for (const { method, url, schema, config, links } of routes) {
-    const documented = documentedSchema(schema);
+    const documented = documentedSchema(schema, typeof method === 'string' ? [method] : method);
     // A catch-all takes every method alike: one operation per path says so, not seven.
     const methods = (schema as { [ANY_METHOD_KEY]?: true } | undefined)?.[ANY_METHOD_KEY] === true ? 'GET' : method;
     collector.route({ method: methods, url, ...(documented && { schema: documented }), config, links, handler: async () => null });
@@ -93,7 +93,7 @@ async function describe(http: FastifyInstance, routes: readonly RouteOptions[], 
  * What the document shows of a route's schema: the parts its handler checks itself
  * (`x-described`) join the validated ones, and a catch-all says which methods it takes.
  */
-function documentedSchema(schema: FastifySchema | undefined): FastifySchema | undefined {
+function documentedSchema(schema: FastifySchema | undefined, methods: readonly string[]): FastifySchema | undefined {
   if (schema === undefined) return undefined;
   const { [DESCRIBED_KEY]: described, [ANY_METHOD_KEY]: anyMethod, ...rest } = schema as FastifySchema & {
     [DESCRIBED_KEY]?: DescribedParts;
@@ -105,7 +105,7 @@ function documentedSchema(schema: FastifySchema | undefined): FastifySchema | un
     Object.assign(documented, parts, consumes !== undefined && { consumes });
   }
   if (anyMethod === true) {
-    const every = `Every method (${ANY_METHOD.join(', ')}) is taken the same way; it is listed once, as GET.`;
+    const every = `Every method (${[...methods].sort().join(', ')}) is taken the same way; it is listed once, as GET.`;
     documented.description = documented.description === undefined ? every : `${documented.description}\n\n${every}`;
   }
   return documented;
