@@ -30,6 +30,8 @@ import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
 import type { Store } from './store/index.js';
 import { serviceIndex } from './static/service-index.js';
+import { docs, media } from './route-docs.js';
+import { ServiceIndexSchema } from './api/schemas/operations.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -99,6 +101,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   http.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   // Replies may carry prompts (/queue, /api/jobs/{id}, node_errors) whose seeds exceed 2^53.
   http.setReplySerializer((payload) => stringifyExactJson(payload));
+  // Fastify prefers that serializer to any compiled from a route's response schema, so response
+  // schemas only document (api/route-docs.ts): compiling fast-json-stringify for each would only
+  // cost start-up time.
+  http.setSerializerCompiler(() => (data) => stringifyExactJson(data));
   http.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -230,7 +236,8 @@ function registerServiceIndex(
   version: string,
   frontend: ((request: FastifyRequest, reply: FastifyReply) => void) | null,
 ): void {
-  http.get('/', async (request, reply) => {
+  const responses = { 200: frontend === null ? ServiceIndexSchema : media(['application/json', 'text/html'], 'The service index as JSON; browsers (Accept: text/html) get the web app') };
+  http.get('/', { schema: docs('operations', 'Service index: every entry point of the service', { responses }) }, async (request, reply) => {
     if (frontend !== null && /\btext\/html\b/.test(request.headers.accept ?? '')) return frontend(request, reply);
     return serviceIndex(version);
   });

@@ -4,6 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newSchedule, slotsOf, type AvailableTargets, type Scheduler } from '../../automation/schedules/index.js';
 import { notFound } from '../../errors.js';
 import { refuseUnknownFields } from '../known-fields.js';
+import { docs, json } from '../../route-docs.js';
+import { ScheduleListSchema, ScheduleSchema } from '../schemas/events.js';
 import { MISSED_POLICIES, type ScheduleFire, type ScheduleRecord, type ScheduleStore } from '../../store/index.js';
 
 export interface ScheduleRouteDeps {
@@ -32,6 +34,22 @@ const CreateBody = Type.Object(
 );
 const PatchBody = Type.Object({ paused: Type.Boolean() }, { additionalProperties: false });
 
+const NO_SCHEDULE = 'No schedule with this id';
+const create = docs('schedules', 'Schedule a prompt: on a cron pattern, or once at a time', {
+  description: 'Give `prompt` (and `extra_data`) with `cron` (and `timezone`) or `at`; `missed` says what happens to slots missed while the service was down.',
+  body: CreateBody,
+  responses: { 201: json(ScheduleSchema, 'Created; Location names it'), 400: 'A field is missing, unknown or not allowed (the cron pattern, the time zone, the target)' },
+});
+const list = docs('schedules', 'List the schedules, with the next slot of each', { responses: { 200: ScheduleListSchema } });
+const getOne = docs('schedules', 'One schedule: its next slots and what past ones produced', { params: IdParams, responses: { 200: ScheduleSchema, 400: 'The id is too long', 404: NO_SCHEDULE } });
+const pause = docs('schedules', 'Pause or resume a schedule', {
+  description: 'Resuming starts at the next slot from now: slots that passed while paused are not missed ones.',
+  params: IdParams,
+  body: PatchBody,
+  responses: { 200: ScheduleSchema, 400: 'The body is not {"paused": true|false}', 404: NO_SCHEDULE },
+});
+const remove = docs('schedules', 'Delete a schedule', { params: IdParams, responses: { 204: 'Deleted', 400: 'The id is too long', 404: NO_SCHEDULE } });
+
 const UPCOMING = 5;
 const FIRES_SHOWN = 20;
 
@@ -45,21 +63,21 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
     fires: (await store.fires(schedule.id, FIRES_SHOWN)).map(fireView),
   });
 
-  routes.post('/automa/schedules', { schema: { body: CreateBody }, preValidation: refuseUnknownFields(CreateBody) }, async (request, reply) => {
+  routes.post('/automa/schedules', { schema: create, preValidation: refuseUnknownFields(CreateBody) }, async (request, reply) => {
     const now = Date.now();
     const schedule = await store.create(newSchedule(request.body, deps.available, now), now);
     scheduler.changed();
     return reply.code(201).header('location', `/automa/schedules/${schedule.id}`).send(await detail(schedule));
   });
-  routes.get('/automa/schedules', async () => ({
+  routes.get('/automa/schedules', { schema: list }, async () => ({
     schedules: (await store.list()).map((s) => ({ ...scheduleView(s), next_fire_times: s.paused ? [] : upcoming(s).slice(0, 1) })),
   }));
-  routes.get('/automa/schedules/:id', { schema: { params: IdParams } }, async (request) => {
+  routes.get('/automa/schedules/:id', { schema: getOne }, async (request) => {
     const schedule = await store.get(request.params.id);
     if (schedule === undefined) throw notFound('Schedule', request.params.id);
     return detail(schedule);
   });
-  routes.patch('/automa/schedules/:id', { schema: { params: IdParams, body: PatchBody }, preValidation: refuseUnknownFields(PatchBody) }, async (request) => {
+  routes.patch('/automa/schedules/:id', { schema: pause, preValidation: refuseUnknownFields(PatchBody) }, async (request) => {
     const schedule = await store.get(request.params.id);
     if (schedule === undefined) throw notFound('Schedule', request.params.id);
     const now = Date.now();
@@ -70,7 +88,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
     scheduler.changed();
     return detail(updated);
   });
-  routes.delete('/automa/schedules/:id', { schema: { params: IdParams } }, async (request, reply) => {
+  routes.delete('/automa/schedules/:id', { schema: remove }, async (request, reply) => {
     if (!(await store.remove(request.params.id))) throw notFound('Schedule', request.params.id);
     scheduler.changed();
     return reply.code(204).send();
