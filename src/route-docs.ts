@@ -9,6 +9,8 @@ export const API_TAGS = {
   files: { name: 'Files', description: "ComfyUI's upload and view routes, served from the gateway's own file tree." },
   proxy: { name: 'Proxy', description: "Requests passed to a ComfyUI backend as they are, ComfyUI's answer passed back unchanged." },
   backends: { name: 'Backends', description: 'The backend pool at runtime: list, add, drain and remove ComfyUI backends.' },
+  apps: { name: 'Apps', description: 'Saved workflows as typed apps: inputs, JSON Schema, an OpenAPI operation per app.' },
+  runs: { name: 'Runs and sweeps', description: "Runs of an app through the durable queue, sweeps over its inputs and their contact sheets." },
   workflows: { name: 'Workflows', description: 'UI workflows converted to API prompts, as the official frontend converts them.' },
   documents: { name: 'Documents', description: 'JSON documents in named collections, with ETags and conditional writes.' },
   events: { name: 'Events', description: 'The event log as Server-Sent Events, resumable by event id.' },

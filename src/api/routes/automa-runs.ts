@@ -2,7 +2,26 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { idempotentRequest, parseRunStatus, type Answer, type Automation } from '../../automation/index.js';
+import { docs, json, media } from '../../route-docs.js';
 import { checkUuid } from './automa-apps.js';
+
+const Open = (description: string) => json(Type.Object({}, { additionalProperties: true }), description);
+const Page = (description: string) =>
+  json(Type.Object({ items: Type.Array(Type.Object({}, { additionalProperties: true })), next_cursor: Type.Union([Type.String(), Type.Null()]) }), description);
+const IDEMPOTENCY = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'The same key with the same body returns the first answer for 24 h' })) });
+const create = (summary: string, what: string) =>
+  docs('runs', summary, {
+    params: Type.Object({ id: Type.String() }),
+    described: { body: Type.Object({}, { additionalProperties: true, description: what }), headers: IDEMPOTENCY },
+    responses: {
+      201: Open('Created'),
+      400: 'A field of the body is not valid (each one listed with the reason)',
+      404: 'No app with this id',
+      422: 'The Idempotency-Key was used with another body',
+    },
+  });
+const one = (tag: 'runs', summary: string, thing: string) =>
+  docs(tag, summary, { params: Type.Object({ id: Type.String() }), responses: { 200: Open(`The ${thing}`), 400: 'The id is not a UUID', 404: `No ${thing} with this id` } });
 
 const IdParams = Type.Object({ id: Type.String() });
 const Paging = {
@@ -20,13 +39,13 @@ export function registerAutomaRunRoutes(app: FastifyInstance, deps: { automation
   const { runs, sweeps } = deps.automation;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  routes.post('/automa/apps/:id/runs', { schema: { params: IdParams } }, async (request, reply) => {
+  routes.post('/automa/apps/:id/runs', { schema: create('Run an app with typed inputs', '{inputs, client_id?, webhook_url?}') }, async (request, reply) => {
     const id = checkUuid(request.params.id);
     const idempotency = idempotentRequest(request.headers['idempotency-key'], `POST /automa/apps/${id}/runs`, request.body);
     return send(reply, await runs.create(id, request.body, idempotency));
   });
 
-  routes.get('/automa/runs', { schema: { querystring: RunsQuery } }, async (request) => {
+  routes.get('/automa/runs', { schema: docs('runs', 'List runs, by app, sweep or status', { querystring: RunsQuery, responses: { 200: Page('A page of runs, newest first'), 400: 'A filter is not valid' } }) }, async (request) => {
     const { app: appId, sweep, status, limit, cursor } = request.query;
     const parsed = parseRunStatus(status);
     return runs.list({
@@ -38,28 +57,34 @@ export function registerAutomaRunRoutes(app: FastifyInstance, deps: { automation
     });
   });
 
-  routes.get('/automa/runs/:id', { schema: { params: IdParams } }, async (request) => runs.get(checkUuid(request.params.id)));
+  routes.get('/automa/runs/:id', { schema: one('runs', 'One run: status, progress, timings, backend, typed outputs', 'run') }, async (request) => runs.get(checkUuid(request.params.id)));
 
-  routes.post('/automa/runs/:id/cancel', { schema: { params: IdParams } }, async (request) => runs.cancel(checkUuid(request.params.id)));
+  routes.post('/automa/runs/:id/cancel', { schema: one('runs', 'Cancel a run (pending: never runs; running: interrupted)', 'run') }, async (request) => runs.cancel(checkUuid(request.params.id)));
 
-  routes.post('/automa/apps/:id/sweeps', { schema: { params: IdParams } }, async (request, reply) => {
+  routes.post('/automa/apps/:id/sweeps', { schema: create('Sweep an app over one to three axes (grid or zip)', '{inputs, axes, mode, name?}') }, async (request, reply) => {
     const id = checkUuid(request.params.id);
     const idempotency = idempotentRequest(request.headers['idempotency-key'], `POST /automa/apps/${id}/sweeps`, request.body);
     return send(reply, await sweeps.create(id, request.body, idempotency));
   });
 
-  routes.get('/automa/sweeps', { schema: { querystring: SweepsQuery } }, async (request) => {
+  routes.get('/automa/sweeps', { schema: docs('runs', 'List sweeps', { querystring: SweepsQuery, responses: { 200: Page('A page of sweeps, newest first'), 400: 'A filter is not valid' } }) }, async (request) => {
     const { app: appId, limit, cursor } = request.query;
     return sweeps.list({ ...(appId !== undefined && { app: checkUuid(appId) }), limit: limit ?? 50, ...(cursor !== undefined && { cursor }) });
   });
 
-  routes.get('/automa/sweeps/:id', { schema: { params: IdParams } }, async (request) => sweeps.get(checkUuid(request.params.id)));
+  routes.get('/automa/sweeps/:id', { schema: one('runs', 'One sweep: counts by status and every cell', 'sweep') }, async (request) => sweeps.get(checkUuid(request.params.id)));
 
-  routes.post('/automa/sweeps/:id/cancel', { schema: { params: IdParams } }, async (request) => sweeps.cancel(checkUuid(request.params.id)));
+  routes.post('/automa/sweeps/:id/cancel', { schema: one('runs', 'Cancel the cells of a sweep that have not finished', 'sweep') }, async (request) => sweeps.cancel(checkUuid(request.params.id)));
 
-  routes.post('/automa/sweeps/:id/retry', { schema: { params: IdParams } }, async (request) => sweeps.retry(checkUuid(request.params.id)));
+  routes.post('/automa/sweeps/:id/retry', { schema: one('runs', 'Run the failed cells of a sweep again', 'sweep') }, async (request) => sweeps.retry(checkUuid(request.params.id)));
 
-  routes.get('/automa/sweeps/:id/sheet.png', { schema: { params: IdParams, querystring: SheetQuery } }, async (request, reply) => {
+  routes.get('/automa/sweeps/:id/sheet.png', {
+    schema: docs('runs', 'The contact sheet of a sweep: a labelled grid, placeholders for unfinished cells', {
+      params: IdParams,
+      querystring: SheetQuery,
+      responses: { 200: media('image/png', 'The sheet'), 400: 'The id or a parameter is not valid', 404: 'No sweep with this id' },
+    }),
+  }, async (request, reply) => {
     const png = await sweeps.sheet(checkUuid(request.params.id), {
       ...(request.query.output !== undefined && { output: request.query.output }),
       ...(request.query.thumb !== undefined && { thumb: request.query.thumb }),
