@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { idempotentRequest, parseRunStatus, type Answer, type Automation } from '../../automation/index.js';
 import { checkUuid } from './automa-apps.js';
+import { parseTypes, type StreamEvents } from './events.js';
 
 const IdParams = Type.Object({ id: Type.String() });
 const Paging = {
@@ -11,12 +12,17 @@ const Paging = {
 };
 const RunsQuery = Type.Object({ app: Type.Optional(Type.String()), sweep: Type.Optional(Type.String()), status: Type.Optional(Type.String()), ...Paging });
 const SweepsQuery = Type.Object({ app: Type.Optional(Type.String()), ...Paging });
+const StreamQuery = Type.Object({
+  types: Type.Optional(Type.String({ maxLength: 4000 })),
+  since: Type.Optional(Type.String({ maxLength: 20 })),
+  token: Type.Optional(Type.String()),
+});
 const SheetQuery = Type.Object({ output: Type.Optional(Type.String({ maxLength: 100 })), thumb: Type.Optional(Type.Integer({ minimum: 16, maximum: 1024 })) });
 
 const send = (reply: FastifyReply, answer: Answer) => reply.code(answer.status).send(answer.body);
 
-/** Runs and sweeps of workflow apps, and a sweep's contact sheet. */
-export function registerAutomaRunRoutes(app: FastifyInstance, deps: { automation: Automation }): void {
+/** Runs and sweeps of workflow apps, their event streams, and a sweep's contact sheet. */
+export function registerAutomaRunRoutes(app: FastifyInstance, deps: { automation: Automation; streamEvents: StreamEvents }): void {
   const { runs, sweeps } = deps.automation;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -39,6 +45,21 @@ export function registerAutomaRunRoutes(app: FastifyInstance, deps: { automation
   });
 
   routes.get('/automa/runs/:id', { schema: { params: IdParams } }, async (request) => runs.get(checkUuid(request.params.id)));
+
+  // The filtered forms of GET /automa/events: a run's events (its subject), a sweep's (every cell's run.* and sweep.*).
+  routes.get('/automa/runs/:id/events', { schema: { params: IdParams, querystring: StreamQuery } }, async (request, reply) => {
+    const id = checkUuid(request.params.id);
+    const types = parseTypes(request.query.types);
+    await runs.get(id);
+    return deps.streamEvents(request, reply, { types, subject: id }, request.query.since);
+  });
+
+  routes.get('/automa/sweeps/:id/events', { schema: { params: IdParams, querystring: StreamQuery } }, async (request, reply) => {
+    const id = checkUuid(request.params.id);
+    const types = parseTypes(request.query.types);
+    await sweeps.exists(id);
+    return deps.streamEvents(request, reply, { types, sweep: id }, request.query.since);
+  });
 
   routes.post('/automa/runs/:id/cancel', { schema: { params: IdParams } }, async (request) => runs.cancel(checkUuid(request.params.id)));
 

@@ -4,12 +4,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newSchedule, slotsOf, type AvailableTargets, type Scheduler } from '../../automation/schedules/index.js';
 import { notFound } from '../../errors.js';
 import { refuseUnknownFields } from '../known-fields.js';
-import { MISSED_POLICIES, type ScheduleFire, type ScheduleRecord, type ScheduleStore } from '../../store/index.js';
+import { MISSED_POLICIES, type ScheduleFire, type ScheduleRecord, type ScheduleStore, type ScheduleTarget } from '../../store/index.js';
 
 export interface ScheduleRouteDeps {
   readonly store: ScheduleStore;
   readonly scheduler: Scheduler;
   readonly available: AvailableTargets;
+  /** Checks an app or sweep target against its app when the schedule is made (400 naming the field). */
+  readonly checkTarget?: (target: ScheduleTarget) => Promise<void>;
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -47,7 +49,9 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
 
   routes.post('/automa/schedules', { schema: { body: CreateBody }, preValidation: refuseUnknownFields(CreateBody) }, async (request, reply) => {
     const now = Date.now();
-    const schedule = await store.create(newSchedule(request.body, deps.available, now), now);
+    const made = newSchedule(request.body, deps.available, now);
+    await deps.checkTarget?.(made.target);
+    const schedule = await store.create(made, now);
     scheduler.changed();
     return reply.code(201).header('location', `/automa/schedules/${schedule.id}`).send(await detail(schedule));
   });
@@ -76,6 +80,13 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
     return reply.code(204).send();
   });
 }
+
+/** Where what a slot produced is shown. */
+const RESULT_LINKS: Readonly<Record<string, (id: string) => string>> = {
+  prompt: (id) => `/api/jobs/${id}`,
+  run: (id) => `/automa/runs/${id}`,
+  sweep: (id) => `/automa/sweeps/${id}`,
+};
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -110,6 +121,7 @@ function fireView(f: ScheduleFire): Record<string, unknown> {
     fire_time: iso(f.fireTime),
     status: f.status,
     ...(f.result !== null && { [f.result.kind === 'prompt' ? 'prompt_id' : `${f.result.kind}_id`]: f.result.id }),
+    ...(f.result !== null && { link: RESULT_LINKS[f.result.kind]?.(f.result.id) ?? null }),
     error: f.error,
   };
 }
