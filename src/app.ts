@@ -222,7 +222,7 @@ function registerEventParts(
       sweep: targets.sweep,
     },
   });
-  registerScheduleRoutes(http, { store: store.schedules, scheduler, available: { app: true, sweep: true }, checkTarget: targets.check });
+  registerScheduleRoutes(http, { store: store.schedules, scheduler, available: { app: true, sweep: true }, checkTarget: targets.check, now: () => deps.clock.now() });
   // After the gateway's onReady (registered earlier): slots due at start-up go to a started queue.
   http.addHook('onReady', async () => scheduler.start());
   http.addHook('preClose', async () => scheduler.stop());

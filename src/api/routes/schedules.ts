@@ -12,6 +12,8 @@ export interface ScheduleRouteDeps {
   readonly available: AvailableTargets;
   /** Checks an app or sweep target against its app when the schedule is made (400 naming the field). */
   readonly checkTarget?: (target: ScheduleTarget) => Promise<void>;
+  /** The scheduler's clock: slots are computed from the same "now" it fires by. */
+  readonly now?: () => number;
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -40,6 +42,7 @@ const FIRES_SHOWN = 20;
 /** `/automa/schedules`: make, list, pause/resume and remove schedules; GET shows the next slots and what past ones produced. */
 export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRouteDeps): void {
   const { store, scheduler } = deps;
+  const clock = deps.now ?? Date.now;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const detail = async (schedule: ScheduleRecord): Promise<Record<string, unknown>> => ({
     ...scheduleView(schedule),
@@ -48,7 +51,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
   });
 
   routes.post('/automa/schedules', { schema: { body: CreateBody }, preValidation: refuseUnknownFields(CreateBody) }, async (request, reply) => {
-    const now = Date.now();
+    const now = clock();
     const made = newSchedule(request.body, deps.available, now);
     await deps.checkTarget?.(made.target);
     const schedule = await store.create(made, now);
@@ -66,7 +69,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
   routes.patch('/automa/schedules/:id', { schema: { params: IdParams, body: PatchBody }, preValidation: refuseUnknownFields(PatchBody) }, async (request) => {
     const schedule = await store.get(request.params.id);
     if (schedule === undefined) throw notFound('Schedule', request.params.id);
-    const now = Date.now();
+    const now = clock();
     // Resuming starts at the next slot from now: slots that passed while paused are not "missed".
     const nextTime = request.body.paused ? schedule.nextTime : slotsOf(schedule).after(now);
     const updated = await store.setPaused(schedule.id, request.body.paused, nextTime, now);
