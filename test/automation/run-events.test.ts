@@ -51,7 +51,7 @@ test('a run’s webhook_url gets run.queued → run.started → run.succeeded in
   assert.deepEqual(done.data, view.body, 'run.succeeded carries the run as GET /automa/runs/{id} shows it');
   const image = view.body.outputs.find((o) => o.kind === 'image');
   assert.ok(image?.url?.startsWith('/view?'), JSON.stringify(view.body.outputs));
-  assert.equal((await fetch(`${app.url}${image.url}`)).status, 200, 'the output URL serves the image');
+  assert.equal((await fetch(`${app.url}${image?.url}`)).status, 200, 'the output URL serves the image');
 
   await everything.waitFor((r) => r.some((w) => w.body.type === 'run.succeeded'));
   const leaked = everything.received.filter((w) => w.body.type.startsWith('prompt.') && w.body.data.prompt_id === run.prompt_id);
