@@ -127,3 +127,46 @@ test('bad webhook fields on a run or sweep are 400s naming the field, and nothin
   assert.equal((await call(`${app.url}/automa/sweeps/${unknown}/events`, 'GET')).status, 404);
   assert.equal((await call(`${app.url}/automa/runs/${unknown}/events?types=Bad`, 'GET')).status, 400);
 });
+
+test('a cancelled sweep ends each cell with run.cancelled and completes as cancelled; failed cells say why, and a retry queues them again and completes anew', async (t) => {
+  const { app, fake } = await startAutomaStack(t);
+  const { id: appId } = await importDefaultApp(app.url);
+  const stall = fake.control.stall({ classType: 'KSampler' });
+  const stopped = await call<{ id: string }>(`${app.url}/automa/apps/${appId}/sweeps`, 'POST', { axes: [{ input: 'steps', values: [1, 2, 3] }] });
+  assert.equal(stopped.status, 201);
+  const stream = await openSse(`${app.url}/automa/sweeps/${stopped.body.id}/events?since=0`);
+  t.after(() => stream.close());
+  await stall.reached;
+  assert.equal((await call(`${app.url}/automa/sweeps/${stopped.body.id}/cancel`, 'POST')).status, 200);
+  stall.release();
+  await stream.waitFor((events) => events.some((e) => e.event === 'sweep.completed'), 'the cancelled sweep completing');
+  const completed = stream.bodies().find((b) => b.type === 'sweep.completed') as EventBody;
+  assert.equal(completed.data.status, 'cancelled');
+  assert.deepEqual(completed.data.counts, { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 3 });
+  const byRun = new Map<string, string[]>();
+  for (const body of stream.bodies().filter((b) => b.type.startsWith('run.') && b.type !== 'run.progress')) {
+    byRun.set(String(body.data.id), [...(byRun.get(String(body.data.id)) ?? []), body.type]);
+  }
+  assert.equal(byRun.size, 3);
+  assert.ok([...byRun.values()].every((types) => types.at(-1) === 'run.cancelled'), JSON.stringify([...byRun.values()]));
+  assert.ok([...byRun.values()].some((types) => types.join() === 'run.queued,run.started,run.cancelled'), 'the running cell was interrupted');
+
+  fake.control.resetBehaviors();
+  fake.control.failNode({ classType: 'KSampler' });
+  const failing = await call<{ id: string }>(`${app.url}/automa/apps/${appId}/sweeps`, 'POST', { axes: [{ input: 'steps', values: [1, 2] }] });
+  const failStream = await openSse(`${app.url}/automa/sweeps/${failing.body.id}/events?since=0&types=run.failed,run.queued,run.succeeded,sweep.completed`);
+  t.after(() => failStream.close());
+  await failStream.waitFor((events) => events.some((e) => e.event === 'sweep.completed'), 'the failing sweep completing');
+  const failed = failStream.bodies().filter((b) => b.type === 'run.failed');
+  assert.equal(failed.length, 2);
+  assert.ok(failed.every((b) => (b.data.error as { message?: string } | null)?.message), 'run.failed says why');
+  fake.control.resetBehaviors();
+  assert.equal((await call<{ retried: number }>(`${app.url}/automa/sweeps/${failing.body.id}/retry`, 'POST')).body.retried, 2);
+  await failStream.waitFor((events) => events.filter((e) => e.event === 'sweep.completed').length === 2, 'the retried sweep completing');
+  const bodies = failStream.bodies();
+  const requeued = bodies.filter((b) => b.type === 'run.queued' && b.data.attempt === 2);
+  assert.equal(requeued.length, 2, 'each retried cell is queued again, as its second attempt');
+  const last = bodies.at(-1) as EventBody;
+  assert.equal(last.type, 'sweep.completed');
+  assert.deepEqual(last.data.counts, { queued: 0, running: 0, succeeded: 2, failed: 0, cancelled: 0 });
+});
