@@ -44,6 +44,9 @@ test('a run’s webhook_url gets run.queued → run.started → run.succeeded in
   const types = bodies.map((b) => b.type);
   assert.ok(types.indexOf('run.started') < types.indexOf('run.succeeded') && types.lastIndexOf('run.progress') < types.indexOf('run.succeeded'), types.join(', '));
   assert.ok(bodies.every((b) => b.data.id === run.id), 'only this run’s events');
+  const progress = bodies.filter((b) => b.type === 'run.progress');
+  assert.ok(progress.length > 0, 'the sampler’s steps are reported');
+  assert.ok(progress.every((b) => b.data.status === 'running' && typeof (b.data.progress as { fraction: number }).fraction === 'number'), JSON.stringify(progress[0]));
   assert.deepEqual(bodies.map((b) => b.data.status).filter((s, i) => types[i] !== 'run.progress'), ['queued', 'running', 'succeeded']);
 
   const done = bodies.at(-1) as EventBody;
