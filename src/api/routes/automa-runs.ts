@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { idempotentRequest, parseRunStatus, type Answer, type Automation } from '../../automation/index.js';
 import { docs, json, media } from '../../route-docs.js';
 import { checkUuid } from './automa-apps.js';
+import { parseTypes, type StreamEvents } from './events.js';
 
 const Open = (description: string) => json(Type.Object({}, { additionalProperties: true }), description);
 const Page = (description: string) =>
@@ -20,6 +21,17 @@ const create = (summary: string, what: string) =>
       422: 'The Idempotency-Key was used with another body',
     },
   });
+const stream = (summary: string, thing: string) =>
+  docs('runs', summary, {
+    params: Type.Object({ id: Type.String() }),
+    querystring: StreamQuery,
+    headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ description: 'Resume after this event id.' })) }),
+    responses: {
+      200: media('text/event-stream', 'Missed events from the log first (Last-Event-ID or ?since=), then live ones'),
+      400: 'The id, a type pattern or the resume id is not valid',
+      404: `No ${thing} with this id`,
+    },
+  });
 const one = (tag: 'runs', summary: string, thing: string) =>
   docs(tag, summary, { params: Type.Object({ id: Type.String() }), responses: { 200: Open(`The ${thing}`), 400: 'The id is not a UUID', 404: `No ${thing} with this id` } });
 
@@ -30,12 +42,17 @@ const Paging = {
 };
 const RunsQuery = Type.Object({ app: Type.Optional(Type.String()), sweep: Type.Optional(Type.String()), status: Type.Optional(Type.String()), ...Paging });
 const SweepsQuery = Type.Object({ app: Type.Optional(Type.String()), ...Paging });
+const StreamQuery = Type.Object({
+  types: Type.Optional(Type.String({ maxLength: 4000 })),
+  since: Type.Optional(Type.String({ maxLength: 20 })),
+  token: Type.Optional(Type.String()),
+});
 const SheetQuery = Type.Object({ output: Type.Optional(Type.String({ maxLength: 100 })), thumb: Type.Optional(Type.Integer({ minimum: 16, maximum: 1024 })) });
 
 const send = (reply: FastifyReply, answer: Answer) => reply.code(answer.status).send(answer.body);
 
-/** Runs and sweeps of workflow apps, and a sweep's contact sheet. */
-export function registerAutomaRunRoutes(app: FastifyInstance, deps: { automation: Automation }): void {
+/** Runs and sweeps of workflow apps, their event streams, and a sweep's contact sheet. */
+export function registerAutomaRunRoutes(app: FastifyInstance, deps: { automation: Automation; streamEvents: StreamEvents }): void {
   const { runs, sweeps } = deps.automation;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -58,6 +75,21 @@ export function registerAutomaRunRoutes(app: FastifyInstance, deps: { automation
   });
 
   routes.get('/automa/runs/:id', { schema: one('runs', 'One run: status, progress, timings, backend, typed outputs', 'run') }, async (request) => runs.get(checkUuid(request.params.id)));
+
+  // The filtered forms of GET /automa/events: a run's events (its subject), a sweep's (every cell's run.* and sweep.*).
+  routes.get('/automa/runs/:id/events', { schema: stream("A run's events as Server-Sent Events", 'run') }, async (request, reply) => {
+    const id = checkUuid(request.params.id);
+    const types = parseTypes(request.query.types);
+    await runs.get(id);
+    return deps.streamEvents(request, reply, { types, subject: id }, request.query.since);
+  });
+
+  routes.get('/automa/sweeps/:id/events', { schema: stream("A sweep's events (every cell's run.* and sweep.*) as Server-Sent Events", 'sweep') }, async (request, reply) => {
+    const id = checkUuid(request.params.id);
+    const types = parseTypes(request.query.types);
+    await sweeps.exists(id);
+    return deps.streamEvents(request, reply, { types, sweep: id }, request.query.since);
+  });
 
   routes.post('/automa/runs/:id/cancel', { schema: one('runs', 'Cancel a run (pending: never runs; running: interrupted)', 'run') }, async (request) => runs.cancel(checkUuid(request.params.id)));
 

@@ -122,7 +122,7 @@ async function streamEvents(
 const frame = (event: EventRecord): string => `id: ${event.id}\nevent: ${event.type}\ndata: ${eventBody(event)}\n\n`;
 
 /** `?types=run.*,backend.down` → patterns; absent or empty → every type. */
-function parseTypes(text: string | undefined): readonly string[] | null {
+export function parseTypes(text: string | undefined): readonly string[] | null {
   if (text === undefined || text.trim() === '') return null;
   const patterns = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
   for (const pattern of patterns) {

@@ -6,12 +6,16 @@ import { notFound } from '../../errors.js';
 import { refuseUnknownFields } from '../known-fields.js';
 import { docs, json } from '../../route-docs.js';
 import { ScheduleListSchema, ScheduleSchema } from '../schemas/events.js';
-import { MISSED_POLICIES, type ScheduleFire, type ScheduleRecord, type ScheduleStore } from '../../store/index.js';
+import { MISSED_POLICIES, type ScheduleFire, type ScheduleRecord, type ScheduleStore, type ScheduleTarget } from '../../store/index.js';
 
 export interface ScheduleRouteDeps {
   readonly store: ScheduleStore;
   readonly scheduler: Scheduler;
   readonly available: AvailableTargets;
+  /** Checks an app or sweep target against its app when the schedule is made (400 naming the field). */
+  readonly checkTarget?: (target: ScheduleTarget) => Promise<void>;
+  /** The scheduler's clock: slots are computed from the same "now" it fires by. */
+  readonly now?: () => number;
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -56,6 +60,7 @@ const FIRES_SHOWN = 20;
 /** `/automa/schedules`: make, list, pause/resume and remove schedules; GET shows the next slots and what past ones produced. */
 export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRouteDeps): void {
   const { store, scheduler } = deps;
+  const clock = deps.now ?? Date.now;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const detail = async (schedule: ScheduleRecord): Promise<Record<string, unknown>> => ({
     ...scheduleView(schedule),
@@ -64,8 +69,10 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
   });
 
   routes.post('/automa/schedules', { schema: create, preValidation: refuseUnknownFields(CreateBody) }, async (request, reply) => {
-    const now = Date.now();
-    const schedule = await store.create(newSchedule(request.body, deps.available, now), now);
+    const now = clock();
+    const made = newSchedule(request.body, deps.available, now);
+    await deps.checkTarget?.(made.target);
+    const schedule = await store.create(made, now);
     scheduler.changed();
     return reply.code(201).header('location', `/automa/schedules/${schedule.id}`).send(await detail(schedule));
   });
@@ -80,7 +87,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
   routes.patch('/automa/schedules/:id', { schema: pause, preValidation: refuseUnknownFields(PatchBody) }, async (request) => {
     const schedule = await store.get(request.params.id);
     if (schedule === undefined) throw notFound('Schedule', request.params.id);
-    const now = Date.now();
+    const now = clock();
     // Resuming starts at the next slot from now: slots that passed while paused are not "missed".
     const nextTime = request.body.paused ? schedule.nextTime : slotsOf(schedule).after(now);
     const updated = await store.setPaused(schedule.id, request.body.paused, nextTime, now);
@@ -94,6 +101,13 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
     return reply.code(204).send();
   });
 }
+
+/** Where what a slot produced is shown. */
+const RESULT_LINKS: Readonly<Record<string, (id: string) => string>> = {
+  prompt: (id) => `/api/jobs/${id}`,
+  run: (id) => `/automa/runs/${id}`,
+  sweep: (id) => `/automa/sweeps/${id}`,
+};
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -128,6 +142,7 @@ function fireView(f: ScheduleFire): Record<string, unknown> {
     fire_time: iso(f.fireTime),
     status: f.status,
     ...(f.result !== null && { [f.result.kind === 'prompt' ? 'prompt_id' : `${f.result.kind}_id`]: f.result.id }),
+    ...(f.result !== null && { link: RESULT_LINKS[f.result.kind]?.(f.result.id) ?? null }),
     error: f.error,
   };
 }
