@@ -7,6 +7,8 @@ export type * from './backend-types.js';
 export { PROMPT_STATES, JOB_STATUSES } from './prompt-types.js';
 /** Which files each backend holds, for input replication. */
 export type * from './backend-file-types.js';
+/** Comfy API v2 assets and Idempotency-Key claims. */
+export type * from './api-v2-types.js';
 /** The embedded SQLite implementation of Store. */
 export { createSqliteStore, DATABASE_FILE } from './sqlite/store.js';
 /** Online backup of the embedded database (`comfyui-automa backup <file>`). */

@@ -1,3 +1,4 @@
+import type { AssetStore, IdempotencyKeyStore } from './api-v2-types.js';
 import type { BackendFileStore } from './backend-file-types.js';
 import type { BackendChangeStore } from './backend-types.js';
 import type { PromptStore } from './prompt-types.js';
@@ -88,6 +89,10 @@ export interface Store {
   readonly backendChanges: BackendChangeStore;
   /** Which input files each backend already holds (files module). */
   readonly backendFiles: BackendFileStore;
+  /** Comfy API v2 asset records. */
+  readonly assets: AssetStore;
+  /** Comfy API v2 Idempotency-Key claims. */
+  readonly idempotencyKeys: IdempotencyKeyStore;
   /** True when the store answers and accepts writes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Store } from '../types.js';
+import { createSqliteAssetStore } from './assets.js';
 import { createSqliteBackendFileStore } from './backend-files.js';
 import { createSqliteDocumentStore } from './documents.js';
+import { createSqliteIdempotencyKeyStore } from './idempotency-keys.js';
 import { createSqliteBackendChangeStore } from './backend-changes.js';
 import { openSqliteDatabase } from './open.js';
 import { createSqlitePromptStore } from './prompts.js';
@@ -17,6 +19,8 @@ export function createSqliteStore(options: { dataDir: string }): Store {
     prompts: createSqlitePromptStore(db),
     backendChanges: createSqliteBackendChangeStore(db),
     backendFiles: createSqliteBackendFileStore(db),
+    assets: createSqliteAssetStore(db),
+    idempotencyKeys: createSqliteIdempotencyKeyStore(db),
     ping: async () => {
       if (closed) return false;
       // Taking and releasing the write lock proves the file is writable right now.
