@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerComfyGateway } from './api/comfy-gateway.js';
+import { createJobTracker, registerApiV2 } from './api/v2/index.js';
 import { registerErrorHandling } from './api/error-handler.js';
 import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounter, type Metrics } from './api/ops/index.js';
 import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
@@ -107,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     backends: () => pool?.links.map((link) => link.ref) ?? config.backends,
   });
   registerFileRoutes(http, { files });
+  const tracker = createJobTracker();
   const { gateway, frontend } = registerComfyGateway(http, {
     config,
     store,
@@ -115,8 +117,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     upgrades,
     metrics,
     serveComfyFrontend: config.publicDir === null && config.comfyuiFrontend,
+    tap: tracker,
   });
   pool = gateway;
+  registerApiV2(http, { gateway, store, files, tracker, logger, retentionMs: config.historyMaxAgeMs });
   registerConvertRoutes(http, { gateway, maxFileBytes: config.maxUploadSizeBytes });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
@@ -151,6 +155,7 @@ function registerServiceIndex(
         documents: '/automa/db',
         comfyui_proxy: '/comfyui/',
         comfyui_gateway: '/prompt, /queue, /history, /ws (and under /api)',
+        comfy_api_v2: '/api/v2/jobs, /api/v2/assets',
       },
     };
   });

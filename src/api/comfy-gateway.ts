@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { createHttpProxy, handOver, httpProxyOptions, registerHandOverRoutes } from '../proxy/index.js';
-import { createGateway, type Gateway, type PromptFiles } from '../queue/index.js';
+import { createGateway, type ClientEvents, type Gateway, type PromptFiles } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import { registerBackendRoutes } from './routes/backends.js';
 import { registerObjectInfoRoutes } from './routes/comfy-info.js';
@@ -26,6 +26,8 @@ export interface ComfyGatewayDeps {
    * us and, calling the API relative to the page, talks to the gateway.
    */
   readonly serveComfyFrontend: boolean;
+  /** Also told every event the queue sends its clients (Comfy API v2 follows jobs through it). */
+  readonly tap?: ClientEvents;
 }
 
 /**
@@ -76,7 +78,7 @@ export function registerComfyGateway(
     backendChanges: deps.store.backendChanges,
     backends: config.backends,
     files: deps.files,
-    events: hub,
+    events: deps.tap === undefined ? hub : tee(hub, deps.tap),
     logger,
     instanceKey: config.dataDir,
     prefetch: config.prefetch,
@@ -113,4 +115,22 @@ export function registerComfyGateway(
     if (deps.serveComfyFrontend) return { gateway: started, hub, frontend: passThrough };
   }
   return { gateway: started, hub, frontend: null };
+}
+
+/** Events to the WebSocket hub and to one more listener, in that order. */
+function tee(first: ClientEvents, second: ClientEvents): ClientEvents {
+  return {
+    send: (target, message, raw) => {
+      first.send(target, message, raw);
+      second.send(target, message, raw);
+    },
+    sendBinary: (target, frame) => {
+      first.sendBinary(target, frame);
+      second.sendBinary(target, frame);
+    },
+    queueChanged: (remaining) => {
+      first.queueChanged(remaining);
+      second.queueChanged(remaining);
+    },
+  };
 }

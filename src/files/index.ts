@@ -3,7 +3,7 @@ export { createFileService, ASSET_FOLDER, type FileService, type FileServiceDeps
 /** BLAKE3 content hashes (Comfy API v2 assets). */
 export { blake3File, BLAKE3_HASH } from './blake3.js';
 /** What a file name says it is. */
-export { contentTypeOf } from './content-types.js';
+export { contentTypeOf, safeFileHeaders } from './content-types.js';
 /** A backend as the files module addresses it. */
 export type { BackendRef } from './backend-client.js';
 /** Shapes exchanged with the queue and the routes. */
