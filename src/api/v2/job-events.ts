@@ -119,7 +119,12 @@ export function createLiveJobEvents(deps: { tracker: JobTracker; views: JobViews
   };
 
   const stopListening = deps.tracker.listen((promptId) => {
-    if (promptId !== null) return refresh(promptId);
+    // Only jobs someone streamed (and may resume) are followed: reading a job mints and hashes
+    // its outputs, which plain /prompt users should not pay for.
+    if (promptId !== null) {
+      if (logs.has(promptId)) refresh(promptId);
+      return;
+    }
     // The queue moved: positions of waiting jobs changed, or one was cancelled before it ran.
     for (const [id, log] of logs) if (log.listeners.size > 0 || (log.last !== null && !TERMINAL.has(log.last.status as JobStatus))) refresh(id);
   });

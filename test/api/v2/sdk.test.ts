@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Comfy, IdempotencyKeyReuse, type ComfyEvent } from '@comfyorg/sdk';
+import { Comfy, IdempotencyKeyReuse, NotFound, Unauthorized, type ComfyEvent } from '@comfyorg/sdk';
 import sharp from 'sharp';
-import { makeTempDir } from '../../helpers/app.js';
+import { makeTempDir, startTestApp } from '../../helpers/app.js';
 import { eventually, getJson } from '../../helpers/comfy-client.js';
 import { startStack } from '../../helpers/stack.js';
 import { startFakeComfy } from '../../fake-comfy/server.js';
 import { closedPort, startService, stopService } from '../../main/service.js';
+import { call } from './contract.js';
 
 function clientFor(url: string): Comfy {
   process.env.COMFY_BASE_URL = url;
@@ -116,4 +117,16 @@ test('@comfyorg/sdk across a gateway restart mid-job: the same Job handle stream
   const rehydrated = await client.jobs.get(job.id);
   assert.equal(rehydrated.status, 'succeeded');
   assert.equal(fake.control.received.prompts.filter((p) => p.promptId === job.id && p.status === 200).length, 1, 'ran once');
+});
+
+test('with --api-key the SDK authenticates with apiKey; without a key it gets Unauthorized in the v2 envelope', async (t) => {
+  const key = 'v2-test-key-0123456789';
+  const app = await startTestApp(['--api-key', key]);
+  t.after(() => app.close());
+  process.env.COMFY_BASE_URL = app.url;
+  await assert.rejects(new Comfy().jobs.get('00000000-0000-4000-8000-000000000000'), Unauthorized);
+  await assert.rejects(new Comfy({ apiKey: key }).jobs.get('00000000-0000-4000-8000-000000000000'), NotFound);
+  const refused = await call<{ error: { code: string } }>(app.url, 'GET', '/api/v2/jobs/{id}', '/api/v2/jobs/x');
+  assert.equal(refused.status, 401);
+  assert.equal(refused.body.error.code, 'unauthorized');
 });
