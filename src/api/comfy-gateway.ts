@@ -4,7 +4,10 @@ import type { Logger } from '../log.js';
 import { createHttpProxy, handOver, httpProxyOptions, registerHandOverRoutes } from '../proxy/index.js';
 import { createGateway, type ClientEvents, type Gateway, type PromptFiles } from '../queue/index.js';
 import type { Store } from '../store/index.js';
+import { routeNotFound } from '../errors.js';
+import { SERVICE_ROUTE_ROOTS } from '../upstream/protocol/index.js';
 import { registerBackendRoutes } from './routes/backends.js';
+import { registerCurrentComfyRoutes } from './routes/comfy-current.js';
 import { registerObjectInfoRoutes } from './routes/comfy-info.js';
 import { registerPoolInfoRoutes } from './routes/comfy-pool-info.js';
 import { registerComfyQueueRoutes } from './routes/comfy-queue.js';
@@ -35,12 +38,11 @@ export interface ComfyGatewayDeps {
  * streaming proxy, bare and under /api as ComfyUI registers them. `/internal/*` exists bare only;
  * any other `/api/*` route (custom nodes add their own) is passed through too.
  */
-/** Where ComfyUI serves its frontend's files and the custom nodes' web folders. */
+/** Where ComfyUI serves its frontend's files and the custom nodes' web folders (every method). */
 const COMFY_FRONTEND = ['/assets/*', '/extensions/*', '/templates/*'];
 
 const PASS_THROUGH = [
   '/extensions',
-  '/features',
   '/view_metadata/*',
   '/free',
   '/users',
@@ -103,6 +105,7 @@ export function registerComfyGateway(
   const onUpstreamError = upstreamErrorCounter(deps.metrics);
   registerBackendRoutes(app, { gateway: started, config, logger, upgrades: deps.upgrades, onUpstreamError });
   registerPoolInfoRoutes(app, { links: () => started.links, defaultName: config.backends[0]?.name });
+  registerCurrentComfyRoutes(app, { gateway: started, maxUploadSizeBytes: config.maxUploadSizeBytes, defaultBackendUrl: config.backends[0]?.url ?? null });
 
   const backend = config.backends[0];
   if (backend !== undefined) {
@@ -112,7 +115,10 @@ export function registerComfyGateway(
     registerObjectInfoRoutes(app, { gateway: started, passThrough });
     const urls = [...PASS_THROUGH, ...PASS_THROUGH.map((url) => `/api${url}`), '/internal/*', '/api/*'];
     registerHandOverRoutes(app, deps.serveComfyFrontend ? [...urls, ...COMFY_FRONTEND] : urls, passThrough);
-    if (deps.serveComfyFrontend) return { gateway: started, hub, frontend: passThrough };
+    if (deps.serveComfyFrontend) {
+      registerFrontendFiles(app, passThrough);
+      return { gateway: started, hub, frontend: passThrough };
+    }
   }
   return { gateway: started, hub, frontend: null };
 }
@@ -133,4 +139,22 @@ function tee(first: ClientEvents, second: ClientEvents): ClientEvents {
       second.queueChanged(remaining);
     },
   };
+}
+
+/**
+ * The frontend also loads /fonts/*, /materialdesignicons.min.css, /cursor/*, /scripts/* and
+ * whatever a later version adds from ComfyUI's web root: every GET our routes do not own goes to
+ * the default backend, which answers it (or 404s it) as ComfyUI does. Our own roots keep our 404.
+ */
+function registerFrontendFiles(app: FastifyInstance, passThrough: (request: FastifyRequest, reply: FastifyReply) => void): void {
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/*',
+    exposeHeadRoute: false,
+    handler: async (request, reply) => {
+      const root = (request.raw.url ?? '/').split(/[/?#]/)[1] ?? '';
+      if (SERVICE_ROUTE_ROOTS.has(root)) throw routeNotFound(request.method, request.url);
+      return passThrough(request, reply);
+    },
+  });
 }

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
 import type { ClientEvents, ClientMessage, Target } from '../queue/index.js';
+import { gatewayFeatureFlags } from '../upstream/protocol/index.js';
 
 export interface WsHubDeps {
   readonly logger: Logger;
@@ -75,7 +76,7 @@ export function createWsHub(deps: WsHubDeps): WsHub {
       const flags = parseFeatureFlags(data);
       if (!flags) return;
       client.previewMetadata = flags.supports_preview_metadata === true;
-      deliver(client, JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true, max_upload_size: deps.maxUploadSizeBytes } }));
+      deliver(client, JSON.stringify({ type: 'feature_flags', data: gatewayFeatureFlags(deps.maxUploadSizeBytes) }));
     });
     ws.on('error', (err) => deps.logger.debug({ err, clientId }, 'client socket error'));
     ws.on('close', () => {

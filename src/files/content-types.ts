@@ -71,19 +71,21 @@ export function contentTypeOf(name: string): string {
 export const isActiveType = (contentType: string): boolean => ACTIVE.has(contentType.split(';')[0]?.trim().toLowerCase() ?? '');
 
 /**
- * Headers for a file sent to a browser. Inline files get ComfyUI's exact `filename="…"`;
- * active types become an opaque download (SVG keeps its type so <img> still shows it, which
- * runs no script) and every answer carries nosniff.
+ * Headers for a file sent to a browser, as ComfyUI 0.33 sends them: inline files get ComfyUI's
+ * exact `filename="…"`; active types become an opaque, never stored download, except an SVG
+ * that an <img> asks for (`Sec-Fetch-Dest: image`, which runs no script), kept inline as
+ * image/svg+xml; the answer then varies on Sec-Fetch-Dest. Every answer carries nosniff.
  */
-export function safeFileHeaders(name: string, contentType: string): Record<string, string> {
+export function safeFileHeaders(name: string, contentType: string, fetchDest?: string): Record<string, string> {
   const active = isActiveType(contentType);
-  const type = active && !contentType.startsWith('image/svg+xml') ? 'application/octet-stream' : contentType;
-  const headers: Record<string, string> = {
-    'content-type': type,
-    'content-disposition': `${active ? 'attachment; ' : ''}${dispositionFilename(name)}`,
-    'x-content-type-options': 'nosniff',
-  };
-  if (active) headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+  const headers: Record<string, string> = { 'content-type': contentType, 'content-disposition': dispositionFilename(name), 'x-content-type-options': 'nosniff' };
+  if (!active) return headers;
+  headers['vary'] = 'Sec-Fetch-Dest';
+  headers['cache-control'] = 'no-store';
+  headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+  if (contentType.startsWith('image/svg+xml') && fetchDest === 'image') return headers;
+  headers['content-type'] = 'application/octet-stream';
+  headers['content-disposition'] = `attachment; ${dispositionFilename(name)}`;
   return headers;
 }
 

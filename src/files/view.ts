@@ -14,6 +14,8 @@ export interface ViewQuery {
   readonly subfolder?: string | undefined;
   readonly preview?: string | undefined;
   readonly channel?: string | undefined;
+  /** The browser's Sec-Fetch-Dest: an SVG loaded by <img> ("image") may stay inline. */
+  readonly fetchDest?: string | undefined;
 }
 
 /** What to answer: a file to stream (ranges welcome), converted bytes, or a backend's answer to pass on. */
@@ -47,7 +49,7 @@ export function createViewer(deps: { tree: FileTree; backends: () => readonly Ba
           if (typeof value === 'string') headers[name] = value;
         }
         const contentType = headers['content-type'] ?? 'application/octet-stream';
-        const safe = isActiveType(contentType) ? safeFileHeaders(query.filename ?? '', contentType) : { 'x-content-type-options': 'nosniff' };
+        const safe = isActiveType(contentType) ? safeFileHeaders(query.filename ?? '', contentType, query.fetchDest) : { 'x-content-type-options': 'nosniff' };
         return { kind: 'upstream', body: response.body, headers: { ...headers, ...safe } };
       } catch (error) {
         logger.debug({ backend: backend.name, err: messageOf(error) }, 'temp file not fetched from backend');
@@ -82,7 +84,7 @@ export function createViewer(deps: { tree: FileTree; backends: () => readonly Ba
     }
 
     const conversion = conversionFor(query.preview, query.channel);
-    if (conversion === undefined) return { kind: 'file', path: file, headers: safeFileHeaders(name, contentTypeOf(name)) };
+    if (conversion === undefined) return { kind: 'file', path: file, headers: safeFileHeaders(name, contentTypeOf(name), query.fetchDest) };
     return {
       kind: 'bytes',
       body: await convertImage(file, conversion),

@@ -9,7 +9,7 @@ import {
   type UpstreamMessage,
 } from '../upstream/index.js';
 import type { PromptRecord } from '../store/index.js';
-import { validatePrompt, type ObjectInfo } from '../upstream/protocol/index.js';
+import { hasFeature, parseNodeReplacements, validatePrompt, type NodeReplacements, type ObjectInfo } from '../upstream/protocol/index.js';
 import { MODEL_FILE } from './models.js';
 import type { PromptRun } from './prompt-run.js';
 
@@ -137,6 +137,25 @@ export class BackendLink {
 
   /** Last GET /system_stats answer (devices, versions), refreshed by the health probe. */
   systemStats: Record<string, unknown> | null = null;
+
+  /** The ComfyUI version the backend reports (system.comfyui_version), or null before it answered. */
+  get version(): string | null {
+    const system = this.systemStats?.['system'];
+    const version = system !== null && typeof system === 'object' ? (system as Record<string, unknown>)['comfyui_version'] : undefined;
+    return typeof version === 'string' ? version : null;
+  }
+
+  /** The node replacements the backend registers (0.14+; empty for older ones or until read). */
+  nodeReplacements: NodeReplacements = {};
+
+  /** Read GET /node_replacements when the backend's version has it; failures keep what we had. */
+  async refreshNodeReplacements(): Promise<void> {
+    if (this.version === null || !hasFeature(this.version, 'nodeReplacements')) {
+      this.nodeReplacements = {};
+      return;
+    }
+    this.nodeReplacements = parseNodeReplacements(await this.client.nodeReplacements());
+  }
   private models = 0;
   private readonly onRecovered: () => void;
   private probeTimer: NodeJS.Timeout | null = null;

@@ -11,6 +11,8 @@ export interface BackendView {
   readonly running: readonly string[];
   readonly prefetched: readonly string[];
   readonly last_error: string | null;
+  /** The ComfyUI version it reports (system_stats.system.comfyui_version); null until it answered. */
+  readonly comfyui_version: string | null;
   readonly devices: readonly unknown[];
   readonly system: Record<string, unknown> | null;
   readonly node_classes: number;
@@ -135,6 +137,7 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
         running: runs.filter((r) => r.started).map((r) => r.record.id),
         prefetched: runs.filter((r) => !r.started).map((r) => r.record.id),
         last_error: link.lastError,
+        comfyui_version: link.version,
         devices: Array.isArray(stats?.devices) ? stats.devices : [],
         system: stats && typeof stats.system === 'object' && stats.system !== null ? (stats.system as Record<string, unknown>) : null,
         node_classes: link.objectInfo === null ? 0 : Object.keys(link.objectInfo).length,

@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { BackendChangeStore, FinishedState, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
 import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
+import { mergeNodeReplacements, type NodeReplacements } from '../upstream/protocol/index.js';
 import { BackendLink } from './backend-link.js';
 import { createBackendPool, type BackendView } from './backend-pool.js';
 import { createDispatcher } from './dispatcher.js';
@@ -8,7 +9,7 @@ import { createFinisher } from './finisher.js';
 import { backendOffers, FILE_CHECKED_CLASSES, namedInputFiles } from './input-files.js';
 import { jobDetail, jobSummary, type JobSummary } from './jobs.js';
 import { modelFiles } from './models.js';
-import { mergeObjectInfos } from './object-info-union.js';
+import { mergeObjectInfos, withCurrentNodeFields } from './object-info-union.js';
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, PromptFiles } from './ports.js';
 import { isRecord, type PromptRun } from './prompt-run.js';
@@ -52,7 +53,10 @@ export interface QueueSnapshot {
 export interface Gateway {
   start(): Promise<void>;
   stop(): Promise<void>;
-  submit(body: unknown): Promise<SubmitResult>;
+  /** POST /prompt; `usageSource` is the request's Comfy-Usage-Source header. */
+  submit(body: unknown, request?: { readonly usageSource?: string | undefined }): Promise<SubmitResult>;
+  /** GET /node_replacements: what the pool's backends register (default backend first). */
+  nodeReplacements(): NodeReplacements;
   /** Pending + running, as ComfyUI's queue_remaining counts. */
   remaining(): number;
   /** Prompts waiting (ours or prefetched by a backend) and executing now. */
@@ -123,7 +127,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     const sources = links.map((l) => l.objectInfo);
     if (sources.length === union.sources.length && sources.every((s, i) => s === union.sources[i])) return union.info;
     const known = sources.filter((s): s is Readonly<Record<string, unknown>> => s !== null);
-    const info = known.length === 0 ? null : known.length === 1 ? (known[0] ?? null) : mergeObjectInfos(known);
+    const merged = known.length === 0 ? null : known.length === 1 ? (known[0] ?? null) : mergeObjectInfos(known);
+    const info = merged === null ? null : withCurrentNodeFields(merged);
     union = { sources, info };
     return info;
   };
@@ -253,13 +258,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       dispatcher.stop();
       await Promise.all(links.map((link) => link.stop()));
     },
-    submit: async (body) => {
+    submit: async (body, request) => {
       const ownedInputs = await inputFilesWeHold(body);
       const submission = prepareSubmission(body, {
         counter,
         now: Date.now(),
         objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
         ownedInputs,
+        replacements: mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
+        usageSource: request?.usageSource,
       });
       counter += 1;
       const record = await store.insert(submission.record);
@@ -268,6 +275,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       dispatcher.schedule();
       return { prompt_id: record.id, number: record.number, node_errors: submission.nodeErrors };
     },
+    nodeReplacements: () => mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
     remaining,
     counts: () => {
       let running = 0;

@@ -11,6 +11,8 @@ export interface JobSummary {
   readonly execution_end_time?: number;
   readonly execution_error?: Record<string, unknown>;
   readonly outputs_count: number;
+  /** 0.32+: how many of the outputs a client can preview (images, video, audio, 3D files). */
+  readonly previewable_outputs_count: number;
   readonly preview_output?: Record<string, unknown>;
   readonly workflow_id?: string;
 }
@@ -33,6 +35,7 @@ export function jobSummary(row: JobRow, running: boolean): JobSummary {
     ...(record.endTime !== null && { execution_end_time: record.endTime }),
     ...(error && { execution_error: error }),
     outputs_count: countOutputs(outputs),
+    previewable_outputs_count: countOutputs(outputs, isPreviewable),
     ...(preview && { preview_output: preview }),
     ...(typeof workflow.id === 'string' && { workflow_id: workflow.id }),
   };
@@ -84,11 +87,23 @@ function executionError(entry: Record<string, unknown>): Record<string, unknown>
 
 const isFileRef = (item: unknown): item is Record<string, unknown> => isRecord(item) && typeof item.filename === 'string';
 
-function countOutputs(outputs: Record<string, unknown>): number {
+const PREVIEWABLE_MEDIA = new Set(['images', 'video', 'audio']);
+const THREE_D = /\.(obj|fbx|gltf|glb)$/i;
+
+/** As comfy_execution/jobs.py: an image, video or audio output, or a 3D model file. */
+function isPreviewable(item: Record<string, unknown>, mediaType: string): boolean {
+  const format = typeof item.format === 'string' ? item.format : '';
+  return PREVIEWABLE_MEDIA.has(mediaType) || /^(video|audio)\//.test(format) || THREE_D.test(String(item.filename));
+}
+
+function countOutputs(outputs: Record<string, unknown>, counts: (item: Record<string, unknown>, mediaType: string) => boolean = () => true): number {
   let count = 0;
   for (const node of Object.values(outputs)) {
     if (!isRecord(node)) continue;
-    for (const items of Object.values(node)) if (Array.isArray(items)) count += items.filter(isFileRef).length;
+    for (const [mediaType, items] of Object.entries(node)) {
+      if (mediaType === 'animated' || !Array.isArray(items)) continue;
+      count += items.filter((item) => isFileRef(item) && counts(item, mediaType)).length;
+    }
   }
   return count;
 }

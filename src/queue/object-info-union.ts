@@ -56,3 +56,23 @@ function mergedCombo(spec: unknown, other: unknown): unknown {
   }
   return spec;
 }
+
+/**
+ * Fields every node has since ComfyUI 0.33 (is_input_list, has_intermediate_output,
+ * search_aliases), filled with their neutral values for nodes an older backend described, so
+ * clients see one shape across a mixed pool. Returns `info` itself when nothing is missing.
+ */
+export function withCurrentNodeFields(info: Info): Info {
+  let out: Record<string, unknown> | undefined;
+  for (const [name, node] of Object.entries(info)) {
+    if (!isRecord(node) || ('is_input_list' in node && 'has_intermediate_output' in node && 'search_aliases' in node)) continue;
+    out ??= { ...info };
+    out[name] = {
+      is_input_list: false,
+      ...node,
+      ...(!('has_intermediate_output' in node) && { has_intermediate_output: false }),
+      ...(!('search_aliases' in node) && { search_aliases: [] }),
+    };
+  }
+  return out ?? info;
+}

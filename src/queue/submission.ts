@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { badRequest, promptRejected } from '../errors.js';
 import type { NewPrompt } from '../store/index.js';
 import { isRecord } from './prompt-run.js';
-import { validatePrompt, type ObjectInfo, type ValidationResult } from '../upstream/protocol/index.js';
+import { applyNodeReplacements, validatePrompt, type NodeReplacements, type ObjectInfo, type ValidationResult } from '../upstream/protocol/index.js';
 import { inputFileValidations } from './input-files.js';
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -18,6 +18,10 @@ export interface SubmitContext {
   readonly objectInfos: readonly Readonly<Record<string, unknown>>[];
   /** The files the prompt's LoadImage nodes name that the gateway itself holds. */
   readonly ownedInputs: ReadonlySet<string>;
+  /** The pool's node replacements (from its 0.14+ backends), applied before validation. */
+  readonly replacements: NodeReplacements;
+  /** The request's Comfy-Usage-Source header (0.25+): copied into extra_data unless the body has one. */
+  readonly usageSource?: string | undefined;
 }
 
 export interface Submission {
@@ -26,14 +30,17 @@ export interface Submission {
 }
 
 /**
- * POST /prompt's body → the prompt to store, with ComfyUI's rules: `client_id` is copied into
- * extra_data, a given prompt_id must be a canonical lowercase UUID, `number` overrides the
- * counter and `front` makes it negative (runs first). Invalid prompts throw ComfyUI's 400.
+ * POST /prompt's body → the prompt to store, with ComfyUI 0.33's rules: `client_id` is copied
+ * into extra_data (and the Comfy-Usage-Source header, unless the body names one), a given
+ * prompt_id must be a canonical lowercase UUID, `number` overrides the counter and `front` makes
+ * it negative (runs first); nodes of a replaced class that no backend offers are rewritten to
+ * their successor before validation, so placement can find any backend with the new class.
+ * Invalid prompts throw ComfyUI's 400.
  */
 export function prepareSubmission(body: unknown, context: SubmitContext): Submission {
   if (!isRecord(body)) throw badRequest('Body must be a JSON object');
-  const prompt = body.prompt;
-  if (!isRecord(prompt)) {
+  const given = body.prompt;
+  if (!isRecord(given)) {
     throw promptRejected({ type: 'no_prompt', message: 'No prompt provided', details: 'No prompt provided', extra_info: {} }, {});
   }
   const promptId = body.prompt_id === undefined || body.prompt_id === null ? randomUUID() : body.prompt_id;
@@ -41,8 +48,8 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
     throw promptRejected(
       {
         type: 'invalid_prompt_id',
-        message: 'Invalid prompt_id format',
-        details: `prompt_id must be a valid UUID string, got: ${String(promptId)}`,
+        message: 'prompt_id must be a valid UUID',
+        details: 'prompt_id must be a UUID string in canonical lowercase hyphenated form; omit it to let the server generate one',
         extra_info: {},
       },
       {},
@@ -57,7 +64,11 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
 
   const extraData: Record<string, unknown> = isRecord(body.extra_data) ? { ...body.extra_data } : {};
   if (typeof body.client_id === 'string') extraData.client_id = body.client_id;
+  if (context.usageSource !== undefined && context.usageSource !== '' && !Object.hasOwn(extraData, 'comfy_usage_source')) {
+    extraData.comfy_usage_source = context.usageSource;
+  }
   extraData.create_time = context.now;
+  const prompt = replaceNodes(given, context);
   const clientId = typeof extraData.client_id === 'string' ? extraData.client_id : null;
 
   let outputs: readonly string[];
@@ -88,6 +99,16 @@ export function prepareSubmission(body: unknown, context: SubmitContext): Submis
     },
     nodeErrors,
   };
+}
+
+/** The prompt with replaced classes rewritten (only those no backend offers, to one some backend does). */
+function replaceNodes(prompt: Record<string, unknown>, context: SubmitContext): Record<string, unknown> {
+  if (context.objectInfos.length === 0 || Object.keys(context.replacements).length === 0) return prompt;
+  const offers = (classType: string): boolean => context.objectInfos.some((info) => Object.hasOwn(info, classType));
+  const result = applyNodeReplacements(prompt, context.replacements, offers);
+  // ComfyUI answers these with a bare 500 (a KeyError); the client learns what is wrong instead.
+  if (!result.ok) throw promptRejected({ type: 'invalid_prompt', message: 'Cannot replace a node', details: result.reason, extra_info: {} }, {});
+  return result.replaced.length === 0 ? prompt : result.prompt;
 }
 
 /**
@@ -124,12 +145,14 @@ function structuralOutputs(prompt: Readonly<Record<string, unknown>>): string[] 
   for (const id of ids) {
     const node = prompt[id];
     if (!isRecord(node) || typeof node.class_type !== 'string' || !isRecord(node.inputs)) {
+      const meta = isRecord(node) && isRecord(node._meta) ? node._meta : {};
+      const title = typeof meta.title === 'string' ? meta.title : null;
       throw promptRejected(
         {
-          type: 'invalid_prompt',
-          message: 'Cannot execute because a node is missing the class_type property.',
+          type: 'missing_node_type',
+          message: `Node '${title ?? `ID #${id}`}' has no class_type. The workflow may be corrupted or a custom node is missing.`,
           details: `Node ID '#${id}'`,
-          extra_info: {},
+          extra_info: { node_id: id, class_type: null, node_title: title },
         },
         {},
       );

@@ -42,6 +42,8 @@ export interface BackendClient {
   /** GET /object_info/{class}: one class as the backend reports it now (its combos re-scanned). */
   nodeInfo(classType: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   systemStats(): Promise<Record<string, unknown>>;
+  /** GET /node_replacements (ComfyUI 0.14+): old class → registered successors. */
+  nodeReplacements(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export function createBackendClient(backend: BackendRef, options: { timeoutMs?: 
     nodeInfo: async (classType, timeout) =>
       (await expectOk('GET', `/object_info/${encodeURIComponent(classType)}`, undefined, timeout)) as Record<string, unknown>,
     systemStats: async () => (await expectOk('GET', '/system_stats')) as Record<string, unknown>,
+    nodeReplacements: async () => expectOk('GET', '/node_replacements'),
     close: async () => pool.close(),
   };
 }

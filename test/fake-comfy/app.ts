@@ -10,13 +10,16 @@ import type { FakeContext } from './context.js';
 import { empty, readBody, serverError, type Reply } from './http.js';
 import { createRouter } from './router.js';
 import { infoRoutes } from './routes/info.js';
+import { jobCancelRoutes } from './routes/jobs-cancel.js';
 import { jobRoutes } from './routes/jobs.js';
+import { newerRoutes } from './routes/newer.js';
 import { promptRoutes } from './routes/prompt.js';
 import { queueRoutes } from './routes/queue.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { viewRoutes } from './routes/view.js';
+import { WEB_ROOT_FILES } from './web-root.js';
 
-const route = createRouter([...infoRoutes, ...promptRoutes, ...queueRoutes, ...jobRoutes, ...uploadRoutes, ...viewRoutes]);
+const route = createRouter([...infoRoutes, ...promptRoutes, ...queueRoutes, ...jobCancelRoutes, ...jobRoutes, ...uploadRoutes, ...viewRoutes, ...newerRoutes]);
 
 export interface AppOptions {
   readonly enableCorsHeader: boolean;
@@ -79,6 +82,8 @@ async function handle(fake: FakeContext, request: http.IncomingMessage, options:
       headers: request.headers,
       body: () => readBody(request, fake.maxUploadSize),
     }));
-  fake.received.requests.push({ method, path: url.pathname, status: reply.status });
-  return reply;
+  const file = reply.status === 404 && (method === 'GET' || method === 'HEAD') ? WEB_ROOT_FILES[url.pathname] : undefined;
+  const answer: Reply = file ? { status: 200, headers: { 'content-type': file.type }, body: file.body } : reply;
+  fake.received.requests.push({ method, path: url.pathname, status: answer.status });
+  return answer;
 }

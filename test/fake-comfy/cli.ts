@@ -3,10 +3,12 @@
  * Runs the fake on its own so the service can be tried end to end without a GPU or ComfyUI.
  */
 import { parseArgs } from 'node:util';
+import { FAKE_COMFY_VERSIONS, type FakeComfyVersion } from './options.js';
 import { startFakeComfy } from './server.js';
 
-const HELP = `Fake ComfyUI (0.8.0 behaviour, simulated nodes)
+const HELP = `Fake ComfyUI (0.8.0 or 0.33.0 behaviour, simulated nodes)
 
+  --comfyui-version V which ComfyUI to behave as: ${FAKE_COMFY_VERSIONS.join(' or ')} (default 0.8.0)
   --port N            port to listen on (default 8188; 0 = any free port)
   --host ADDR         address to bind (default 127.0.0.1)
   --data-dir DIR      keep input/, output/, temp/ here (default: a temp dir, removed on exit)
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '8188' },
+      'comfyui-version': { type: 'string', default: '0.8.0' },
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       'node-delay-ms': { type: 'string' },
@@ -37,7 +40,12 @@ async function main(): Promise<void> {
   if (previewMethod !== undefined && !['none', 'auto', 'latent2rgb', 'taesd'].includes(previewMethod)) {
     throw new Error(`--preview-method must be none, auto, latent2rgb or taesd, got ${previewMethod}`);
   }
+  const version = values['comfyui-version'];
+  if (!(FAKE_COMFY_VERSIONS as readonly string[]).includes(version)) {
+    throw new Error(`--comfyui-version must be ${FAKE_COMFY_VERSIONS.join(' or ')}, got ${version}`);
+  }
   const fake = await startFakeComfy({
+    comfyuiVersion: version as FakeComfyVersion,
     port,
     host: values.host,
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
@@ -46,7 +54,7 @@ async function main(): Promise<void> {
   });
   const delay = values['node-delay-ms'];
   if (delay !== undefined) fake.control.setNodeDelay(Number(delay));
-  console.log(`fake ComfyUI listening on ${fake.url} (ws: ${fake.wsUrl}, files in ${fake.dirs.root})`);
+  console.log(`fake ComfyUI ${version} listening on ${fake.url} (ws: ${fake.wsUrl}, files in ${fake.dirs.root})`);
   const stop = (): void => {
     void fake.close().then(() => process.exit(0));
   };

@@ -4,6 +4,7 @@ import type { Executor } from './executor.js';
 import type { Dirs } from './files.js';
 import type { Reply, RequestContext } from './http.js';
 import type { PromptQueue } from './queue.js';
+import type { FakeComfyVersion } from './options.js';
 import type { WsHub } from './ws-hub.js';
 
 /** One run of the server between start and crash: everything ComfyUI keeps in memory. */
@@ -44,6 +45,8 @@ export interface Received {
 }
 
 export interface FakeContext {
+  /** The ComfyUI version this fake behaves as. */
+  readonly version: FakeComfyVersion;
   readonly life: Life;
   readonly dirs: Dirs;
   readonly maxUploadSize: number;
@@ -56,22 +59,27 @@ export interface FakeContext {
   /** VALIDATE_INPUTS checks backed by this fake's folders. */
   customValidations(): CustomValidations;
   serverFeatures(): Record<string, unknown>;
+  /** GET /node_replacements (0.14+). */
+  nodeReplacements(): unknown;
 }
 
 export type Handler = (fake: FakeContext, request: RequestContext) => Promise<Reply> | Reply;
 
 export interface Route {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** With {name} placeholders for one path segment each. */
   readonly path: string;
   /** Also served under /api (everything but /internal/* and the /api-only routes). */
   readonly mirrored: boolean;
   readonly handler: Handler;
+  /** The first ComfyUI version with this route; older fakes answer 404 for it. */
+  readonly since?: string;
 }
 
-export const route = (method: Route['method'], path: string, handler: Handler, mirrored = true): Route => ({
+export const route = (method: Route['method'], path: string, handler: Handler, mirrored = true, since?: string): Route => ({
   method,
   path,
   mirrored,
   handler,
+  ...(since !== undefined && { since }),
 });

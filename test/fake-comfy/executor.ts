@@ -91,12 +91,25 @@ export class Executor {
     for (const output of item.outputs) list.addNode(output);
     const executed = new Set<string>();
     const uiOrder: string[] = [];
+    const cachedUi: string[] = [];
     let failure: Failure | undefined;
     while (!list.isEmpty() && !failure) {
       const id = list.next();
       if (id === undefined) break;
-      failure = await this.runNode(item, id, keys, progress, executed, uiOrder);
+      failure = await this.runNode(item, id, keys, progress, executed, uiOrder, cachedUi);
       if (!failure) list.complete(id);
+    }
+    if (!failure && this.clientId !== null) {
+      // Cached intermediate-output nodes (0.33: UI without being output nodes) are never reached
+      // by the execution list; their UI is re-sent last, just before execution_success.
+      for (const id of cached) {
+        if (cachedUi.includes(id) || isOutput(id) || !this.cache.get(keys.get(id))?.ui) continue;
+        cachedUi.push(id);
+      }
+      for (const id of cachedUi) {
+        const output = this.cache.get(keys.get(id))?.ui?.output ?? null;
+        this.deps.messenger.send('executed', { node: id, display_node: id, output, prompt_id: item.promptId }, this.clientId);
+      }
     }
     if (failure) {
       const [event, data, broadcast] = failureMessage(item, failure, executed);
@@ -119,12 +132,17 @@ export class Executor {
     progress: ProgressRegistry,
     executed: Set<string>,
     uiOrder: string[],
+    cachedUi: string[],
   ): Promise<Failure | undefined> {
     const { messenger } = this.deps;
     const key = keys.get(id) as string;
     const hit = this.cache.get(key);
     if (hit) {
-      if (this.clientId !== null) {
+      // A cached intermediate-output node (0.33: not an output node, yet it has UI) is re-sent
+      // after everything ran, just before execution_success; output nodes when reached.
+      if (hit.ui && !isOutputNode(this.deps.objectInfo()[String(item.prompt[id]?.['class_type'])] ?? emptyNode)) {
+        cachedUi.push(id);
+      } else if (this.clientId !== null) {
         messenger.send('executed', { node: id, display_node: id, output: hit.ui?.output ?? null, prompt_id: item.promptId }, this.clientId);
       }
       progress.finish(id);

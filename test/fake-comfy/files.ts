@@ -110,7 +110,7 @@ const MIME_TYPES: Readonly<Record<string, string>> = {
   '.bmp': 'image/bmp', '.tif': 'image/tiff', '.tiff': 'image/tiff', '.svg': 'image/svg+xml', '.txt': 'text/plain',
   '.html': 'text/html', '.htm': 'text/html', '.css': 'text/css', '.js': 'text/javascript', '.json': 'application/json',
   '.mp4': 'video/mp4', '.webm': 'video/webm', '.wav': 'audio/x-wav', '.mp3': 'audio/mpeg', '.flac': 'audio/flac',
-  '.ogg': 'audio/ogg', '.safetensors': 'application/octet-stream', '.xhtml': 'application/xhtml+xml',
+  '.ogg': 'audio/ogg', '.safetensors': 'application/octet-stream', '.xhtml': 'application/xhtml+xml', '.xml': 'application/xml',
 };
 
 /** mimetypes.guess_type(name)[0] for the types ComfyUI deals with; undefined when unknown. */

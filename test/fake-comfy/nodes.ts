@@ -128,7 +128,19 @@ export async function simulate(run: NodeRun): Promise<NodeResult> {
   } else if (run.classType !== 'SaveImageWebsocket') {
     await run.sleep(run.delayMs);
   }
-  return known ? known(run) : placeholders(run);
+  const result = known ? await known(run) : placeholders(run);
+  return run.info['has_intermediate_output'] === true && result.ui === undefined ? withIntermediatePreview(run, result) : result;
+}
+
+/**
+ * 0.33's intermediate-output nodes (ImageCropV2…) are not output nodes, yet show what they made:
+ * a temp preview of their image output, sent as `executed` like PreviewImage's.
+ */
+function withIntermediatePreview(run: NodeRun, result: NodeResult): NodeResult {
+  const image = result.outputs.find(isImageValue);
+  if (image === undefined || image.kind !== 'IMAGE') return result;
+  const preview = previewImage({ ...run, inputs: { ...run.inputs, images: image } });
+  return preview.ui ? { ...result, ui: { ...preview.ui, animated: [false] } } : result;
 }
 
 function stepsInput(run: NodeRun): number | undefined {

@@ -1,12 +1,18 @@
 /** What a test can choose when it starts a fake ComfyUI, and the defaults it gets otherwise. */
 import type { ObjectInfo } from '../../src/upstream/protocol/index.js';
 
+/** The ComfyUI versions the fake can behave as (one set of recordings each). */
+export const FAKE_COMFY_VERSIONS = ['0.8.0', '0.33.0'] as const;
+export type FakeComfyVersion = (typeof FAKE_COMFY_VERSIONS)[number];
+
 export interface FakeComfyOptions {
+  /** Which ComfyUI to behave as (routes, validation wording, object_info, job fields); default 0.8.0. */
+  readonly comfyuiVersion?: FakeComfyVersion;
   /** 0 (default) picks a free port. */
   readonly port?: number;
   /** Default 127.0.0.1. */
   readonly host?: string;
-  /** Node classes served and validated against; default: the recorded 446-class /object_info. */
+  /** Node classes served and validated against; default: the version's recorded /object_info (446 or 611 classes). */
   readonly objectInfo?: ObjectInfo;
   /** Keep only these classes of `objectInfo` (e.g. three fakes with different node sets). */
   readonly nodeClasses?: readonly string[];
@@ -26,11 +32,17 @@ export interface FakeComfyOptions {
   readonly unknownNodeDelayMs?: number;
 }
 
-/** ComfyUI's default model folders, in its order (GET /models). */
+/** ComfyUI 0.8.0's default model folders, in its order (GET /models). */
 export const MODEL_FOLDERS: readonly string[] = [
   'checkpoints', 'configs', 'loras', 'vae', 'text_encoders', 'diffusion_models', 'clip_vision', 'style_models',
   'embeddings', 'diffusers', 'vae_approx', 'controlnet', 'gligen', 'upscale_models', 'latent_upscale_models',
   'custom_nodes', 'hypernetworks', 'photomaker', 'classifiers', 'model_patches', 'audio_encoders',
+];
+
+/** 0.33.0's: `datasets` after custom_nodes, five new folders at the end. */
+export const MODEL_FOLDERS_0_33: readonly string[] = [
+  ...MODEL_FOLDERS.slice(0, 16), 'datasets', ...MODEL_FOLDERS.slice(16),
+  'background_removal', 'frame_interpolation', 'geometry_estimation', 'optical_flow', 'detection',
 ];
 
 /** Loader inputs whose choices are the files of a model folder. */

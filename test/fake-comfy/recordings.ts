@@ -12,6 +12,11 @@ export const RECORDINGS_DIR =
   process.env['AUTOMA_COMFY_RECORDINGS'] ??
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/comfyui-recordings');
 
+/** The recordings of one ComfyUI version: 0.8.0 at the top, newer ones in a folder named after them. */
+export function recordingsDirFor(version: string): string {
+  return version === '0.8.0' ? RECORDINGS_DIR : path.join(RECORDINGS_DIR, version);
+}
+
 /** The recorded GET /object_info body (446 classes), big ints exact and floats kept as floats. */
 export function loadRecordedObjectInfo(dir = RECORDINGS_DIR): ObjectInfo {
   const file = parseJson(fs.readFileSync(path.join(dir, 'object_info_full.json'), 'utf8'), { keepFloats: true }) as {
@@ -20,6 +25,14 @@ export function loadRecordedObjectInfo(dir = RECORDINGS_DIR): ObjectInfo {
   const body = file.exchanges[0]?.response.body;
   if (!body) throw new Error(`no /object_info body in ${dir}/object_info_full.json`);
   return body;
+}
+
+/** The recorded GET /node_replacements body (0.14+; the first exchange of node_replacements.json). */
+export function loadRecordedNodeReplacements(dir: string): unknown {
+  const file = JSON.parse(fs.readFileSync(path.join(dir, 'node_replacements.json'), 'utf8')) as {
+    exchanges: Array<{ path: string; response: { body: unknown } }>;
+  };
+  return file.exchanges.find((e) => e.path === '/node_replacements')?.response.body ?? {};
 }
 
 /** A subset of an object_info by class name; unknown names are an error, to catch typos. */

@@ -3,6 +3,7 @@
  * /api-only or internal), GET also answering HEAD, 405 for a known path with another method,
  * "404: Not Found" otherwise, and "500 Internal Server Error" for anything a handler throws.
  */
+import { compareVersions, parseComfyVersion, type ComfyVersion } from '../../src/upstream/protocol/index.js';
 import type { FakeContext, Route } from './context.js';
 import { BodyTooLarge, methodNotAllowed, notFound, serverError, tooLarge, type Reply, type RequestContext } from './http.js';
 
@@ -27,9 +28,13 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
   return params;
 }
 
-function candidates(routes: readonly Route[], path: string): Match[] {
+const existsIn = (route: Route, version: string): boolean =>
+  route.since === undefined || compareVersions(parseComfyVersion(version) as ComfyVersion, parseComfyVersion(route.since) as ComfyVersion) >= 0;
+
+function candidates(routes: readonly Route[], path: string, version: string): Match[] {
   const out: Match[] = [];
   for (const route of routes) {
+    if (!existsIn(route, version)) continue;
     const direct = matchPath(route.path, path);
     if (direct) out.push({ route, params: direct });
     else if (route.mirrored && path.startsWith('/api/')) {
@@ -42,7 +47,7 @@ function candidates(routes: readonly Route[], path: string): Match[] {
 
 export function createRouter(routes: readonly Route[]) {
   return async (fake: FakeContext, request: Omit<RequestContext, 'params'>): Promise<Reply> => {
-    const matches = candidates(routes, request.path);
+    const matches = candidates(routes, request.path, fake.version);
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const match = matches.find((m) => m.route.method === method);
     if (!match) {

@@ -16,13 +16,13 @@ import type { FakeContext, Life, Received } from './context.js';
 import { createControl, type FakeControl } from './control.js';
 import { Executor } from './executor.js';
 import { clearTemp, createDirs, existsAnnotated, listInputImages, type Dirs } from './files.js';
-import { DEFAULT_MAX_UPLOAD_SIZE, MODEL_FOLDERS, MODEL_INPUTS, type FakeComfyOptions } from './options.js';
+import { DEFAULT_MAX_UPLOAD_SIZE, MODEL_FOLDERS, MODEL_FOLDERS_0_33, MODEL_INPUTS, type FakeComfyOptions, type FakeComfyVersion } from './options.js';
 import { PromptQueue } from './queue.js';
-import { loadRecordedObjectInfo, pickNodeClasses } from './recordings.js';
+import { loadRecordedNodeReplacements, loadRecordedObjectInfo, pickNodeClasses, recordingsDirFor } from './recordings.js';
 import { runWorker } from './worker.js';
 import { WsHub } from './ws-hub.js';
 
-export type { FakeComfyOptions } from './options.js';
+export type { FakeComfyOptions, FakeComfyVersion } from './options.js';
 export type { FakeControl } from './control.js';
 
 export interface FakeComfy {
@@ -52,6 +52,9 @@ export class FakeServer {
   readonly received: Received = { prompts: [], uploads: [], requests: [] };
   readonly models: Map<string, readonly string[]>;
   readonly dirs: Dirs;
+  readonly version: FakeComfyVersion;
+  /** GET /node_replacements (0.14+): the recorded registrations; empty for older versions. */
+  readonly nodeReplacements: unknown;
   objectInfoBase: ObjectInfo;
   life: Life | undefined;
   port = 0;
@@ -61,9 +64,13 @@ export class FakeServer {
 
   constructor(readonly options: FakeComfyOptions, private readonly ownsDataDir: boolean) {
     this.dirs = createDirs(options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fake-comfy-')));
-    const info = options.objectInfo ?? loadRecordedObjectInfo();
+    this.version = options.comfyuiVersion ?? '0.8.0';
+    const recordings = recordingsDirFor(this.version);
+    const info = options.objectInfo ?? loadRecordedObjectInfo(recordings);
     this.objectInfoBase = options.nodeClasses ? pickNodeClasses(info, options.nodeClasses) : info;
-    this.models = new Map(MODEL_FOLDERS.map((folder) => [folder, options.models?.[folder] ?? []]));
+    this.nodeReplacements = this.version === '0.8.0' ? {} : loadRecordedNodeReplacements(recordings);
+    const folders = this.version === '0.8.0' ? MODEL_FOLDERS : MODEL_FOLDERS_0_33;
+    this.models = new Map(folders.map((folder) => [folder, options.models?.[folder] ?? []]));
     for (const [folder, files] of Object.entries(options.models ?? {})) this.models.set(folder, files);
   }
 
@@ -157,17 +164,25 @@ export class FakeServer {
     );
   }
 
+  /** GET /features and the WS feature_flags answer, keys in the recorded order. */
   serverFeatures(): Record<string, unknown> {
+    const maxUploadSize = this.options.maxUploadSize ?? DEFAULT_MAX_UPLOAD_SIZE;
+    const extension = { manager: { supports_v4: true } };
+    if (this.version === '0.8.0') return { supports_preview_metadata: true, max_upload_size: maxUploadSize, extension };
     return {
       supports_preview_metadata: true,
-      max_upload_size: this.options.maxUploadSize ?? DEFAULT_MAX_UPLOAD_SIZE,
-      extension: { manager: { supports_v4: true } },
+      supports_model_type_tags: true,
+      max_upload_size: maxUploadSize,
+      extension,
+      node_replacements: true,
+      assets: false,
     };
   }
 
   context(): FakeContext {
     if (!this.life) throw new Error('fake ComfyUI is not running');
     return {
+      version: this.version,
       life: this.life,
       dirs: this.dirs,
       maxUploadSize: this.options.maxUploadSize ?? DEFAULT_MAX_UPLOAD_SIZE,
@@ -177,6 +192,7 @@ export class FakeServer {
       objectInfo: () => this.objectInfo(),
       customValidations: () => this.customValidations(),
       serverFeatures: () => this.serverFeatures(),
+      nodeReplacements: () => this.nodeReplacements,
     };
   }
 }

@@ -139,24 +139,35 @@ test('/view answers ComfyUI statuses for bad and missing names, and never serves
   }
 });
 
-test('/view sends active content (HTML, SVG, JS) as an attachment with nosniff', async (t) => {
+test('/view sends active content (HTML, SVG, JS, XML) as ComfyUI 0.33 does: a never-stored attachment with nosniff; an SVG an img element loads stays inline', async (t) => {
   const app = await start(t);
-  const files: [string, string, string][] = [
-    ['page.html', '<script>alert(1)</script>', 'application/octet-stream'],
-    ['page.xhtml', '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>', 'application/octet-stream'],
-    ['app.js', 'alert(1)', 'application/octet-stream'],
-    ['pic.svg', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', 'image/svg+xml'],
+  const files: [string, string][] = [
+    ['page.html', '<script>alert(1)</script>'],
+    ['page.xhtml', '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>'],
+    ['app.js', 'alert(1)'],
+    ['data.xml', '<a/>'],
+    ['pic.svg', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
   ];
-  for (const [name, content, type] of files) {
+  for (const [name, content] of files) {
     await upload(app, name, Buffer.from(content), { type: 'output' });
     const response = await view(app, `filename=${name}`);
     assert.equal(response.status, 200, name);
-    assert.equal(response.headers.get('content-type'), type, name);
+    assert.equal(response.headers.get('content-type'), 'application/octet-stream', name);
     assert.equal(response.headers.get('content-disposition'), `attachment; filename="${name}"`, name);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff', name);
+    assert.equal(response.headers.get('cache-control'), 'no-store', name);
+    assert.equal(response.headers.get('vary'), 'Sec-Fetch-Dest', name);
     assert.match(response.headers.get('content-security-policy') ?? '', /sandbox/, name);
     assert.equal(await response.text(), content, name);
   }
+  const asImage = await view(app, 'filename=pic.svg', { headers: { 'sec-fetch-dest': 'image' } });
+  assert.equal(asImage.headers.get('content-type'), 'image/svg+xml');
+  assert.equal(asImage.headers.get('content-disposition'), 'filename="pic.svg"');
+  assert.equal(asImage.headers.get('x-content-type-options'), 'nosniff');
+  await asImage.body?.cancel();
+  const navigated = await view(app, 'filename=pic.svg', { headers: { 'sec-fetch-dest': 'document' } });
+  assert.equal(navigated.headers.get('content-type'), 'application/octet-stream');
+  await navigated.body?.cancel();
   await upload(app, 'notes.txt', Buffer.from('hello'), { type: 'output' });
   const text = await view(app, 'filename=notes.txt');
   assert.equal(text.headers.get('content-type'), 'text/plain');

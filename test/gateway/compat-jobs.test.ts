@@ -122,15 +122,16 @@ test('/api/jobs lists, filters, sorts and pages like ComfyUI; /api/jobs/{id} add
   const [done, broken] = [all.jobs[4] as Job, all.jobs[3] as Job];
   // The recorded completed job, field for field (plus workflow_id, which it has here).
   assert.deepEqual(Object.keys(done).sort(), [
-    'create_time', 'execution_end_time', 'execution_start_time', 'id', 'outputs_count', 'preview_output', 'priority', 'status', 'workflow_id',
+    'create_time', 'execution_end_time', 'execution_start_time', 'id', 'outputs_count', 'preview_output', 'previewable_outputs_count', 'priority', 'status', 'workflow_id',
   ]);
+  assert.equal(done.previewable_outputs_count, 1);
   assert.equal(done.workflow_id, 'wf-completed');
   assert.equal(done.outputs_count, 1);
   assert.deepEqual(Object.keys(done.preview_output as object).sort(), ['filename', 'mediaType', 'nodeId', 'subfolder', 'type']);
   assert.equal((done.preview_output as { nodeId: string }).nodeId, '3');
   assert.ok((done.execution_end_time as number) >= (done.execution_start_time as number));
   assert.deepEqual(Object.keys(broken).sort(), [
-    'create_time', 'execution_end_time', 'execution_error', 'execution_start_time', 'id', 'outputs_count', 'priority', 'status',
+    'create_time', 'execution_end_time', 'execution_error', 'execution_start_time', 'id', 'outputs_count', 'previewable_outputs_count', 'priority', 'status',
   ]);
   const error = broken.execution_error as Record<string, unknown>;
   assert.equal(error.exception_type, 'ValueError');

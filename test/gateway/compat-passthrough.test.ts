@@ -25,7 +25,8 @@ const backendHits = (fake: FakeComfy, method: string, path: string): number =>
   fake.control.received.requests.filter((r) => r.method === method && r.path === path).length;
 
 test('/object_info comes from the gateway’s cache: the same document as the backend’s, per class too, unknown class {}', async (t) => {
-  const { fake, app } = await startStack(t);
+  // A 0.33 backend: its document already has every field the gateway presents (0.8 ones gain them, see mixed-pool.test.ts).
+  const { fake, app } = await startStack(t, { comfyuiVersion: '0.33.0' });
   const direct = await getJson<Record<string, unknown>>(`${fake.url}/object_info`);
   const fetchedByGateway = backendHits(fake, 'GET', '/object_info');
 
@@ -67,13 +68,15 @@ test('a backend that reconnects with other node classes refreshes the cached /ob
 });
 
 test('the other ComfyUI routes reach the default backend and come back verbatim (or as the same JSON for the pool’s routes), bare and under /api', async (t) => {
+  // A 0.33 backend: the pool's /system_stats and /features are then its own (0.8 ones are bridged, see mixed-pool.test.ts).
   const { fake, app } = await startStack(t, {
+    comfyuiVersion: '0.33.0',
     models: { checkpoints: ['sd15.safetensors', 'sdxl.safetensors'], loras: ['detail.safetensors'] },
     embeddings: ['EasyNegative'],
   });
+  for (const prefix of ['', '/api']) assert.deepEqual(await getJson(`${app.url}${prefix}/features`), await getJson(`${fake.url}/features`), `${prefix}/features`);
 
   const relayed = [
-    '/features',
     '/models/nonexistent_folder',
     '/extensions',
     '/users',

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { backendUnavailable } from '../../errors.js';
 import type { BackendLink } from '../../queue/index.js';
+import { compareVersions, GATEWAY_COMFY_VERSION, parseComfyVersion, type ComfyVersion } from '../../upstream/protocol/index.js';
 
 export interface PoolInfoDeps {
   /** The pool's live backends, in pool order. */
@@ -44,7 +45,7 @@ export function registerPoolInfoRoutes(app: FastifyInstance, deps: PoolInfoDeps)
       const devices = answers.flatMap(({ name, body }) =>
         Array.isArray(body.devices) ? body.devices.map((device: unknown) => (isRecord(device) ? { ...device, backend: name } : device)) : [],
       );
-      return { ...first.body, devices };
+      return { ...first.body, system: currentSystem(first.body.system), devices };
     });
     app.get(`${prefix}/models`, async () => union(parsed(await ask('/models'), '/models')));
     app.get(`${prefix}/embeddings`, async () => union(parsed(await ask('/embeddings'), '/embeddings')));
@@ -76,6 +77,35 @@ async function askOne(link: BackendLink, path: string): Promise<Answer | null> {
     // Unreachable or too slow: its share of the union is missing until it answers again.
     return null;
   }
+}
+
+/**
+ * The default backend's `system` as ComfyUI 0.33 reports it: an older backend's version is
+ * raised to the one the gateway speaks (clients decide what to call from it), and the fields 0.33
+ * added are filled from what the older one reports: `comfy_package_versions` from its required
+ * frontend and templates versions, `deploy_environment` as unknown.
+ */
+function currentSystem(system: unknown): unknown {
+  if (!isRecord(system)) return system;
+  const version = parseComfyVersion(system.comfyui_version);
+  const older = version === null || compareVersions(version, parseComfyVersion(GATEWAY_COMFY_VERSION) as ComfyVersion) < 0;
+  const packages = Array.isArray(system.comfy_package_versions)
+    ? system.comfy_package_versions
+    : [
+        { name: 'comfyui-frontend-package', installed: null, required: system.required_frontend_version ?? null },
+        { name: 'comfyui-workflow-templates', installed: system.installed_templates_version ?? null, required: system.required_templates_version ?? null },
+      ];
+  const { python_version: python, pytorch_version: pytorch, embedded_python: embedded, argv, ...head } = system;
+  return {
+    ...head,
+    ...(older && { comfyui_version: GATEWAY_COMFY_VERSION }),
+    comfy_package_versions: packages,
+    python_version: python,
+    pytorch_version: pytorch,
+    embedded_python: embedded,
+    deploy_environment: typeof system.deploy_environment === 'string' ? system.deploy_environment : 'unknown',
+    argv,
+  };
 }
 
 /** The JSON bodies of the 200 answers; throws 502 when there are none. */

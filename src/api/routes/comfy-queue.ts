@@ -49,7 +49,10 @@ function registerRoutes(app: FastifyInstance, gateway: Gateway, maxUploadSizeByt
     const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
     // ComfyUI caps every body, /prompt included, at --max-upload-size.
-    routes.post(`${prefix}/prompt`, { bodyLimit: maxUploadSizeBytes }, async (request) => gateway.submit(request.body));
+    routes.post(`${prefix}/prompt`, { bodyLimit: maxUploadSizeBytes }, async (request) => {
+      const usageSource = request.headers['comfy-usage-source'];
+      return gateway.submit(request.body, { usageSource: typeof usageSource === 'string' ? usageSource : undefined });
+    });
     routes.get(`${prefix}/prompt`, async () => ({ exec_info: { queue_remaining: gateway.remaining() } }));
     routes.get(`${prefix}/queue`, async () => gateway.queue());
 

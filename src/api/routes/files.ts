@@ -43,6 +43,7 @@ export function registerFileRoutes(app: FastifyInstance, deps: { files: FileServ
           subfolder: first('subfolder'),
           preview: first('preview'),
           channel: first('channel'),
+          fetchDest: typeof request.headers['sec-fetch-dest'] === 'string' ? request.headers['sec-fetch-dest'] : undefined,
         });
         return sendView(request, reply, result);
       });

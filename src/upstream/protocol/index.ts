@@ -1,7 +1,29 @@
 /** Validate a POST /prompt `prompt` against /object_info exactly as ComfyUI does; `errorBody` builds its 400 body. */
-export { validatePrompt, errorBody, type ValidationResult, type ValidateOptions, type PromptGraph } from './validate-prompt.js';
+export { validatePrompt, validationDialect, errorBody, type ValidationResult, type ValidateOptions, type PromptGraph } from './validate-prompt.js';
+/** Node replacements (0.14+): parse and merge GET /node_replacements, rewrite a prompt before validation. */
+export {
+  applyNodeReplacements,
+  parseNodeReplacements,
+  mergeNodeReplacements,
+  type NodeReplacement,
+  type NodeReplacements,
+  type ReplacementResult,
+} from './node-replacements.js';
+/** The feature flags the gateway announces (GET /features, WS feature_flags). */
+export { gatewayFeatureFlags } from './features.js';
+/** ComfyUI versions: parsing, comparing, and which behaviour appeared in which version. */
+export {
+  GATEWAY_COMFY_VERSION,
+  RECORDED_COMFY_VERSIONS,
+  COMFY_FEATURES,
+  parseComfyVersion,
+  compareVersions,
+  hasFeature,
+  type ComfyVersion,
+  type ComfyFeature,
+} from './versions.js';
 /** Nodes whose own VALIDATE_INPUTS takes over some inputs, and how to plug in a real check. */
-export { COMFY_CUSTOM_VALIDATIONS, type CustomValidation, type CustomValidations } from './validate-inputs.js';
+export { COMFY_CUSTOM_VALIDATIONS, type CustomValidation, type CustomValidations, type ValidationDialect } from './validate-inputs.js';
 /** The error objects of ComfyUI's prompt validation replies. */
 export type { PromptError, NodeError, NodeErrors } from './validation-errors.js';
 /** Types of /object_info and how ComfyUI reads input specs (scalar kinds, list and COMBO combos, output nodes, link types). */

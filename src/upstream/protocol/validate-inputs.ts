@@ -8,7 +8,7 @@
 import { listInputs, linkTypeMatches, type InputInfo, type ObjectInfo } from './object-info.js';
 import { PyFloat, type JsonValue } from './python-json.js';
 import { PyError, pyBool, pyEquals, pyFloat, pyInt, pyLessThan, pyRepr, pyStr, pyTypeName } from './python-values.js';
-import { errors, FRAMES, ValidationCrash, type PromptError } from './validation-errors.js';
+import { errors, ValidationCrash, type FrameKey, type Frames, type PromptError } from './validation-errors.js';
 
 /** Inputs a node class checks in its own VALIDATE_INPUTS; ComfyUI skips min/max/combo for them. */
 export interface CustomValidation {
@@ -37,13 +37,23 @@ export interface NodeValidation {
   readonly errors: readonly PromptError[];
 }
 
+/** How one ComfyUI version words and detects what changed since 0.8.0 (see versions.ts). */
+export interface ValidationDialect {
+  readonly missingNodeType: boolean;
+  readonly dependencyCycle: boolean;
+  readonly notInListRepr: boolean;
+  readonly frames: Frames;
+}
+
 export interface ValidationContext {
+  readonly dialect: ValidationDialect;
   /** The working copy of the prompt; conversions are written back into it, as ComfyUI does. */
   readonly prompt: Record<string, Record<string, unknown>>;
   readonly objectInfo: ObjectInfo;
   readonly custom: CustomValidations;
   /** Insertion-ordered like ComfyUI's `validated` dict: node_errors are collected in this order. */
   readonly validated: Map<string, NodeValidation>;
+  /** Nodes being validated, in the order the links were followed (a Set keeps insertion order). */
   readonly inProgress: Set<string>;
 }
 
@@ -53,11 +63,17 @@ type Inputs = Record<string, unknown>;
 export function validateInputs(ctx: ValidationContext, id: string): NodeValidation {
   const done = ctx.validated.get(id);
   if (done) return done;
-  // Python would recurse until RecursionError; a cycle fails the same way, just sooner.
-  if (ctx.inProgress.has(id)) throw new ValidationCrash('RecursionError', 'maximum recursion depth exceeded', FRAMES.recursion);
+  if (ctx.inProgress.has(id)) {
+    // 0.8: Python recursed until RecursionError; a cycle fails the same way, just sooner.
+    if (!ctx.dialect.dependencyCycle) throw new ValidationCrash('RecursionError', 'maximum recursion depth exceeded', 'recursion');
+    return markCycle(ctx, id);
+  }
   ctx.inProgress.add(id);
   try {
     const result = validateNode(ctx, id);
+    // A node found on a cycle keeps the cycle error, not what its own inputs said afterwards.
+    const marked = ctx.validated.get(id);
+    if (marked) return marked;
     ctx.validated.set(id, result);
     return result;
   } finally {
@@ -65,13 +81,27 @@ export function validateInputs(ctx: ValidationContext, id: string): NodeValidati
   }
 }
 
+/**
+ * 0.20+: a link back to a node still being validated closes a cycle: every node on it gets a
+ * `dependency_cycle` error (ComfyUI's visiting list, from the node reached again onwards).
+ */
+function markCycle(ctx: ValidationContext, id: string): NodeValidation {
+  const path = [...ctx.inProgress];
+  const cycle = path.slice(path.indexOf(id));
+  const describe = (node: string): string => `${node} (${String(ctx.prompt[node]?.['class_type'])})`;
+  for (const node of cycle) {
+    if (!ctx.validated.has(node)) ctx.validated.set(node, { valid: false, errors: [errors.dependencyCycle(node, cycle, describe)] });
+  }
+  return ctx.validated.get(id) as NodeValidation;
+}
+
 function validateNode(ctx: ValidationContext, id: string): NodeValidation {
   const node = ctx.prompt[id] ?? {};
-  if (!('inputs' in node)) throw new ValidationCrash('KeyError', "'inputs'", FRAMES.nodeInputs);
+  if (!('inputs' in node)) throw new ValidationCrash('KeyError', "'inputs'", 'nodeInputs');
   const inputs = nodeInputs(node['inputs']);
   const classType = String(node['class_type']);
   const info = ctx.objectInfo[classType];
-  if (!info) throw new ValidationCrash('KeyError', pyRepr(classType), FRAMES.nodeInputs);
+  if (!info) throw new ValidationCrash('KeyError', pyRepr(classType), 'nodeInputs');
   const custom = Object.hasOwn(ctx.custom, classType) ? ctx.custom[classType] : undefined;
   const exempt = new Set(custom?.inputs ?? []);
   const found: PromptError[] = [];
@@ -88,7 +118,7 @@ function validateNode(ctx: ValidationContext, id: string): NodeValidation {
       else if (outcome) found.push(outcome);
       continue;
     }
-    const error = checkConstant(input, inputs, exempt.has(input.name));
+    const error = checkConstant(input, inputs, exempt.has(input.name), ctx.dialect);
     if (error) found.push(error);
   }
   if (custom) found.push(...runCustomValidation(classType, custom, inputs));
@@ -98,7 +128,7 @@ function validateNode(ctx: ValidationContext, id: string): NodeValidation {
 function nodeInputs(raw: unknown): Inputs {
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !(raw instanceof PyFloat)) return raw as Inputs;
   if (typeof raw === 'string' || Array.isArray(raw)) return {};
-  throw new ValidationCrash('TypeError', `argument of type '${pyTypeName(raw)}' is not iterable`, FRAMES.inputMembership);
+  throw new ValidationCrash('TypeError', `argument of type '${pyTypeName(raw)}' is not iterable`, 'inputMembership');
 }
 
 /** A link input: its own error, 'invalid' when the linked node failed, or undefined when fine. */
@@ -115,17 +145,17 @@ function checkLink(ctx: ValidationContext, input: InputInfo, link: JsonValue[]):
     return validateInputs(ctx, sourceId as string).valid ? undefined : 'invalid';
   } catch (error) {
     if (!(error instanceof ValidationCrash)) throw error;
-    ctx.validated.set(sourceId as string, { valid: false, errors: [errors.innerException(input, error, link)] });
+    ctx.validated.set(sourceId as string, { valid: false, errors: [errors.innerException(input, error, link, ctx.dialect.frames)] });
     return 'invalid';
   }
 }
 
 function lookupNode(ctx: ValidationContext, sourceId: JsonValue): Record<string, unknown> {
   if (sourceId !== null && typeof sourceId === 'object' && !(sourceId instanceof PyFloat)) {
-    throw new ValidationCrash('TypeError', `unhashable type: '${pyTypeName(sourceId)}'`, FRAMES.linkedNode);
+    throw new ValidationCrash('TypeError', `unhashable type: '${pyTypeName(sourceId)}'`, 'linkedNode');
   }
   const node = typeof sourceId === 'string' && Object.hasOwn(ctx.prompt, sourceId) ? ctx.prompt[sourceId] : undefined;
-  if (!node) throw new ValidationCrash('KeyError', pyRepr(sourceId), FRAMES.linkedNode);
+  if (!node) throw new ValidationCrash('KeyError', pyRepr(sourceId), 'linkedNode');
   return node;
 }
 
@@ -137,11 +167,11 @@ function pyIndex<T>(items: readonly T[], index: JsonValue): T {
     throw new ValidationCrash(
       'TypeError',
       `tuple indices must be integers or slices, not ${pyTypeName(index)}`,
-      FRAMES.returnType,
+      'returnType',
     );
   }
   const item = items[index < 0 ? items.length + index : index];
-  if (item === undefined) throw new ValidationCrash('IndexError', 'tuple index out of range', FRAMES.returnType);
+  if (item === undefined) throw new ValidationCrash('IndexError', 'tuple index out of range', 'returnType');
   return item;
 }
 
@@ -153,7 +183,7 @@ const CONVERT: Readonly<Record<string, (value: unknown) => unknown>> = {
 };
 
 /** A constant input: conversion, then (unless the node validates it itself) min, max, combo. */
-function checkConstant(input: InputInfo, inputs: Inputs, exempt: boolean): PromptError | undefined {
+function checkConstant(input: InputInfo, inputs: Inputs, exempt: boolean, dialect: ValidationDialect): PromptError | undefined {
   let value = inputs[input.name];
   // A list value would read as a link, so the frontend wraps list widget values in __value__.
   if (value !== null && typeof value === 'object' && !(value instanceof PyFloat) && Object.hasOwn(value, '__value__')) {
@@ -171,21 +201,21 @@ function checkConstant(input: InputInfo, inputs: Inputs, exempt: boolean): Promp
     }
   }
   if (exempt) return undefined;
-  return checkBounds(input, value) ?? checkChoices(input, value);
+  return checkBounds(input, value) ?? checkChoices(input, value, dialect);
 }
 
 function checkBounds(input: InputInfo, value: unknown): PromptError | undefined {
   const { min, max } = input.extra;
-  if ('min' in input.extra && compare(value, min, FRAMES.minCompare)) {
+  if ('min' in input.extra && compare(value, min, 'minCompare')) {
     return errors.outOfRange(input, 'min', `Value ${pyStr(value)} smaller than min of ${pyStr(min)}`, value);
   }
-  if ('max' in input.extra && compare(max, value, FRAMES.maxCompare)) {
+  if ('max' in input.extra && compare(max, value, 'maxCompare')) {
     return errors.outOfRange(input, 'max', `Value ${pyStr(value)} bigger than max of ${pyStr(max)}`, value);
   }
   return undefined;
 }
 
-function compare(a: unknown, b: unknown, frame: string): boolean {
+function compare(a: unknown, b: unknown, frame: FrameKey): boolean {
   try {
     return pyLessThan(a, b);
   } catch (error) {
@@ -193,13 +223,14 @@ function compare(a: unknown, b: unknown, frame: string): boolean {
   }
 }
 
-function checkChoices(input: InputInfo, value: unknown): PromptError | undefined {
+function checkChoices(input: InputInfo, value: unknown, dialect: ValidationDialect): PromptError | undefined {
   const choices = input.choices;
   if (!choices || choices.some((choice) => pyEquals(value, choice))) return undefined;
   // ComfyUI leaves long lists (scanned model files) out of the reply.
   const long = choices.length > 20;
   const listInfo = long ? `(list of length ${choices.length})` : pyRepr(choices);
-  return errors.notInList(input, `${input.name}: '${pyStr(value)}' not in ${listInfo}`, value, long);
+  const shown = dialect.notInListRepr ? pyRepr(value) : `'${pyStr(value)}'`;
+  return errors.notInList(input, `${input.name}: ${shown} not in ${listInfo}`, value, long);
 }
 
 /** VALIDATE_INPUTS: called with the present inputs; one error per input when it fails. */
@@ -210,7 +241,7 @@ function runCustomValidation(classType: string, custom: CustomValidation, inputs
     throw new ValidationCrash(
       'TypeError',
       `${classType}.VALIDATE_INPUTS() missing 1 required positional argument: '${missing}'`,
-      FRAMES.customValidate,
+      'customValidate',
     );
   }
   // A linked value is unknown before execution; ComfyUI would pass None. Not checked here.

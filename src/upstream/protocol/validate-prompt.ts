@@ -1,5 +1,6 @@
 /**
- * ComfyUI's POST /prompt validation (execution.validate_prompt, 0.8.0), as a pure function.
+ * ComfyUI's POST /prompt validation (execution.validate_prompt), as a pure function, worded as
+ * the chosen version words it (0.8.0 or 0.33.0 and the changes between them, see versions.ts).
  *
  * The result carries what ComfyUI would answer: 400 with `{error, node_errors}`; 200 with the
  * outputs that will run and the node_errors of the outputs that were dropped; or 500 where
@@ -14,13 +15,30 @@ import {
   type CustomValidations,
   type ValidationContext,
 } from './validate-inputs.js';
-import { errors, ValidationCrash, type NodeErrors, type PromptError } from './validation-errors.js';
+import { errors, FRAMES, FRAMES_0_33, ValidationCrash, type NodeErrors, type PromptError } from './validation-errors.js';
+import type { ValidationDialect } from './validate-inputs.js';
+import { GATEWAY_COMFY_VERSION, hasFeature, parseComfyVersion } from './versions.js';
 
 export interface ValidateOptions {
   /** `partial_execution_targets` of the request: only these output nodes run. */
   readonly partialExecutionTargets?: unknown;
   /** VALIDATE_INPUTS behaviour per class; defaults to {@link COMFY_CUSTOM_VALIDATIONS}. */
   readonly customValidations?: CustomValidations;
+  /** The ComfyUI version whose wording and checks to follow; default the gateway's (0.33.0). */
+  readonly version?: string;
+}
+
+/** The validation differences of one ComfyUI version. */
+export function validationDialect(version: string = GATEWAY_COMFY_VERSION): ValidationDialect {
+  const parsed = parseComfyVersion(version);
+  const dependencyCycle = hasFeature(parsed, 'dependencyCycle');
+  return {
+    missingNodeType: hasFeature(parsed, 'missingNodeType'),
+    dependencyCycle,
+    notInListRepr: hasFeature(parsed, 'notInListRepr'),
+    // The line numbers moved with the cycle check (validate_inputs gained `visiting`).
+    frames: dependencyCycle ? FRAMES_0_33 : FRAMES,
+  };
 }
 
 export type PromptGraph = Record<string, Record<string, unknown>>;
@@ -66,24 +84,37 @@ export function validatePrompt(prompt: unknown, objectInfo: ObjectInfo, options:
   if ((Array.isArray(prompt) || typeof prompt === 'string') && prompt.length === 0) return reject(errors.noOutputs());
   if (!isDict(prompt)) return crash('prompt is not an object');
   const graph = cloneJson(prompt);
+  const dialect = validationDialect(options.version);
   const outputs: string[] = [];
   for (const [id, node] of Object.entries(graph)) {
     if (!isDict(node)) {
       // Python's `'class_type' not in node` works on str and list, and raises on anything else.
-      if (typeof node === 'string' || Array.isArray(node)) return reject(errors.missingClassType(id));
+      if (typeof node === 'string' || Array.isArray(node)) return reject(missingClassType(id, null, dialect));
       return crash(`node ${id} is not an object`);
     }
-    if (!('class_type' in node)) return reject(errors.missingClassType(id));
+    if (!('class_type' in node)) return reject(missingClassType(id, node, dialect));
     const classType = (node as Record<string, unknown>)['class_type'];
     if (classType !== null && typeof classType === 'object' && !(classType instanceof PyFloat)) {
       return crash(`node ${id} has an unhashable class_type`);
     }
     const info = typeof classType === 'string' && Object.hasOwn(objectInfo, classType) ? objectInfo[classType] : undefined;
-    if (!info) return reject(errors.unknownClass(pyStr(classType), id));
+    if (!info) {
+      return reject(dialect.missingNodeType ? errors.missingNodeType(id, pyStr(classType), nodeTitle(node)) : errors.unknownClass(pyStr(classType), id));
+    }
     if (isOutputNode(info) && isTargeted(id, options.partialExecutionTargets)) outputs.push(id);
   }
   if (outputs.length === 0) return reject(errors.noOutputs());
-  return validateOutputs(graph as PromptGraph, outputs, objectInfo, options.customValidations ?? COMFY_CUSTOM_VALIDATIONS);
+  return validateOutputs(graph as PromptGraph, outputs, objectInfo, options.customValidations ?? COMFY_CUSTOM_VALIDATIONS, dialect);
+}
+
+function missingClassType(id: string, node: Record<string, unknown> | null, dialect: ValidationDialect): PromptError {
+  return dialect.missingNodeType ? errors.noClassType(id, node === null ? null : nodeTitle(node)) : errors.missingClassType(id);
+}
+
+/** The node's `_meta.title` (what the frontend shows), or null. */
+function nodeTitle(node: Record<string, unknown>): string | null {
+  const meta = node['_meta'];
+  return isDict(meta) && typeof meta['title'] === 'string' ? meta['title'] : null;
 }
 
 /** A JSON object (parsed floats are objects too, but not dicts). */
@@ -103,8 +134,9 @@ function validateOutputs(
   outputs: readonly string[],
   objectInfo: ObjectInfo,
   custom: CustomValidations,
+  dialect: ValidationDialect,
 ): ValidationResult {
-  const ctx: ValidationContext = { prompt, objectInfo, custom, validated: new Map(), inProgress: new Set() };
+  const ctx: ValidationContext = { dialect, prompt, objectInfo, custom, validated: new Map(), inProgress: new Set() };
   const good: string[] = [];
   const failed: Array<readonly PromptError[]> = [];
   const nodeErrors: NodeErrors = {};
@@ -116,7 +148,7 @@ function validateOutputs(
     } catch (error) {
       if (!(error instanceof ValidationCrash)) throw error;
       valid = false;
-      reasons = [errors.outputException(error)];
+      reasons = [errors.outputException(error, dialect.frames)];
       ctx.validated.set(output, { valid, errors: reasons });
     }
     if (valid) {

@@ -48,6 +48,15 @@ export async function compareExchange(exchange: RecordedExchange, actual: Actual
       diffs.push(`${header}: expected ${rec.headers[header] ?? 'none'}, got ${actual.headers[header] ?? 'none'}`);
     }
   }
+  // Only some recordings kept these (0.33.0's view and userdata scenarios): checked where they did.
+  for (const header of ['x-content-type-options', 'vary']) {
+    const want = rec.headers[header];
+    if (want !== undefined && actual.headers[header] !== want) diffs.push(`${header}: expected ${want}, got ${actual.headers[header] ?? 'none'}`);
+  }
+  const attachment = (value: string | undefined): boolean => value?.startsWith('attachment') ?? false;
+  if (attachment(rec.headers['content-disposition']) !== attachment(actual.headers['content-disposition'])) {
+    diffs.push(`content-disposition: expected ${rec.headers['content-disposition']}, got ${actual.headers['content-disposition'] ?? 'none'}`);
+  }
   if (diffs.length > 0) return diffs;
   const text = actual.body.toString('utf8');
   switch (rec.body_kind) {

@@ -19,7 +19,7 @@ export interface ActualResponse {
 }
 
 export function substitute(text: string, subs: Substitutions): string {
-  let out = text.replaceAll(':8188', `:${subs.port}`);
+  let out = text.replace(/:8[12]88\b/g, `:${subs.port}`);
   for (const [recorded, actual] of subs.ids) out = out.replaceAll(recorded, actual);
   return out;
 }

@@ -15,6 +15,11 @@ export interface ExchangeHooks {
   before?(exchange: RecordedExchange, ctx: ReplayContext): Promise<void> | void;
   /** After the answer (e.g. release a stalled node). */
   after?(exchange: RecordedExchange, ctx: ReplayContext): Promise<void> | void;
+  /**
+   * Replaces the default wait before history and job reads (until the fake is idle), for
+   * scenarios that keep a prompt stalled while they read them.
+   */
+  settle?(exchange: RecordedExchange, ctx: ReplayContext): Promise<void>;
   /** Whether the body must be equal, not only the same shape. */
   exact?(exchange: RecordedExchange): boolean;
 }
@@ -49,7 +54,8 @@ export async function replayExchange(
   ctx: ReplayContext,
   hooks: ExchangeHooks,
 ): Promise<string[]> {
-  await settleBefore(exchange, ctx.fake);
+  if (hooks.settle) await hooks.settle(exchange, ctx);
+  else await settleBefore(exchange, ctx.fake);
   await hooks.before?.(exchange, ctx);
   const actual = await sendRecorded(exchange, ctx.subs);
   learnIds(exchange, actual, ctx.subs);

@@ -8,6 +8,7 @@ import { request } from './http-client.js';
 import type { HttpScenario, RecordedExchange, WsEvent, WsScenario } from './recording.js';
 import type { ExchangeHooks, ReplayContext } from './run-http.js';
 import type { WsHooks } from './run-ws.js';
+import { PLANS_0_33 } from './scenarios-0-33.js';
 
 // Uploaded bytes the recordings refer to (from upload_image.json: the 82-byte version ends up
 // as rec_upload_e8bef0.png after the overwrite, which is what view.json and upload_mask.json saw).
@@ -67,6 +68,15 @@ export const exactWhenDeterministic = (exchange: RecordedExchange): boolean =>
 
 export interface ScenarioPlan {
   setup?(fake: FakeComfy, scenario: HttpScenario | WsScenario): Promise<WsHooks | void>;
+  /** Exchanges (by index) of an HTTP scenario the fake does not reproduce (reasons where set); the others still run. */
+  readonly notReplayed?: ReadonlySet<number>;
+  /** Why the whole scenario is not replayed (the test shows as skipped with this reason). */
+  readonly skip?: string;
+}
+
+/** The plans for one version's recordings (0.33.0 adds its own scenarios). */
+export function plansFor(version: string): Readonly<Record<string, ScenarioPlan>> {
+  return version === '0.8.0' ? PLANS : { ...PLANS, ...PLANS_0_33 };
 }
 
 export const PLANS: Readonly<Record<string, ScenarioPlan>> = {

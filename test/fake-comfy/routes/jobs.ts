@@ -1,13 +1,16 @@
 /**
  * GET /api/jobs and /api/jobs/{id} (only under /api), following comfy_execution/jobs.py of 0.8.0:
  * queue items and history entries normalized into one job shape, fields that are None left out.
+ * 0.33.0 adds `previewable_outputs_count`, reports interrupted runs as `cancelled`, and has
+ * POST /api/jobs/{id}/cancel and POST /api/jobs/cancel {job_ids} (in jobs-cancel.ts).
  */
-import { PyFloat } from '../../../src/upstream/protocol/index.js';
+import { hasFeature, PyFloat } from '../../../src/upstream/protocol/index.js';
 import { route, type Route } from '../context.js';
 import { isObject, json } from '../http.js';
 import type { HistoryEntry, QueueItem } from '../queue.js';
 
-const STATUSES = ['pending', 'in_progress', 'completed', 'failed'] as const;
+const STATUSES_0_8 = ['pending', 'in_progress', 'completed', 'failed'] as const;
+const STATUSES_0_33 = [...STATUSES_0_8, 'cancelled'] as const;
 const PREVIEWABLE = new Set(['images', 'video', 'audio']);
 const THREE_D = ['.obj', '.fbx', '.gltf', '.glb'];
 
@@ -20,19 +23,32 @@ function workflowId(extra: Record<string, unknown>): unknown {
   return isObject(workflow) ? workflow['id'] : undefined;
 }
 
-function fromQueue(item: QueueItem, status: string): Record<string, unknown> {
+/** What differs in the job shape between the versions. */
+interface JobDialect {
+  readonly previewableCount: boolean;
+  readonly cancelledStatus: boolean;
+}
+
+const dialectOf = (version: string): JobDialect => ({
+  previewableCount: hasFeature(version, 'previewableOutputsCount'),
+  cancelledStatus: hasFeature(version, 'cancelledJobStatus'),
+});
+
+function fromQueue(item: QueueItem, status: string, dialect: JobDialect): Record<string, unknown> {
   return prune({
     id: item.promptId,
     status,
     priority: item.number,
     create_time: item.extraData['create_time'],
     outputs_count: 0,
+    previewable_outputs_count: dialect.previewableCount ? 0 : undefined,
     workflow_id: workflowId(item.extraData),
   });
 }
 
-function outputsSummary(outputs: Record<string, unknown>): [number, unknown] {
+function outputsSummary(outputs: Record<string, unknown>): [number, unknown, number] {
   let count = 0;
+  let previewable = 0;
   let preview: unknown;
   let fallback: unknown;
   for (const [nodeId, nodeOutputs] of Object.entries(outputs)) {
@@ -44,40 +60,45 @@ function outputsSummary(outputs: Record<string, unknown>): [number, unknown] {
         count++;
         const format = typeof item['format'] === 'string' ? item['format'] : '';
         const filename = typeof item['filename'] === 'string' ? item['filename'].toLowerCase() : '';
-        const previewable = PREVIEWABLE.has(mediaType) || /^(video|audio)\//.test(format) || THREE_D.some((e) => filename.endsWith(e));
-        if (preview !== undefined || !previewable) continue;
+        const canPreview = PREVIEWABLE.has(mediaType) || /^(video|audio)\//.test(format) || THREE_D.some((e) => filename.endsWith(e));
+        if (canPreview) previewable++;
+        if (preview !== undefined || !canPreview) continue;
         const enriched = { ...item, nodeId, mediaType };
         if (item['type'] === 'output') preview = enriched;
         else fallback ??= enriched;
       }
     }
   }
-  return [count, preview ?? fallback];
+  return [count, preview ?? fallback, previewable];
 }
 
-function fromHistory(id: string, entry: HistoryEntry, full: boolean): Record<string, unknown> {
+function fromHistory(id: string, entry: HistoryEntry, full: boolean, dialect: JobDialect): Record<string, unknown> {
   const [priority, , prompt, extra] = entry.prompt as [unknown, string, unknown, Record<string, unknown>];
   let start: unknown;
   let end: unknown;
   let error: unknown;
+  let interrupted = false;
   for (const [event, data] of entry.status.messages) {
     if (!isObject(data)) continue;
     if (event === 'execution_start') start = data['timestamp'];
     else if (event === 'execution_success' || event === 'execution_error' || event === 'execution_interrupted') {
       end = data['timestamp'];
       if (event === 'execution_error') error = data;
+      if (event === 'execution_interrupted') interrupted = true;
     }
   }
-  const [count, preview] = outputsSummary(entry.outputs);
+  const [count, preview, previewable] = outputsSummary(entry.outputs);
+  const failed = entry.status.status_str === 'error';
   const job = prune({
     id,
-    status: entry.status.status_str === 'error' ? 'failed' : 'completed',
+    status: failed ? (interrupted && dialect.cancelledStatus ? 'cancelled' : 'failed') : 'completed',
     priority,
     create_time: extra['create_time'],
     execution_start_time: start,
     execution_end_time: end,
     execution_error: error,
     outputs_count: count,
+    previewable_outputs_count: dialect.previewableCount ? previewable : undefined,
     preview_output: preview,
     workflow_id: workflowId(extra),
   });
@@ -90,6 +111,8 @@ const numberOf = (value: unknown): number => (value instanceof PyFloat ? value.v
 export const jobRoutes: readonly Route[] = [
   route('GET', '/api/jobs', (fake, req) => {
     const q = req.query;
+    const dialect = dialectOf(fake.version);
+    const STATUSES = dialect.cancelledStatus ? STATUSES_0_33 : STATUSES_0_8;
     const statusParam = q.get('status');
     const statuses = statusParam ? statusParam.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : [...STATUSES];
     const invalid = statuses.filter((s) => !(STATUSES as readonly string[]).includes(s));
@@ -111,11 +134,11 @@ export const jobRoutes: readonly Route[] = [
     }
     const queue = fake.life.queue;
     let jobs: Array<Record<string, unknown>> = [];
-    if (statuses.includes('in_progress')) jobs.push(...queue.runningItems().map((i) => fromQueue(i, 'in_progress')));
-    if (statuses.includes('pending')) jobs.push(...queue.pendingItems().map((i) => fromQueue(i, 'pending')));
+    if (statuses.includes('in_progress')) jobs.push(...queue.runningItems().map((i) => fromQueue(i, 'in_progress', dialect)));
+    if (statuses.includes('pending')) jobs.push(...queue.pendingItems().map((i) => fromQueue(i, 'pending', dialect)));
     for (const [id, entry] of queue.history) {
-      const failed = entry.status.status_str === 'error';
-      if ((failed && statuses.includes('failed')) || (!failed && statuses.includes('completed'))) jobs.push(fromHistory(id, entry, false));
+      const job = fromHistory(id, entry, false, dialect);
+      if (statuses.includes(job['status'] as string)) jobs.push(job);
     }
     const workflow = q.get('workflow_id');
     if (workflow) jobs = jobs.filter((j) => j['workflow_id'] === workflow);
@@ -133,12 +156,13 @@ export const jobRoutes: readonly Route[] = [
   route('GET', '/api/jobs/{job_id}', (fake, req) => {
     const id = req.params['job_id'] ?? '';
     const queue = fake.life.queue;
+    const dialect = dialectOf(fake.version);
     const entry = queue.history.get(id);
-    if (entry) return json(fromHistory(id, entry, true));
+    if (entry) return json(fromHistory(id, entry, true, dialect));
     const running = queue.runningItems().find((i) => i.promptId === id);
-    if (running) return json(fromQueue(running, 'in_progress'));
+    if (running) return json(fromQueue(running, 'in_progress', dialect));
     const pending = queue.pendingItems().find((i) => i.promptId === id);
-    if (pending) return json(fromQueue(pending, 'pending'));
+    if (pending) return json(fromQueue(pending, 'pending', dialect));
     return json({ error: 'Job not found' }, 404);
   }, false),
 ];

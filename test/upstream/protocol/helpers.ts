@@ -9,14 +9,14 @@ export function recordedObjectInfo(): ObjectInfo {
   return loadRecordedObjectInfo();
 }
 
-export function recordedExchanges(file: string): Array<{
+export function recordedExchanges(file: string, dir = RECORDINGS_DIR): Array<{
   note?: string;
   method: string;
   url: string;
   request: { body: { kind: string; value?: unknown } | null; headers: Record<string, string> };
   response: { status: number; body: unknown; headers: Record<string, string> };
 }> {
-  return (JSON.parse(fs.readFileSync(path.join(RECORDINGS_DIR, file), 'utf8')) as { exchanges: [] }).exchanges;
+  return (JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { exchanges: [] }).exchanges;
 }
 
 export function recordedEvents(file: string): Array<Record<string, unknown>> {

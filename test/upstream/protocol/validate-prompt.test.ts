@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { errorBody, validatePrompt, type ValidationResult } from '../../../src/upstream/protocol/index.js';
+import { loadRecordedObjectInfo, recordingsDirFor } from '../../fake-comfy/recordings.js';
 import { recordedExchanges, recordedObjectInfo } from './helpers.js';
 
 const info = recordedObjectInfo();
@@ -15,20 +16,29 @@ function rejected(result: ValidationResult) {
   return plain(errorBody(result)) as { error: { type: string; details: string }; node_errors: Record<string, { errors: Array<Record<string, unknown>>; dependent_outputs: string[] }> };
 }
 
-test('every recorded POST /prompt validation answer is reproduced field for field', () => {
-  // LoadImage checks its file on disk; "definitely_not_here.png" was missing on the recorded server.
-  const custom = { LoadImage: { inputs: ['image'], check: (v: Readonly<Record<string, unknown>>) => `Invalid image file: ${String(v['image'])}` } };
-  const exchanges = recordedExchanges('post_prompt_errors.json').filter((e) => e.request.body?.kind === 'json');
-  assert.ok(exchanges.length >= 13);
-  for (const exchange of exchanges) {
-    const body = exchange.request.body?.value as { prompt?: unknown };
-    const result = validatePrompt('prompt' in body ? body.prompt : undefined, info, { customValidations: custom });
-    const expected = exchange.response.body as { node_errors: unknown };
-    assert.equal(result.status, exchange.response.status, exchange.note);
-    if (result.status === 400) assert.deepEqual(plain(errorBody(result)), expected, exchange.note);
-    else if (result.ok) assert.deepEqual(plain(result.nodeErrors), expected.node_errors, exchange.note);
-  }
-});
+const CASES = [
+  { version: '0.8.0', files: ['post_prompt_errors.json'] },
+  { version: '0.33.0', files: ['post_prompt_errors.json', 'newer_validation_errors.json'] },
+] as const;
+
+for (const { version, files } of CASES) {
+  test(`${version}: every recorded POST /prompt validation answer is reproduced field for field`, () => {
+    const dir = recordingsDirFor(version);
+    const objectInfo = version === '0.8.0' ? info : loadRecordedObjectInfo(dir);
+    // LoadImage checks its file on disk; "definitely_not_here.png" was missing on the recorded server.
+    const custom = { LoadImage: { inputs: ['image'], check: (v: Readonly<Record<string, unknown>>) => `Invalid image file: ${String(v['image'])}` } };
+    const exchanges = files.flatMap((file) => recordedExchanges(file, dir)).filter((e) => e.request.body?.kind === 'json');
+    assert.ok(exchanges.length >= 13);
+    for (const exchange of exchanges) {
+      const body = exchange.request.body?.value as { prompt?: unknown };
+      const result = validatePrompt('prompt' in body ? body.prompt : undefined, objectInfo, { customValidations: custom, version });
+      const expected = exchange.response.body as { node_errors: unknown };
+      assert.equal(result.status, exchange.response.status, exchange.note);
+      if (result.status === 400) assert.deepEqual(plain(errorBody(result)), expected, exchange.note);
+      else if (result.ok) assert.deepEqual(plain(result.nodeErrors), expected.node_errors, exchange.note);
+    }
+  });
+}
 
 test('a valid prompt runs its output nodes and comes back with ComfyUI’s conversions applied', () => {
   const prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> = {
@@ -121,12 +131,17 @@ test('inputs validated by the node itself skip the combo check unless a check is
 test('odd prompts: ComfyUI’s 400s where it answers them, 500 where it crashes', () => {
   assert.equal(rejected(validatePrompt(undefined, info)).error.type, 'no_prompt');
   assert.equal(rejected(validatePrompt([], info)).error.type, 'prompt_no_outputs');
-  assert.equal(rejected(validatePrompt({ '1': 'SaveImage' }, info)).error.type, 'invalid_prompt');
+  assert.equal(rejected(validatePrompt({ '1': 'SaveImage' }, info, { version: '0.8.0' })).error.type, 'invalid_prompt');
+  assert.equal(rejected(validatePrompt({ '1': 'SaveImage' }, info)).error.type, 'missing_node_type');
   assert.equal(rejected(validatePrompt({ '1': { class_type: 7, inputs: {} } }, info)).error.details, "Node ID '#1'");
   assert.equal(validatePrompt(42, info).status, 500);
   assert.equal(validatePrompt({ '1': null }, info).status, 500);
   const noInputs = rejected(validatePrompt({ '9': { class_type: 'SaveImage' } }, info));
   assert.equal(noInputs.node_errors['9']?.errors[0]?.['details'], "'inputs'");
-  const cycle = validatePrompt({ '1': { class_type: 'ImageInvert', inputs: { image: ['2', 0] } }, '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } }, ...save('2') }, info);
-  assert.equal(cycle.status, 400, 'a cycle fails validation instead of recursing forever');
+  const graph = { '1': { class_type: 'ImageInvert', inputs: { image: ['2', 0] } }, '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } }, ...save('2') };
+  assert.equal(validatePrompt(graph, info, { version: '0.8.0' }).status, 400, 'a cycle fails validation instead of recursing forever');
+  const cycle = rejected(validatePrompt(graph, info));
+  assert.deepEqual(Object.keys(cycle.node_errors).sort(), ['1', '2']);
+  assert.equal(cycle.node_errors['1']?.errors[0]?.['type'], 'dependency_cycle');
+  assert.equal(cycle.node_errors['1']?.errors[0]?.['details'], '2 (ImageInvert) -> 1 (ImageInvert) -> 2 (ImageInvert)');
 });
