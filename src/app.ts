@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerComfyGateway } from './api/comfy-gateway.js';
+import { createJobTracker, registerApiV2 } from './api/v2/index.js';
 import { registerErrorHandling } from './api/error-handler.js';
 import { parseJsonBody } from './api/json-body.js';
 import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounter, type Metrics } from './api/ops/index.js';
@@ -144,6 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Before the gateway's own onReady: the hub must know the log's end before the queue appends to it.
   const events = createEventServices({ store, config, logger, version: deps.version });
   http.addHook('onReady', async () => events.start());
+  const tracker = createJobTracker();
   const { gateway, frontend } = registerComfyGateway(http, {
     config,
     store,
@@ -153,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     metrics,
     lifecycle: events.lifecycle,
     serveComfyFrontend: config.publicDir === null && config.comfyuiFrontend,
+    tap: tracker,
   });
   pool = gateway;
   const automation = createAutomation({
@@ -171,6 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerAutomaAppRoutes(http, { automation, version: deps.version, maxFileBytes: config.maxJsonBodyBytes });
   const streamEvents = registerEventRoutes(http, { store: store.events, hub: events.hub, heartbeatMs: config.sseHeartbeatMs, maxBacklogBytes: config.sseMaxBufferBytes });
   registerAutomaRunRoutes(http, { automation, streamEvents });
+  registerApiV2(http, { gateway, store, files, tracker, logger, retentionMs: config.historyMaxAgeMs });
   registerConvertRoutes(http, { gateway, maxFileBytes: config.maxUploadSizeBytes });
   const scheduler = registerEventParts(http, { config, store, events, gateway, automation, logger, clock: deps.scheduleClock ?? systemClock });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });

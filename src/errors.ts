@@ -38,6 +38,26 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * Comfy API v2's error envelope (openapi.yaml ErrorEnvelope): `{error:{code,message,details}}`,
+ * the code in lower snake case as the contract spells its codes. A request the contract would
+ * call malformed is its 422 (it has no 400); failures of ours are its generic `upstream_error`.
+ */
+export function toApiV2Body(error: AppError): { status: number; body: ApiV2ErrorBody } {
+  if (error.status >= 500) {
+    return { status: 500, body: { error: { code: 'upstream_error', message: 'The request could not be completed', details: null } } };
+  }
+  const status = error.status === 400 ? 422 : error.status;
+  const code = error.status === 400 && (error.code === 'BAD_REQUEST' || error.code === 'INVALID_JSON') ? 'invalid_request' : error.code.toLowerCase();
+  const details: Record<string, unknown> = { ...error.extra, ...error.siblings };
+  if (error.details !== '') details.reason = error.details;
+  return { status, body: { error: { code, message: error.message, details: Object.keys(details).length > 0 ? details : null } } };
+}
+
+export interface ApiV2ErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> | null };
+}
+
 export interface ErrorBody {
   error: { type: string; message: string; details: string; extra_info: Record<string, unknown> };
   [more: string]: unknown;
@@ -217,3 +237,41 @@ export const noNodeInfo = () =>
 /** The event a redelivery needs was dropped by retention. */
 export const eventGone = (eventId: number) =>
   new AppError(410, 'EVENT_GONE', 'The event of this delivery is no longer kept', `event ${eventId} was dropped by --event-retention-*`);
+
+// ---- Comfy API v2 --------------------------------------------------------------------------
+
+/** A request field the v2 contract requires or constrains is missing or wrong (its 422). */
+export const invalidV2Field = (field: string, reason: string) =>
+  new AppError(422, 'INVALID_REQUEST', `Invalid ${field}: ${reason}`, '', { field, reason });
+
+export const idempotencyKeyReuse = (key: string) =>
+  new AppError(
+    422,
+    'IDEMPOTENCY_KEY_REUSE',
+    'This Idempotency-Key was already used for a different request',
+    'a retry must send the same body as the first request; use a new key for a new request',
+    { idempotency_key: key.slice(0, 200) },
+  );
+
+export const workflowFormatUi = () =>
+  new AppError(
+    422,
+    'WORKFLOW_FORMAT_UI',
+    'The workflow is in UI format (nodes/links); submit the API-format graph',
+    'export it with "Export (API)", or convert it with POST /automa/convert',
+  );
+
+/** A workflow the queue refused at submit (ComfyUI's validation), as the v2 contract's 422. */
+export const workflowRejected = (message: string, details: Record<string, unknown>) =>
+  new AppError(422, 'INVALID_WORKFLOW', message, '', details);
+
+export const missingAsset = (nodeId: string, input: string, reason: string) =>
+  new AppError(422, 'MISSING_ASSET', `Node ${nodeId} input ${input}: ${reason}`, '', { node_id: nodeId, input, reason });
+
+export const hashMismatch = (expected: string, actual: string) =>
+  new AppError(409, 'HASH_MISMATCH', 'expected_hash does not match the uploaded bytes', '', { expected_hash: expected, hash: actual });
+
+export const blobNotFound = (hash: string) =>
+  new AppError(404, 'BLOB_NOT_FOUND', 'No stored bytes have this hash', '', { hash: hash.slice(0, 200) });
+
+export const assetInUse = () => new AppError(409, 'ASSET_IN_USE', 'The asset is used by a job that has not finished');

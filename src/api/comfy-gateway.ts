@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { createHttpProxy, handOver, httpProxyOptions, PROXIED_RESPONSES, registerHandOverRoutes, WILDCARD_PARAMS } from '../proxy/index.js';
 import { docs } from '../route-docs.js';
-import { createGateway, type Gateway, type LifecycleEvents, type PromptFiles } from '../queue/index.js';
+import { createGateway, type ClientEvents, type Gateway, type LifecycleEvents, type PromptFiles } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import { routeNotFound } from '../errors.js';
 import { SERVICE_ROUTE_ROOTS } from '../upstream/protocol/index.js';
@@ -32,6 +32,8 @@ export interface ComfyGatewayDeps {
    * us and, calling the API relative to the page, talks to the gateway.
    */
   readonly serveComfyFrontend: boolean;
+  /** Also told every event the queue sends its clients (Comfy API v2 follows jobs through it). */
+  readonly tap?: ClientEvents;
 }
 
 /**
@@ -81,7 +83,7 @@ export function registerComfyGateway(
     backendChanges: deps.store.backendChanges,
     backends: config.backends,
     files: deps.files,
-    events: hub,
+    events: deps.tap === undefined ? hub : tee(hub, deps.tap),
     ...(deps.lifecycle !== undefined && { lifecycle: deps.lifecycle }),
     logger,
     instanceKey: config.dataDir,
@@ -136,6 +138,24 @@ function passThroughDocs(url: string) {
     ...(url.endsWith('/*') && { described: { params: WILDCARD_PARAMS } }),
     responses: PROXIED_RESPONSES,
   });
+}
+
+/** Events to the WebSocket hub and to one more listener, in that order. */
+function tee(first: ClientEvents, second: ClientEvents): ClientEvents {
+  return {
+    send: (target, message, raw) => {
+      first.send(target, message, raw);
+      second.send(target, message, raw);
+    },
+    sendBinary: (target, frame) => {
+      first.sendBinary(target, frame);
+      second.sendBinary(target, frame);
+    },
+    queueChanged: (remaining) => {
+      first.queueChanged(remaining);
+      second.queueChanged(remaining);
+    },
+  };
 }
 
 /**

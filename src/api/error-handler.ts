@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, badRequest, bodyTooLarge, internalError, invalidJson, isAppError, routeNotFound, unsupportedMediaType } from '../errors.js';
+import { AppError, badRequest, toApiV2Body, bodyTooLarge, internalError, invalidJson, isAppError, routeNotFound, unsupportedMediaType } from '../errors.js';
 
 /**
  * The one place where errors become replies. AppErrors carry their status; Fastify's own
@@ -13,13 +13,21 @@ export function registerErrorHandling(app: FastifyInstance, limits: { jsonBodyBy
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.debug({ code: appError.code }, appError.message);
     if (reply.sent || reply.raw.headersSent) return;
+    if (isApiV2(request.url)) {
+      const { status, body } = toApiV2Body(appError);
+      void reply.code(status).type('application/json; charset=utf-8').send(body);
+      return;
+    }
     void reply.code(appError.status).type('application/json; charset=utf-8').send(appError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
     const error = routeNotFound(request.method, request.url);
-    void reply.code(error.status).send(error.toBody());
+    void reply.code(error.status).send(isApiV2(request.url) ? toApiV2Body(error).body : error.toBody());
   });
 }
+
+/** Comfy API v2 speaks its own error envelope (see toApiV2Body). */
+const isApiV2 = (url: string): boolean => url.startsWith('/api/v2/') || url === '/api/v2';
 
 /** Translate any thrown value into the AppError the client sees. */
 export function toAppError(error: unknown, jsonBodyBytes: number): AppError {

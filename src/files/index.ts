@@ -1,5 +1,9 @@
 /** The gateway's own input/temp/output files: uploads, /view, replication to backends, output collection. */
-export { createFileService, type FileService, type FileServiceDeps } from './service.js';
+export { createFileService, ASSET_FOLDER, type FileService, type FileServiceDeps, type StoredFile } from './service.js';
+/** BLAKE3 content hashes (Comfy API v2 assets). */
+export { blake3File, BLAKE3_HASH } from './blake3.js';
+/** What a file name says it is. */
+export { contentTypeOf, safeFileHeaders } from './content-types.js';
 /** A backend as the files module addresses it. */
 export type { BackendRef } from './backend-client.js';
 /** Shapes exchanged with the queue and the routes. */

@@ -18,6 +18,7 @@ export function serviceIndex(version: string): Record<string, unknown> {
       runs: '/automa/runs',
       sweeps: '/automa/sweeps',
       backends: '/automa/backends',
+      comfy_api_v2: 'POST /api/v2/jobs, POST /api/v2/assets (the Comfy API v2 contract, for the official SDKs)',
       convert: 'POST /automa/convert',
       events: 'GET /automa/events (Server-Sent Events)',
       webhooks: '/automa/webhooks',

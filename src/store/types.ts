@@ -1,4 +1,5 @@
 import type { AutomaStore } from './automa-types.js';
+import type { AssetStore, IdempotencyKeyStore } from './api-v2-types.js';
 import type { BackendFileStore } from './backend-file-types.js';
 import type { EventStore } from './event-types.js';
 import type { ScheduleStore } from './schedule-types.js';
@@ -100,6 +101,10 @@ export interface Store {
   readonly webhooks: WebhookStore;
   /** Schedules and the slots they fired. */
   readonly schedules: ScheduleStore;
+  /** Comfy API v2 asset records. */
+  readonly assets: AssetStore;
+  /** Comfy API v2 Idempotency-Key claims. */
+  readonly idempotencyKeys: IdempotencyKeyStore;
   /** True when the store answers and accepts writes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

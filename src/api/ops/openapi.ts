@@ -72,8 +72,10 @@ async function describe(http: FastifyInstance, routes: readonly RouteOptions[], 
     },
     // Shared schemas appear under their own $id (#/components/schemas/ErrorBody), not def-0.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-    // The SPA's catch-all serves files, not an API.
-    transform: ({ schema, url }) => ({ schema: url === '/*' ? { ...schema, hide: true } : schema, url }),
+    // The SPA's catch-all serves files, not an API. Comfy API v2 has its own contract (the
+    // openapi.yaml the official SDK vendors; every v2 answer is validated against it in tests), so
+    // it is not restated here.
+    transform: ({ schema, url }) => ({ schema: url === '/*' || url.startsWith('/api/v2') ? { ...schema, hide: true } : schema, url }),
   });
   // What @fastify/swagger reads of a route: its method, URL, schema, config and links.
   for (const { method, url, schema, config, links } of routes) {

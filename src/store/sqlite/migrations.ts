@@ -195,4 +195,51 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'run_and_sweep_events',
     sql: RUN_EVENTS_SQL,
   },
+  {
+    version: 8,
+    name: 'api_v2',
+    sql: `
+      -- Comfy API v2 assets: UUID records over content-addressed files in our file tree. An
+      -- uploaded blob lives in input/automa-assets/; a job output's record points at the output
+      -- file the queue collected. Several records may share one file (dedupe by hash).
+      CREATE TABLE assets (
+        id           TEXT PRIMARY KEY,
+        hash         TEXT NOT NULL,
+        size_bytes   INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        file_path    TEXT,
+        tags         TEXT NOT NULL,
+        file_type    TEXT NOT NULL,
+        subfolder    TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        job_id       TEXT,
+        node_id      TEXT,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER
+      ) STRICT;
+      CREATE INDEX assets_by_hash ON assets (hash);
+      CREATE INDEX assets_by_file ON assets (file_type, subfolder, name);
+      -- One record per output file of a job, however often the job is read.
+      CREATE UNIQUE INDEX assets_job_outputs ON assets (job_id, node_id, file_type, subfolder, name) WHERE job_id IS NOT NULL;
+
+      -- Assets a job's workflow referenced (core/ASSET): held while the job has not finished.
+      CREATE TABLE job_assets (
+        job_id   TEXT NOT NULL,
+        asset_id TEXT NOT NULL,
+        PRIMARY KEY (job_id, asset_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX job_assets_by_asset ON job_assets (asset_id);
+
+      -- Idempotency-Key claims per operation: the request's fingerprint and what it created.
+      CREATE TABLE idempotency_keys (
+        scope       TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        result_id   TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+    `,
+  },
 ];

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import type { Store } from '../types.js';
 import { createSqliteAutomaStore } from './automa.js';
+import { createSqliteAssetStore } from './assets.js';
 import { createSqliteBackendFileStore } from './backend-files.js';
 import { createSqliteDocumentStore } from './documents.js';
+import { createSqliteIdempotencyKeyStore } from './idempotency-keys.js';
 import { createSqliteBackendChangeStore } from './backend-changes.js';
 import { openSqliteDatabase } from './open.js';
 import { createSqliteEventLog } from './events.js';
@@ -29,6 +31,8 @@ export function createSqliteStore(options: { dataDir: string }): Store {
     events: events.store,
     webhooks: createSqliteWebhookStore(db, events),
     schedules: createSqliteScheduleStore(db),
+    assets: createSqliteAssetStore(db),
+    idempotencyKeys: createSqliteIdempotencyKeyStore(db),
     ping: async () => {
       if (closed) return false;
       // Taking and releasing the write lock proves the file is writable right now.
