@@ -5,15 +5,25 @@
  */
 import type {
   AddBackendBody,
+  AttemptList,
   BackendList,
   BackendView,
+  CreatedWebhook,
+  CreateScheduleBody,
+  CreateWebhookBody,
+  DeliveryList,
+  DeliveryQueued,
   ErrorBody,
   JobDetail,
   JobList,
   JobStatus,
   OutputFile,
   QueueSnapshot,
+  ScheduleDetail,
+  ScheduleList,
   SubmitResult,
+  WebhookList,
+  WebhookView,
 } from '@contract';
 import { getSettings } from '../settings/settings-store';
 
@@ -113,6 +123,21 @@ export function wsUrl(location: Pick<Location, 'protocol' | 'host'>): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws?${params.toString()}`;
 }
 
+/**
+ * The event stream's URL (Server-Sent Events), resuming after `since` when given; the key goes
+ * as `?token=` because EventSource cannot set headers.
+ */
+export function eventsUrl(types: readonly string[], since: number | null): string {
+  const params = new URLSearchParams({ types: types.join(',') });
+  if (since !== null) params.set('since', String(since));
+  const { apiKey } = getSettings();
+  if (apiKey !== '') params.set('token', apiKey);
+  return `/automa/events?${params.toString()}`;
+}
+
+const webhookPath = (id: string) => `/automa/webhooks/${encodeURIComponent(id)}`;
+const schedulePath = (id: string) => `/automa/schedules/${encodeURIComponent(id)}`;
+
 /** The service's API, one function per call the app makes. */
 export const api = {
   backends: (signal?: AbortSignal) => getJson<BackendList>('/automa/backends', signal),
@@ -138,4 +163,20 @@ export const api = {
   },
   job: (id: string, signal?: AbortSignal) => getJson<JobDetail>(`/api/jobs/${encodeURIComponent(id)}`, signal),
   deleteHistory: (ids: readonly string[]) => send<void>('POST', '/history', { delete: ids }),
+
+  webhooks: (signal?: AbortSignal) => getJson<WebhookList>('/automa/webhooks', signal),
+  createWebhook: (body: CreateWebhookBody) => send<CreatedWebhook>('POST', '/automa/webhooks', body),
+  setWebhookEnabled: (id: string, enabled: boolean) => send<WebhookView>('PATCH', webhookPath(id), { enabled }),
+  deleteWebhook: (id: string) => send<void>('DELETE', webhookPath(id)),
+  testWebhook: (id: string) => send<DeliveryQueued>('POST', `${webhookPath(id)}/test`),
+  deliveries: (id: string, signal?: AbortSignal) => getJson<DeliveryList>(`${webhookPath(id)}/deliveries?limit=50`, signal),
+  // Enough attempts to cover the 50 deliveries shown, most of which succeed on the first.
+  attempts: (id: string, signal?: AbortSignal) => getJson<AttemptList>(`${webhookPath(id)}/attempts?limit=200`, signal),
+  redeliver: (id: string, delivery: number) => send<DeliveryQueued>('POST', `${webhookPath(id)}/deliveries/${delivery}/redeliver`),
+
+  schedules: (signal?: AbortSignal) => getJson<ScheduleList>('/automa/schedules', signal),
+  schedule: (id: string, signal?: AbortSignal) => getJson<ScheduleDetail>(schedulePath(id), signal),
+  createSchedule: (body: CreateScheduleBody) => send<ScheduleDetail>('POST', '/automa/schedules', body),
+  setSchedulePaused: (id: string, paused: boolean) => send<ScheduleDetail>('PATCH', schedulePath(id), { paused }),
+  deleteSchedule: (id: string) => send<void>('DELETE', schedulePath(id)),
 };

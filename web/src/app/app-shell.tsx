@@ -20,6 +20,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure(false);
   const location = useLocation();
   const live = useLive();
+  // Live means both: /ws (queue, own progress, previews) and the event stream (everyone's progress).
+  const connected = live.connected && live.eventsConnected;
   const current = (to: string) => (to === '/' ? location.pathname === '/' : location.pathname.startsWith(to));
 
   return (
@@ -39,9 +41,9 @@ export function Shell({ children }: { children: ReactNode }) {
                 {t('header.queueRemaining', { count: live.queueRemaining })}
               </Badge>
             )}
-            <Tooltip label={live.connected ? t('header.liveOn') : t('header.liveOff')}>
-              <Badge color={live.connected ? 'teal' : 'gray'} variant="dot" data-testid="live-state" data-connected={live.connected}>
-                {live.connected ? t('header.live') : t('header.offline')}
+            <Tooltip label={connected ? t('header.liveOn') : t('header.liveOff')}>
+              <Badge color={connected ? 'teal' : 'gray'} variant="dot" data-testid="live-state" data-connected={connected}>
+                {connected ? t('header.live') : t('header.offline')}
               </Badge>
             </Tooltip>
           </Group>
