@@ -15,6 +15,7 @@ import { LiveProvider } from './live/live-context';
 const OverviewPage = lazy(() => import('./features/overview/overview-page').then((m) => ({ default: m.OverviewPage })));
 const GalleryPage = lazy(() => import('./features/gallery/gallery-page').then((m) => ({ default: m.GalleryPage })));
 const BackendsPage = lazy(() => import('./features/backends/backends-page').then((m) => ({ default: m.BackendsPage })));
+const AutomationsPage = lazy(() => import('./features/automations/automations-page').then((m) => ({ default: m.AutomationsPage })));
 const SettingsPage = lazy(() => import('./features/settings/settings-page').then((m) => ({ default: m.SettingsPage })));
 const NotFoundPage = lazy(() => import('./features/settings/not-found-page').then((m) => ({ default: m.NotFoundPage })));
 
@@ -44,6 +45,7 @@ createRoot(root).render(
                   <Route path="/gallery" element={<GalleryPage />} />
                   <Route path="/gallery/:promptId" element={<GalleryPage />} />
                   <Route path="/backends" element={<BackendsPage />} />
+                  <Route path="/automations" element={<AutomationsPage />} />
                   {/* Not /settings: that path is ComfyUI's settings API, which the gateway serves. */}
                   <Route path="/preferences" element={<SettingsPage />} />
                   <Route path="*" element={<NotFoundPage />} />

@@ -25,3 +25,30 @@ export function useRecentJobs(statuses: readonly JobStatus[], limit: number) {
 export function useJob(id: string | undefined) {
   return useQuery({ queryKey: ['jobs', 'detail', id], queryFn: ({ signal }) => api.job(id ?? '', signal), enabled: id !== undefined });
 }
+
+/** Webhook endpoints; a paused one shows within seconds. */
+export function useWebhooks() {
+  return useQuery({ queryKey: ['webhooks'], queryFn: ({ signal }) => api.webhooks(signal), refetchInterval: 5_000 });
+}
+
+/** One endpoint's delivery log with its attempts, polled while it is on screen (deliveries are not events). */
+export function useDeliveryLog(id: string) {
+  return useQuery({
+    queryKey: ['webhooks', id, 'log'],
+    queryFn: async ({ signal }) => {
+      const [deliveries, attempts] = await Promise.all([api.deliveries(id, signal), api.attempts(id, signal)]);
+      return { deliveries: deliveries.deliveries, attempts: attempts.attempts };
+    },
+    refetchInterval: 2_000,
+  });
+}
+
+/** Schedules with their next fire time. */
+export function useSchedules() {
+  return useQuery({ queryKey: ['schedules'], queryFn: ({ signal }) => api.schedules(signal), refetchInterval: 10_000 });
+}
+
+/** One schedule: its next five slots and what the last ones produced. */
+export function useSchedule(id: string) {
+  return useQuery({ queryKey: ['schedules', id], queryFn: ({ signal }) => api.schedule(id, signal), refetchInterval: 5_000 });
+}

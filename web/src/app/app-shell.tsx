@@ -1,6 +1,6 @@
 import { AppShell, Badge, Burger, Group, NavLink, ScrollArea, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconLayoutDashboard, IconPhoto, IconServer2, IconSettings } from '@tabler/icons-react';
+import { IconLayoutDashboard, IconPhoto, IconServer2, IconSettings, IconWebhook } from '@tabler/icons-react';
 import { Suspense, type ReactNode } from 'react';
 import { NavLink as RouterLink, useLocation } from 'react-router';
 import { LoadingState } from '../components/state-views';
@@ -11,6 +11,7 @@ const NAV: readonly { readonly to: string; readonly label: MessageKey; readonly 
   { to: '/', label: 'nav.overview', icon: IconLayoutDashboard },
   { to: '/gallery', label: 'nav.gallery', icon: IconPhoto },
   { to: '/backends', label: 'nav.backends', icon: IconServer2 },
+  { to: '/automations', label: 'nav.automations', icon: IconWebhook },
   { to: '/preferences', label: 'nav.settings', icon: IconSettings },
 ];
 
