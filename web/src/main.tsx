@@ -7,7 +7,7 @@ import { BrowserRouter, Route, Routes } from 'react-router';
 import { ApiError } from './api/client';
 import { ApiKeyPrompt } from './app/api-key-prompt';
 import { Shell } from './app/app-shell';
-import { theme } from './app/theme';
+import { cssVariablesResolver, theme } from './app/theme';
 import { I18nProvider } from './i18n/i18n';
 import { LiveProvider } from './live/live-context';
 
@@ -34,7 +34,7 @@ const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="dark">
+    <MantineProvider theme={theme} defaultColorScheme="dark" cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={queryClient}>
         <I18nProvider>
           <LiveProvider>

@@ -1,4 +1,4 @@
-import { createTheme, type MantineColorsTuple } from '@mantine/core';
+import { createTheme, type CSSVariablesResolver, type MantineColorsTuple } from '@mantine/core';
 
 // ComfyUI's greys (its editor's #202020 canvas and #353535 panels), darkest last as Mantine wants.
 const dark: MantineColorsTuple = ['#d4d4d8', '#b4b4bb', '#8e8e96', '#6b6b73', '#45454b', '#353539', '#27272a', '#1f1f22', '#18181b', '#121214'];
@@ -30,4 +30,14 @@ export const theme = createTheme({
     Paper: { defaultProps: { withBorder: true, radius: 'sm', p: 'sm' } },
     Table: { defaultProps: { fz: 'sm', verticalSpacing: 6, horizontalSpacing: 'sm' } },
   },
+});
+
+/**
+ * Error text readable on the dark panels: Mantine's dark `--mantine-color-error` (red 8) is
+ * about 3.7:1 against ComfyUI's greys, under WCAG AA's 4.5:1 for small text; red 5 is about 5.9:1.
+ */
+export const cssVariablesResolver: CSSVariablesResolver = () => ({
+  variables: {},
+  light: {},
+  dark: { '--mantine-color-error': 'var(--mantine-color-red-5)' },
 });

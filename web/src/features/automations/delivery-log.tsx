@@ -103,7 +103,8 @@ function DeliveryRow({ webhookId, delivery, attempts }: { webhookId: string; del
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['webhooks', webhookId, 'log'] }),
   });
   const latest = attempts[0];
-  const answer = latest?.error ?? latest?.response ?? delivery.last_error ?? '';
+  // The receiver's own words first (an error says only `HTTP 503`); the error when nothing came back.
+  const answer = latest?.response ?? latest?.error ?? delivery.last_error ?? '';
   const next = delivery.status === 'pending' && delivery.next_attempt_time !== null ? Date.parse(delivery.next_attempt_time) : null;
   return (
     <Fragment>
@@ -142,7 +143,7 @@ function DeliveryRow({ webhookId, delivery, attempts }: { webhookId: string; del
           </Text>
         </Table.Td>
         <Table.Td maw={260}>
-          <Text size="xs" ff="monospace" truncate title={answer} c={latest?.error ? 'var(--mantine-color-error)' : undefined}>
+          <Text size="xs" ff="monospace" truncate title={answer} c={latest !== undefined && latest.response === null && latest.error !== null ? 'var(--mantine-color-error)' : undefined}>
             {answer === '' ? '—' : answer}
           </Text>
           {redeliver.error && (
@@ -169,9 +170,14 @@ function DeliveryRow({ webhookId, delivery, attempts }: { webhookId: string; del
                   <Text size="xs" c="dimmed">
                     {t('deliveries.attemptLine', { attempt: attempt.attempt, time: formatIso(attempt.time, locale), code: attempt.status_code ?? '—', latency: attempt.latency_ms })}
                   </Text>
-                  {(attempt.error ?? attempt.response) !== null && (
+                  {attempt.error !== null && (
+                    <Text size="xs" c="var(--mantine-color-error)">
+                      {attempt.error}
+                    </Text>
+                  )}
+                  {attempt.response !== null && (
                     <Code block fz="xs" style={{ maxHeight: 160, overflow: 'auto', whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
-                      {attempt.error ?? attempt.response}
+                      {attempt.response}
                     </Code>
                   )}
                 </Stack>

@@ -14,6 +14,8 @@ import { targetSummary } from './schedule-body';
 import { ScheduleCreateModal } from './schedule-create-modal';
 import { ScheduleDetailPanel } from './schedule-detail';
 
+// The selected row is marked by a bar, not a background: dimmed text on a tinted row fails contrast.
+const SELECTED_ROW = { boxShadow: 'inset 3px 0 0 var(--mantine-primary-color-filled)' } as const;
 export const SCHEDULE_STATUS_COLOR = { active: 'teal', paused: 'orange', done: 'gray' } as const;
 
 /** Schedules: their next fire time, pause/resume, delete; the selected one's slots and what they produced below. */
@@ -43,7 +45,7 @@ export function SchedulesPanel({ selected, onSelect }: { selected: string | null
           <EmptyState title={t('schedules.empty')}>{t('schedules.emptyHint')}</EmptyState>
         ) : (
           <Table.ScrollContainer minWidth={760}>
-            <Table highlightOnHover>
+            <Table>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('schedules.name')}</Table.Th>
@@ -103,7 +105,7 @@ function ScheduleRow({ schedule, label, selected, onSelect, onRemove }: { schedu
   const next = schedule.next_fire_times[0];
   const pauseLabel = schedule.paused ? t('schedules.resume') : t('schedules.pause');
   return (
-    <Table.Tr data-testid="schedule-row" data-schedule-id={schedule.id} data-status={schedule.status} bg={selected ? 'var(--mantine-color-default-hover)' : undefined}>
+    <Table.Tr data-testid="schedule-row" data-schedule-id={schedule.id} data-status={schedule.status} style={selected ? SELECTED_ROW : undefined}>
       <Table.Td>
         <Text size="sm" fw={500}>
           {label}

@@ -13,6 +13,8 @@ import { useI18n } from '../../i18n/i18n';
 import { DeliveryLog } from './delivery-log';
 import { WebhookCreateModal } from './webhook-create-modal';
 
+// The selected row is marked by a bar, not a background: dimmed text on a tinted row fails contrast.
+const SELECTED_ROW = { boxShadow: 'inset 3px 0 0 var(--mantine-primary-color-filled)' } as const;
 const STATUS_COLOR = { active: 'teal', paused: 'orange', disabled: 'gray' } as const;
 
 /** Webhook endpoints: create (the secret shown once), enable/disable, test, delete; the selected one's delivery log below. */
@@ -42,7 +44,7 @@ export function WebhooksPanel({ selected, onSelect }: { selected: string | null;
           <EmptyState title={t('webhooks.empty')}>{t('webhooks.emptyHint')}</EmptyState>
         ) : (
           <Table.ScrollContainer minWidth={760}>
-            <Table highlightOnHover>
+            <Table>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('webhooks.url')}</Table.Th>
@@ -98,7 +100,7 @@ function WebhookRow({ webhook, selected, onSelect, onRemove }: { webhook: Webhoo
   const error = toggle.error ?? test.error;
   const lastSuccess = webhook.last_success_time === null ? null : Date.parse(webhook.last_success_time);
   return (
-    <Table.Tr data-testid="webhook-row" data-webhook-id={webhook.id} data-status={webhook.status} bg={selected ? 'var(--mantine-color-default-hover)' : undefined}>
+    <Table.Tr data-testid="webhook-row" data-webhook-id={webhook.id} data-status={webhook.status} style={selected ? SELECTED_ROW : undefined}>
       <Table.Td maw={340}>
         <Text size="sm" ff="monospace" truncate title={webhook.url}>
           {webhook.url}
