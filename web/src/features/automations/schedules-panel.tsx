@@ -83,9 +83,11 @@ export function SchedulesPanel({ selected, onSelect }: { selected: string | null
         confirm={t('schedules.remove')}
         action={async () => {
           if (removing === null) return;
-          await api.deleteSchedule(removing.id);
+          // Close its panel first: a poll of something deleted would answer 404.
           if (removing.id === selected) onSelect(null);
-          await queryClient.invalidateQueries({ queryKey: ['schedules'] });
+          await api.deleteSchedule(removing.id);
+          queryClient.removeQueries({ queryKey: ['schedules', removing.id] });
+          await queryClient.invalidateQueries({ queryKey: ['schedules'], exact: true });
         }}
         onClose={() => setRemoving(null)}
       />

@@ -75,9 +75,11 @@ export function WebhooksPanel({ selected, onSelect }: { selected: string | null;
         confirm={t('webhooks.remove')}
         action={async () => {
           if (removing === null) return;
-          await api.deleteWebhook(removing.id);
+          // Close its panel first: a poll of something deleted would answer 404.
           if (removing.id === selected) onSelect(null);
-          await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+          await api.deleteWebhook(removing.id);
+          queryClient.removeQueries({ queryKey: ['webhooks', removing.id] });
+          await queryClient.invalidateQueries({ queryKey: ['webhooks'], exact: true });
         }}
         onClose={() => setRemoving(null)}
       />
