@@ -103,6 +103,12 @@ async function main(): Promise<void> {
         return null;
       case 'connected':
         return fakes.map((fake) => fake.control.connectedClients().includes(request.clientId));
+      case 'stall':
+        for (const fake of fakes) {
+          if (request.on) fake.control.stall({ classType: request.classType });
+          else fake.control.releaseStalls();
+        }
+        return null;
     }
   };
 

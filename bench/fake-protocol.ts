@@ -30,7 +30,9 @@ export type FakeRequest =
   /** Forget what the fakes recorded (their request log grows with every request). */
   | { readonly cmd: 'resetReceived' }
   /** Whether each fake has an open socket for this client id. */
-  | { readonly cmd: 'connected'; readonly clientId: string };
+  | { readonly cmd: 'connected'; readonly clientId: string }
+  /** Nodes of `classType` block on every fake until `on: false` releases them (prompts stay queued). */
+  | { readonly cmd: 'stall'; readonly classType: string; readonly on: boolean };
 
 export type FakeMessage =
   | { readonly type: 'ready'; readonly fakes: readonly FakeInfo[] }

@@ -24,9 +24,10 @@ import { readRouteScenarios, sampleHistoryEntry, seedServiceHistory } from './sc
 import { schedulingScenarios } from './scenarios/scheduling.js';
 import { startupScenarios } from './scenarios/startup.js';
 import { storeScenarios } from './scenarios/store.js';
+import { sweepScenarios } from './scenarios/sweeps.js';
 import { wsRelayScenarios } from './scenarios/ws-relay.js';
 
-const GROUPS = ['store', 'startup', 'proxy', 'relay', 'read', 'latency', 'fanout', 'enqueue', 'scheduling'] as const;
+const GROUPS = ['store', 'startup', 'proxy', 'relay', 'read', 'latency', 'fanout', 'enqueue', 'scheduling', 'sweeps'] as const;
 type Group = (typeof GROUPS)[number];
 const MAIN_FAKE_GROUPS: readonly Group[] = ['startup', 'proxy', 'relay', 'read', 'latency', 'fanout'];
 
@@ -134,6 +135,15 @@ async function main(): Promise<void> {
     const fakes: FakeProcess = await startFakes(root, { count: 16, unknownNodeDelayMs: 0 });
     try {
       return await schedulingScenarios(ctx, fakes);
+    } finally {
+      await fakes.stop();
+    }
+  });
+
+  await group('sweeps', async () => {
+    const fakes: FakeProcess = await startFakes(root, { count: 1, unknownNodeDelayMs: 0 });
+    try {
+      return await sweepScenarios(ctx, fakes);
     } finally {
       await fakes.stop();
     }

@@ -7,6 +7,8 @@ import { registerErrorHandling } from './api/error-handler.js';
 import { parseJsonBody } from './api/json-body.js';
 import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounter, type Metrics } from './api/ops/index.js';
 import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
+import { registerAutomaAppRoutes } from './api/routes/automa-apps.js';
+import { registerAutomaRunRoutes } from './api/routes/automa-runs.js';
 import { registerConvertRoutes } from './api/routes/convert.js';
 import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerEventRoutes } from './api/routes/events.js';
@@ -18,6 +20,7 @@ import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
 import { limitConnections, redactToken, registerSecurity, serverLimitOptions } from './api/security/index.js';
 import { createUpgradeRouter, type UpgradeRouter } from './api/upgrade-router.js';
+import { createAutomation, type Automation } from './automation/index.js';
 import type { Config } from './config/index.js';
 import { createFileService, type FileService } from './files/index.js';
 import { badRequest, internalError, isAppError } from './errors.js';
@@ -54,6 +57,8 @@ export interface App {
   readonly files: FileService;
   /** ComfyUI's API at the root: the durable queue, history and events. */
   readonly gateway: Gateway;
+  /** Workflow apps, runs, sweeps and contact sheets (/automa/apps, /automa/runs, /automa/sweeps). */
+  readonly automation: Automation;
   /** The event log's hub, webhook sender and subscriptions (runs register `webhook_url` through it). */
   readonly events: EventServices;
   readonly scheduler: Scheduler;
@@ -142,6 +147,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     serveComfyFrontend: config.publicDir === null && config.comfyuiFrontend,
   });
   pool = gateway;
+  const automation = createAutomation({ store: store.automa, gateway, files, logger, maxSweepRuns: config.maxSweepRuns });
+  // After the gateway's own onReady (registered above): it must hold its queue before runs are added.
+  http.addHook('onReady', async () => automation.start());
+  http.addHook('preClose', async () => automation.stop());
+  registerAutomaAppRoutes(http, { automation, version: deps.version, maxFileBytes: config.maxJsonBodyBytes });
+  registerAutomaRunRoutes(http, { automation });
   registerConvertRoutes(http, { gateway, maxFileBytes: config.maxUploadSizeBytes });
   const scheduler = registerEventParts(http, { config, store, events, gateway, logger });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
@@ -168,7 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   }
 
-  return { http, upgrades, backends, metrics, files, gateway, events, scheduler };
+  return { http, upgrades, backends, metrics, files, gateway, automation, events, scheduler };
 }
 
 /** SSE, webhooks and schedules; schedules fire raw prompts through the gateway (apps and sweeps come with issue #13). */

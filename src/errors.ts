@@ -183,6 +183,35 @@ export const invalidWorkflow = (problems: readonly { readonly message: string }[
     { problems },
   );
 
+// ---- workflow apps -------------------------------------------------------------------------
+
+/** One field of a request that failed its check: a JSON-pointer-like dotted path and why. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** A run or sweep body whose fields do not fit the app's schema: every bad field is listed. */
+export const invalidFields = (message: string, fields: readonly FieldProblem[]) =>
+  new AppError(400, 'INVALID_FIELDS', message, fields.map((f) => `${f.field}: ${f.reason}`).join('; '), { fields });
+
+/** Classes of a workflow that no backend of the pool offers, with the backends that lack each. */
+export const unknownNodeClasses = (classes: readonly { class_type: string; nodes: readonly string[]; missing_on: readonly string[] }[]) =>
+  new AppError(
+    400,
+    'UNKNOWN_NODE_CLASSES',
+    'The workflow uses node classes no backend offers',
+    classes.map((c) => `${c.class_type} (node ${c.nodes.join(', ')}; missing on ${c.missing_on.join(', ') || 'every backend'})`).join('; '),
+    { classes },
+  );
+
+/** The same Idempotency-Key came back with a different body (Stripe and the IETF draft answer 422). */
+export const idempotencyKeyReused = (key: string) =>
+  new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body', `key ${JSON.stringify(key.slice(0, 200))}`);
+
+export const noNodeInfo = () =>
+  new AppError(503, 'NO_NODE_INFO', 'No backend has reported its node classes yet', 'an app’s inputs are typed from the backends’ /object_info; retry once a backend is up');
+
 // ---- events, webhooks, schedules ------------------------------------------------------------
 
 /** The event a redelivery needs was dropped by retention. */

@@ -47,6 +47,8 @@ export interface Config {
   readonly upstreamHeadersTimeoutMs: number;
   readonly wsMaxBufferBytes: number;
   readonly wsPingIntervalMs: number;
+  /** Most runs one sweep may make. */
+  readonly maxSweepRuns: number;
   /** Event log retention: by age (0: none) and by count (0: none). */
   readonly eventRetentionMs: number;
   readonly eventRetentionCount: number;
@@ -262,6 +264,13 @@ export const OPTIONS = [
     valueName: 'ms',
     defaultText: '30000',
     description: 'Ping proxied WebSocket peers this often; one that misses a ping is dropped (0: off).',
+  },
+  {
+    flag: 'max-sweep-runs',
+    kind: 'int',
+    valueName: 'n',
+    defaultText: '10000',
+    description: 'Most runs (cells) one sweep may make; a larger sweep is refused with 400 before anything is stored.',
   },
   {
     flag: 'event-retention-days',

@@ -1,3 +1,4 @@
+import { conflict, isAppError, type AppError } from '../errors.js';
 import type { QueueSnapshot, SubmitResult } from '../contract/index.js';
 import type { Logger } from '../log.js';
 import type { BackendChangeStore, FinishedState, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
@@ -13,12 +14,12 @@ import { modelFiles } from './models.js';
 import { mergeObjectInfos, withCurrentNodeFields } from './object-info-union.js';
 import { createPendingQueue } from './pending-queue.js';
 import type { ClientEvents, LifecycleEvents, PromptFiles } from './ports.js';
-import type { PromptRun } from './prompt-run.js';
+import type { PromptRun, RunProgress } from './prompt-run.js';
 import { isRecord } from '../values.js';
 import { promptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
 import { createWithdrawals } from './withdrawals.js';
-import { checkPromptDepth, prepareSubmission } from './submission.js';
+import { checkPromptDepth, prepareSubmission, type Submission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
 
 export interface GatewayOptions {
@@ -54,6 +55,11 @@ export interface Gateway {
   submit(body: unknown, request?: { readonly usageSource?: string | undefined }): Promise<SubmitResult>;
   /** GET /node_replacements: what the pool's backends register (default backend first). */
   nodeReplacements(): NodeReplacements;
+  /**
+   * POST /prompt for several bodies at once (a sweep's runs): each is checked exactly as submit
+   * checks it, the accepted ones are stored in one transaction. Each gets its result or its error.
+   */
+  submitMany(bodies: readonly unknown[], request?: { readonly usageSource?: string | undefined }): Promise<readonly (SubmitResult | AppError)[]>;
   /** Pending + running, as ComfyUI's queue_remaining counts. */
   remaining(): number;
   /** Prompts waiting (ours or prefetched by a backend) and executing now. */
@@ -69,6 +75,10 @@ export interface Gateway {
   currentNodeFor(clientId: string): string | null;
   /** Whether a prompt is executing right now (vs. waiting). */
   isRunning(id: string): boolean;
+  /** The ids of the prompts executing right now. */
+  runningIds(): string[];
+  /** How far a running prompt got (nodes done, the current node's steps); null unless it is running. */
+  progress(id: string): RunProgress | null;
   /** GET /history's body for this page (see PromptStore.historyPageJson). */
   historyPageJson(maxItems: number | null, offset: number | null): Promise<Buffer>;
   historyEntry(id: string): Promise<HistoryRecord | undefined>;
@@ -242,6 +252,50 @@ export function createGateway(options: GatewayOptions): Gateway {
     return owned;
   }
 
+  async function submitMany(bodies: readonly unknown[], request?: { readonly usageSource?: string | undefined }): Promise<(SubmitResult | AppError)[]> {
+    const results: (SubmitResult | AppError)[] = [];
+    const accepted: { index: number; submission: Submission; number: number }[] = [];
+    for (const [index, body] of bodies.entries()) {
+      try {
+        checkPromptDepth(body);
+        const ownedInputs = await inputFilesWeHold(body);
+        const taken = counter;
+        const submission = prepareSubmission(body, {
+          counter: taken,
+          now: Date.now(),
+          objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
+          ownedInputs,
+          replacements: mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
+          usageSource: request?.usageSource,
+        });
+        // Taken before the insert so concurrent submissions get distinct numbers.
+        counter = taken + 1;
+        accepted.push({ index, submission, number: taken });
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        results[index] = error;
+      }
+    }
+    const records = accepted.length === 0 ? [] : await store.insertMany(accepted.map((a) => a.submission.record));
+    accepted.forEach(({ index, submission }, k) => {
+      const record = records[k];
+      if (record === null || record === undefined) {
+        results[index] = conflict('A prompt with this prompt_id already exists', submission.record.id);
+        return;
+      }
+      pending.add(record);
+      results[index] = { prompt_id: record.id, number: record.number, node_errors: submission.nodeErrors };
+    });
+    // A lone duplicate prompt_id gives its number back when nobody has taken a later one meanwhile.
+    const only = accepted.length === 1 ? accepted[0] : undefined;
+    if (only !== undefined && records[0] === null && counter === only.number + 1) counter = only.number;
+    if (records.some((r) => r !== null)) {
+      events.queueChanged(remaining());
+      dispatcher.schedule();
+    }
+    return results;
+  }
+
   return {
     links,
     start: async () => {
@@ -266,32 +320,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       await Promise.all(links.map((link) => link.stop()));
     },
     submit: async (body, request) => {
-      checkPromptDepth(body);
-      const ownedInputs = await inputFilesWeHold(body);
-      const taken = counter;
-      const submission = prepareSubmission(body, {
-        counter: taken,
-        now: Date.now(),
-        objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
-        ownedInputs,
-        replacements: mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
-        usageSource: request?.usageSource,
-      });
-      // Taken before the insert so concurrent submissions get distinct numbers; given back when
-      // the insert fails (a duplicate prompt_id) and nobody has taken a later one meanwhile.
-      counter = taken + 1;
-      let record: PromptRecord;
-      try {
-        record = await store.insert(submission.record);
-      } catch (err) {
-        if (counter === taken + 1) counter = taken;
-        throw err;
-      }
-      pending.add(record);
-      events.queueChanged(remaining());
-      dispatcher.schedule();
-      return { prompt_id: record.id, number: record.number, node_errors: submission.nodeErrors };
+      const [result] = await submitMany([body], request);
+      if (result === undefined || isAppError(result)) throw result ?? new Error('no submit result');
+      return result;
     },
+    submitMany,
     nodeReplacements: () => mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
     remaining,
     counts: () => {
@@ -327,6 +360,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       return null;
     },
     isRunning: (id) => findRun(id)?.run.started === true,
+    runningIds: () => links.flatMap((link) => [...link.inflight.values()].filter((r) => r.started).map((r) => r.record.id)),
+    progress: (id) => {
+      const found = findRun(id);
+      return found?.run.started === true ? found.run.progress() : null;
+    },
     historyPageJson: (maxItems, offset) => store.historyPageJson(maxItems, offset),
     historyEntry: (id) => store.history(id),
     deleteHistory: async (ids) => void (await store.deleteHistory(ids)),

@@ -8,6 +8,8 @@ export { targetForEvent, targetForBinary, type Target } from './targets.js';
 export { promptTuple, type PromptTuple } from './tuples.js';
 /** Credentials-free extra_data. */
 export { publicExtraData } from './submission.js';
+/** A running prompt's progress. */
+export type { RunProgress } from './prompt-run.js';
 /** Backend state as the queue sees it. */
 export type { BackendLink } from './backend-link.js';
 /** The backend pool as the API shows it. */

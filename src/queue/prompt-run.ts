@@ -26,6 +26,11 @@ export class PromptRun {
   readonly outputs: Record<string, Record<string, unknown>> = {};
   /** Outputs already copied into our store when `executed` came, by node: what the backend named, and our refs. */
   readonly collected = new Map<string, { readonly source: string; readonly result: Record<string, unknown> }>();
+  /** The latest `progress` event (a sampler's steps), for clients that poll instead of listening. */
+  step: { readonly node: string | null; readonly value: number; readonly max: number } | null = null;
+  /** Nodes taken from cache, and nodes that began executing, in this attempt. */
+  readonly cachedNodes = new Set<string>();
+  readonly startedNodes = new Set<string>();
 
   constructor(record: PromptRecord, backend: string, attempt: number) {
     this.record = record;
@@ -44,12 +49,28 @@ export class PromptRun {
       this.started = true;
       this.startTime ??= typeof data.timestamp === 'number' ? data.timestamp : Date.now();
       this.messages.length = 0;
+      this.cachedNodes.clear();
+      this.startedNodes.clear();
+      this.step = null;
+    }
+    if (type === 'execution_cached' && Array.isArray(data.nodes)) for (const node of data.nodes) this.cachedNodes.add(String(node));
+    if (type === 'executing' && typeof data.node === 'string') this.startedNodes.add(data.node);
+    if (type === 'progress' && typeof data.value === 'number' && typeof data.max === 'number') {
+      this.step = { node: typeof data.node === 'string' ? data.node : this.currentNode, value: data.value, max: data.max };
     }
     if (HISTORY_MESSAGES.has(type)) this.messages.push([type, data]);
     if (type === 'executing') this.currentNode = typeof data.node === 'string' ? data.node : null;
     if (type === 'executed' && typeof data.node === 'string' && isRecord(data.output)) {
       this.outputs[data.node] = data.output;
     }
+  }
+
+  /** How far it got: nodes done (cached, or executed before the current one) of all, and the current node's steps. */
+  progress(): RunProgress {
+    const total = Object.keys(this.record.prompt).length;
+    const executed = Math.max(0, this.startedNodes.size - (this.currentNode === null ? 0 : 1));
+    const step = this.step !== null && this.step.node === this.currentNode ? this.step : null;
+    return { node: this.currentNode, nodes_done: Math.min(total, this.cachedNodes.size + executed), nodes_total: total, step };
   }
 
   /** The terminal event seen so far, if any. */
@@ -61,5 +82,13 @@ export class PromptRun {
     }
     return null;
   }
+}
+
+/** A running prompt's progress as the queue saw it in the backend's events. */
+export interface RunProgress {
+  readonly node: string | null;
+  readonly nodes_done: number;
+  readonly nodes_total: number;
+  readonly step: { readonly value: number; readonly max: number } | null;
 }
 

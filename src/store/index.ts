@@ -7,6 +7,9 @@ export type * from './backend-types.js';
 export { PROMPT_STATES, JOB_STATUSES } from './prompt-types.js';
 /** Which files each backend holds, for input replication. */
 export type * from './backend-file-types.js';
+/** Workflow apps, their runs and sweeps. */
+export type * from './automa-types.js';
+export { STORED_RUN_STATUSES, IDEMPOTENCY_TTL_MS } from './automa-types.js';
 /** The event log (outbox), webhook endpoints and deliveries, schedules. */
 export type * from './event-types.js';
 export type * from './webhook-types.js';

@@ -81,6 +81,8 @@ export interface HistoryRetention {
 export interface PromptStore {
   /** Durable once resolved. Rejects with a conflict AppError when the id exists. */
   insert(prompt: NewPrompt): Promise<PromptRecord>;
+  /** Several in one transaction; null where the id exists already (nothing else changes then). */
+  insertMany(prompts: readonly NewPrompt[]): Promise<readonly (PromptRecord | null)[]>;
   get(id: string): Promise<PromptRecord | undefined>;
   /** Every pending or submitted prompt, in run order. Used at start-up to rebuild the queue. */
   unfinished(): Promise<readonly PromptRecord[]>;

@@ -1,3 +1,4 @@
+import type { AutomaStore } from './automa-types.js';
 import type { BackendFileStore } from './backend-file-types.js';
 import type { EventStore } from './event-types.js';
 import type { ScheduleStore } from './schedule-types.js';
@@ -91,6 +92,8 @@ export interface Store {
   readonly backendChanges: BackendChangeStore;
   /** Which input files each backend already holds (files module). */
   readonly backendFiles: BackendFileStore;
+  /** Workflow apps, runs, sweeps and Idempotency-Key answers. */
+  readonly automa: AutomaStore;
   /** The event log (outbox) that SSE streams and webhook deliveries read. */
   readonly events: EventStore;
   /** Webhook endpoints, deliveries and their attempts. */

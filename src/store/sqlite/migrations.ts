@@ -92,9 +92,101 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // The workflow-apps branch (issue #13) also adds a migration 5: whichever lands second renumbers.
     version: 5,
     name: 'events_webhooks_schedules',
     sql: EVENTS_SQL,
+  },
+  {
+    version: 6,
+    name: 'automa_apps_runs_sweeps',
+    sql: `
+      -- Workflow apps, their runs and sweeps (see store/automa-types.ts).
+      CREATE TABLE automa_apps (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          TEXT NOT NULL UNIQUE,
+        name        TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        create_time TEXT NOT NULL,
+        update_time TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE automa_sweeps (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          TEXT NOT NULL UNIQUE,
+        app_id      TEXT NOT NULL,
+        name        TEXT,
+        body        TEXT NOT NULL,
+        count       INTEGER NOT NULL,
+        cancelled   INTEGER NOT NULL DEFAULT 0,
+        create_time INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX automa_sweeps_by_app ON automa_sweeps (app_id, seq);
+
+      -- A sweep's runs are inserted in cell order, so seq order is submission order.
+      CREATE TABLE automa_runs (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        id             TEXT NOT NULL UNIQUE,
+        app_id         TEXT NOT NULL,
+        sweep_id       TEXT,
+        cell           INTEGER,
+        coords         TEXT,
+        prompt_id      TEXT NOT NULL UNIQUE,
+        client_id      TEXT,
+        inputs         TEXT NOT NULL,
+        -- The compiled prompt until the queue has it (sweep runs compile from the sweep's snapshot).
+        pending_prompt TEXT,
+        status         TEXT NOT NULL DEFAULT 'queued',
+        submitted      INTEGER NOT NULL DEFAULT 0,
+        backend        TEXT,
+        error          TEXT,
+        outputs        TEXT,
+        exec_status    TEXT,
+        attempt        INTEGER NOT NULL DEFAULT 1,
+        create_time    INTEGER NOT NULL,
+        start_time     INTEGER,
+        end_time       INTEGER
+      ) STRICT;
+      CREATE INDEX automa_runs_by_sweep ON automa_runs (sweep_id, cell) WHERE sweep_id IS NOT NULL;
+      CREATE INDEX automa_runs_by_app ON automa_runs (app_id, seq);
+      CREATE INDEX automa_runs_by_status ON automa_runs (status, seq);
+      CREATE INDEX automa_runs_to_submit ON automa_runs (seq) WHERE submitted = 0 AND status = 'queued';
+
+      CREATE TABLE automa_idempotency (
+        scope       TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        body_hash   TEXT NOT NULL,
+        status      INTEGER NOT NULL,
+        response    TEXT NOT NULL,
+        create_time INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+      ) STRICT, WITHOUT ROWID;
+
+      -- A run's status follows its prompt's state inside the transaction that changes the prompt,
+      -- whoever changes it (the queue, POST /queue, a restart's reconciliation): every change of
+      -- automa_runs.status happens here or in store/sqlite/automa.ts, so an AFTER UPDATE OF status
+      -- trigger on automa_runs sees each one (issue #14's event log).
+      CREATE TRIGGER automa_run_submitted AFTER INSERT ON prompts BEGIN
+        UPDATE automa_runs SET submitted = 1, pending_prompt = NULL WHERE prompt_id = NEW.id;
+      END;
+      CREATE TRIGGER automa_run_follows_prompt AFTER UPDATE OF state ON prompts BEGIN
+        UPDATE automa_runs SET
+          status = CASE NEW.state
+            WHEN 'completed' THEN 'succeeded'
+            WHEN 'failed' THEN 'failed'
+            WHEN 'interrupted' THEN 'cancelled'
+            WHEN 'cancelled' THEN 'cancelled'
+            ELSE 'queued' END,
+          backend = NEW.backend,
+          start_time = NEW.start_time,
+          end_time = NEW.end_time,
+          outputs = CASE WHEN NEW.history IS NULL THEN outputs ELSE json_extract(NEW.history, '$.outputs') END,
+          exec_status = CASE WHEN NEW.history IS NULL THEN exec_status ELSE json_extract(NEW.history, '$.status') END
+        WHERE prompt_id = NEW.id;
+      END;
+      -- POST /queue {delete|clear} removes unfinished prompts outright: their runs were cancelled.
+      CREATE TRIGGER automa_run_prompt_removed AFTER DELETE ON prompts WHEN OLD.state IN ('pending', 'submitted') BEGIN
+        UPDATE automa_runs SET status = 'cancelled', end_time = CAST(unixepoch('subsec') * 1000 AS INTEGER) WHERE prompt_id = OLD.id;
+      END;
+    `,
   },
 ];

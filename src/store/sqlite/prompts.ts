@@ -104,25 +104,31 @@ export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventL
        SELECT history_seq FROM prompts WHERE history_seq IS NOT NULL ORDER BY history_seq DESC LIMIT 1 OFFSET ?)`,
   );
 
+  /** Insert one prompt and append its `prompt.queued` event; call inside a transaction. */
+  const insertOne = (prompt: NewPrompt): PromptRecord | null => {
+    const row = insert.get(
+      prompt.id,
+      prompt.number,
+      prompt.clientId,
+      // Exact: a seed past 2^53 must reach the backend and history as the client sent it.
+      stringifyExactJson(prompt.prompt),
+      stringifyExactJson(prompt.extraData),
+      JSON.stringify(prompt.outputsToExecute),
+      prompt.createTime,
+    ) as { seq: number } | undefined;
+    if (!row) return null;
+    events.appendSync(promptQueuedEvent(prompt), prompt.createTime);
+    return { ...prompt, seq: row.seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null };
+  };
+
   return {
     insert: async (prompt: NewPrompt) => {
-      const row = db.transaction(() => {
-        const inserted = insert.get(
-          prompt.id,
-          prompt.number,
-          prompt.clientId,
-          // Exact: a seed past 2^53 must reach the backend and history as the client sent it.
-          stringifyExactJson(prompt.prompt),
-          stringifyExactJson(prompt.extraData),
-          JSON.stringify(prompt.outputsToExecute),
-          prompt.createTime,
-        ) as { seq: number } | undefined;
-        if (inserted) events.appendSync(promptQueuedEvent(prompt), prompt.createTime);
-        return inserted;
-      });
-      if (!row) throw conflict('A prompt with this prompt_id already exists', prompt.id);
-      return { ...prompt, seq: row.seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null };
+      const record = db.transaction(() => insertOne(prompt));
+      if (!record) throw conflict('A prompt with this prompt_id already exists', prompt.id);
+      return record;
     },
+    // One commit for the lot: a sweep's thousands of prompts would otherwise pay one each.
+    insertMany: async (prompts) => db.transaction(() => prompts.map(insertOne), 'immediate'),
     get: async (id) => {
       const row = getOne.get(id);
       return row ? toRecord(row) : undefined;

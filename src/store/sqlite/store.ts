@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Store } from '../types.js';
+import { createSqliteAutomaStore } from './automa.js';
 import { createSqliteBackendFileStore } from './backend-files.js';
 import { createSqliteDocumentStore } from './documents.js';
 import { createSqliteBackendChangeStore } from './backend-changes.js';
@@ -21,6 +22,7 @@ export function createSqliteStore(options: { dataDir: string }): Store {
     prompts: createSqlitePromptStore(db, events),
     backendChanges: createSqliteBackendChangeStore(db),
     backendFiles: createSqliteBackendFileStore(db),
+    automa: createSqliteAutomaStore(db),
     events: events.store,
     webhooks: createSqliteWebhookStore(db, events),
     schedules: createSqliteScheduleStore(db),

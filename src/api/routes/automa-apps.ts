@@ -1,0 +1,144 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { appOpenApi, appSummary, appView, type Automation, type InputBinding } from '../../automation/index.js';
+import { badRequest, bodyTooLarge, invalidFields, invalidId } from '../../errors.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const IdParams = Type.Object({ id: Type.String() });
+const PageQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) });
+
+/** The body of an import or a workflow replace (JSON, or multipart fields beside the `file` part). */
+const ImportBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    workflow: {},
+    inputs: {
+      type: 'array',
+      maxItems: 200,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'node', 'input'],
+        properties: {
+          name: { type: 'string' },
+          node: { type: ['string', 'integer'] },
+          input: { type: 'string', minLength: 1 },
+          type: { enum: ['int', 'float', 'string', 'boolean', 'enum', 'image', 'seed'] },
+          label: { type: 'string', maxLength: 200 },
+          description: { type: 'string', maxLength: 2000 },
+          default: { type: ['string', 'number', 'boolean'] },
+          min: { type: 'number' },
+          max: { type: 'number' },
+          step: { type: 'number', exclusiveMinimum: 0 },
+          multiline: { type: 'boolean' },
+        },
+      },
+    },
+    outputs: { type: 'array', maxItems: 100, items: { type: ['string', 'integer'] } },
+  },
+} as const;
+
+export const checkUuid = (id: string): string => {
+  if (!UUID_RE.test(id)) throw invalidId(id);
+  return id.toLowerCase();
+};
+
+/** /automa/apps: import a workflow as an app, read its schema and OpenAPI document, rename, replace, delete. */
+export function registerAutomaAppRoutes(app: FastifyInstance, deps: { automation: Automation; version: string; maxFileBytes: number }): void {
+  const { apps } = deps.automation;
+  void app.register(async (scope) => {
+    await scope.register(multipart, { limits: { fileSize: deps.maxFileBytes, fieldSize: deps.maxFileBytes, files: 1, fields: 10, parts: 20 } });
+    const routes = scope.withTypeProvider<TypeBoxTypeProvider>();
+
+    routes.post('/automa/apps', async (request, reply) => {
+      const form = await importForm(request, deps.maxFileBytes, deps.automation);
+      if (form.name === undefined) throw invalidFields('The app is not valid', [{ field: 'name', reason: 'is required' }]);
+      const created = await apps.importApp({ ...form, name: form.name });
+      return reply.code(201).header('location', `/automa/apps/${created.id}`).send(appView(created));
+    });
+
+    routes.get('/automa/apps', { schema: { querystring: PageQuery } }, async (request) => {
+      const page = await apps.list(request.query.limit ?? 50, request.query.cursor);
+      return { items: page.items.map(appSummary), next_cursor: page.nextCursor };
+    });
+
+    routes.get('/automa/apps/:id', { schema: { params: IdParams } }, async (request) => appView(await apps.load(checkUuid(request.params.id))));
+
+    routes.get('/automa/apps/:id/openapi.json', { schema: { params: IdParams } }, async (request) =>
+      appOpenApi(await apps.load(checkUuid(request.params.id)), deps.version),
+    );
+
+    routes.patch('/automa/apps/:id', { schema: { params: IdParams } }, async (request) => {
+      const body = request.body as { name?: unknown } | undefined;
+      if (typeof body?.name !== 'string' || body.name.trim() === '' || body.name.length > 200) {
+        throw invalidFields('The app is not valid', [{ field: 'name', reason: 'must be a non-empty string of at most 200 characters' }]);
+      }
+      return appView(await apps.rename(checkUuid(request.params.id), body.name));
+    });
+
+    routes.put('/automa/apps/:id/workflow', { schema: { params: IdParams } }, async (request) => {
+      const id = checkUuid(request.params.id);
+      const { name: _name, ...form } = await importForm(request, deps.maxFileBytes, deps.automation);
+      return appView(await apps.replaceWorkflow(id, form));
+    });
+
+    routes.delete('/automa/apps/:id', { schema: { params: IdParams } }, async (request, reply) => {
+      await apps.remove(checkUuid(request.params.id));
+      return reply.code(204).send();
+    });
+  });
+}
+
+interface ImportForm {
+  name?: string;
+  source: { json: unknown } | { png: Buffer };
+  inputs?: InputBinding[];
+  outputs?: string[];
+}
+
+/** A JSON body `{name, workflow, inputs?, outputs?}`, or a form with a `file` part (.json or .png) and those as fields. */
+async function importForm(request: FastifyRequest, maxFileBytes: number, automation: Automation): Promise<ImportForm> {
+  let body: Record<string, unknown>;
+  let file: Buffer | undefined;
+  if (request.isMultipart()) {
+    body = {};
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const bytes = await part.toBuffer().catch(() => undefined);
+        if (bytes === undefined || part.file.truncated) throw bodyTooLarge(maxFileBytes);
+        if (part.fieldname === 'file') file = bytes;
+      } else if (typeof part.value === 'string') {
+        body[part.fieldname] = part.fieldname === 'name' ? part.value : parseField(part.fieldname, part.value);
+      }
+    }
+    if (file === undefined) throw invalidFields('The app is not valid', [{ field: 'file', reason: 'send the workflow (.json) or a ComfyUI picture (.png) in the multipart field "file"' }]);
+  } else {
+    const given = request.body;
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw badRequest('Body must be a JSON object');
+    body = given as Record<string, unknown>;
+    if (!('workflow' in body)) throw invalidFields('The app is not valid', [{ field: 'workflow', reason: 'is required' }]);
+  }
+  automation.checker.check(ImportBody, body, 'The app is not valid');
+  const source = file === undefined ? { json: body.workflow } : file.subarray(0, 8).equals(PNG_SIGNATURE) ? { png: file } : { json: parseField('file', file.toString('utf8')) };
+  const inputs = body.inputs as (InputBinding & { node: string | number })[] | undefined;
+  const outputs = body.outputs as (string | number)[] | undefined;
+  return {
+    ...(typeof body.name === 'string' && { name: body.name }),
+    source,
+    ...(inputs !== undefined && { inputs: inputs.map((b) => ({ ...b, node: String(b.node) })) }),
+    ...(outputs !== undefined && { outputs: outputs.map(String) }),
+  };
+}
+
+function parseField(field: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw invalidFields('The app is not valid', [{ field, reason: `is not valid JSON (${(error as Error).message})` }]);
+  }
+}
