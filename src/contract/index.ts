@@ -21,3 +21,23 @@ export type {
 } from './webhooks.js';
 export type { ScheduleTargetView, ScheduleView, ScheduleList, ScheduleFireView, ScheduleDetail, CreateScheduleBody } from './schedules.js';
 export type { EventBody, PromptEventData } from './events.js';
+export type {
+  Page,
+  AppInputType,
+  InputValue,
+  InputChoiceView,
+  AppInputView,
+  InputBindingBody,
+  AppOutputView,
+  AppView,
+  AppSummary,
+  RunStatus,
+  RunOutputView,
+  RunCreated,
+  RunView,
+  SweepAxisBody,
+  CreateSweepBody,
+  SweepCellView,
+  SweepSummary,
+  SweepView,
+} from './apps.js';

@@ -52,3 +52,42 @@ export function useSchedules() {
 export function useSchedule(id: string) {
   return useQuery({ queryKey: ['schedules', id], queryFn: ({ signal }) => api.schedule(id, signal), refetchInterval: 5_000 });
 }
+
+/** Imported apps, newest first. */
+export function useApps() {
+  return useQuery({ queryKey: ['apps'], queryFn: ({ signal }) => api.apps(signal) });
+}
+
+/** One app with its inputs typed against the pool as it is now. */
+export function useApp(id: string | undefined) {
+  return useQuery({ queryKey: ['apps', id], queryFn: ({ signal }) => api.app(id ?? '', signal), enabled: id !== undefined });
+}
+
+const ACTIVE = new Set(['queued', 'running']);
+
+/** An app's latest runs; polled while one of them is still queued or running. */
+export function useAppRuns(appId: string) {
+  return useQuery({
+    queryKey: ['runs', appId],
+    queryFn: ({ signal }) => api.runs(appId, 12, signal),
+    refetchInterval: (query) => (query.state.data?.items.some((run) => ACTIVE.has(run.status)) === true ? 1_000 : false),
+  });
+}
+
+/** Sweeps, newest first. */
+export function useSweeps() {
+  return useQuery({ queryKey: ['sweeps'], queryFn: ({ signal }) => api.sweeps(signal), refetchInterval: 5_000 });
+}
+
+/** One sweep with its cells; polled until every cell has finished. */
+export function useSweep(id: string | undefined) {
+  return useQuery({
+    queryKey: ['sweeps', id],
+    queryFn: ({ signal }) => api.sweep(id ?? '', signal),
+    enabled: id !== undefined,
+    refetchInterval: (query) => {
+      const status = query.state.data?.status;
+      return status === 'finished' || status === 'cancelled' ? false : 1_000;
+    },
+  });
+}
