@@ -1,6 +1,6 @@
 import { AppShell, Badge, Burger, Group, NavLink, ScrollArea, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconLayoutDashboard, IconPhoto, IconServer2, IconSettings, IconWebhook } from '@tabler/icons-react';
+import { IconApps, IconLayoutDashboard, IconLayoutGrid, IconPhoto, IconServer2, IconSettings, IconWebhook } from '@tabler/icons-react';
 import { Suspense, type ReactNode } from 'react';
 import { NavLink as RouterLink, useLocation } from 'react-router';
 import { LoadingState } from '../components/state-views';
@@ -10,6 +10,8 @@ import { useLive } from '../live/live-context';
 const NAV: readonly { readonly to: string; readonly label: MessageKey; readonly icon: typeof IconPhoto }[] = [
   { to: '/', label: 'nav.overview', icon: IconLayoutDashboard },
   { to: '/gallery', label: 'nav.gallery', icon: IconPhoto },
+  { to: '/apps', label: 'nav.apps', icon: IconApps },
+  { to: '/sweeps', label: 'nav.sweeps', icon: IconLayoutGrid },
   { to: '/backends', label: 'nav.backends', icon: IconServer2 },
   { to: '/automations', label: 'nav.automations', icon: IconWebhook },
   { to: '/preferences', label: 'nav.settings', icon: IconSettings },
