@@ -34,6 +34,9 @@ const openPage = (t: TestContext, url: string, allowedErrors: readonly RegExp[] 
 const PAGES = [
   { path: '/', en: 'Overview', zh: '概览' },
   { path: '/gallery', en: 'Gallery', zh: '图库' },
+  { path: '/apps', en: 'Apps', zh: '应用' },
+  { path: '/sweeps', en: 'Sweeps', zh: '扫参' },
+  { path: '/sweeps/new', en: 'New sweep', zh: '新建扫参' },
   { path: '/backends', en: 'Backends', zh: '后端' },
   { path: '/automations', en: 'Automations', zh: '自动化' },
   { path: '/preferences', en: 'Settings', zh: '设置' },

@@ -4,13 +4,13 @@
  */
 import type { TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
+import { startFakeComfy, type FakeComfy, type FakeComfyOptions } from '../fake-comfy/server.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { collectPageErrors, type Browser } from './browser.js';
 
 /** A fake ComfyUI and the service in front of it, serving `webApp`; `argv` adds service flags. */
-export async function startWebStack(t: TestContext, webApp: string, argv: readonly string[] = []): Promise<{ fake: FakeComfy; app: TestApp }> {
-  const fake = await startFakeComfy();
+export async function startWebStack(t: TestContext, webApp: string, argv: readonly string[] = [], fakeOptions: FakeComfyOptions = {}): Promise<{ fake: FakeComfy; app: TestApp }> {
+  const fake = await startFakeComfy(fakeOptions);
   t.after(() => fake.close());
   const app = await startTestApp(['--comfyui', fake.url, ...argv], { webAppDirs: [webApp] });
   t.after(() => app.close());

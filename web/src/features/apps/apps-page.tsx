@@ -99,8 +99,8 @@ function AppWorkspace({ app, title }: { app: AppView; title: string }) {
           }
         >
           <Group gap={6} mb="sm">
-            <Badge variant="outline">{t(`apps.format.${app.format}`)}</Badge>
-            <Badge variant="outline">{t(`apps.source.${app.inputs_source}`)}</Badge>
+            <Badge variant="default">{t(`apps.format.${app.format}`)}</Badge>
+            <Badge variant="default">{t(`apps.source.${app.inputs_source}`)}</Badge>
             {(app.broken_inputs ?? []).map((b) => (
               <Badge key={b.name} color="red" title={b.reason}>
                 {t('apps.broken', { name: b.name })}

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Loader, Progress, ScrollArea, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Loader, Progress, ScrollArea, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { IconDownload, IconPlayerStop, IconRefresh } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
@@ -14,6 +14,7 @@ import { previewUrl, RUN_COLOR } from '../apps/run-card';
 import { gridLayout } from './sweep-grid';
 
 const CELL = 132;
+const HEADER = { fontSize: 'var(--mantine-font-size-xs)', fontWeight: 600 } as const;
 const SECTIONS: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'running'];
 
 /** One sweep: its counts, a grid that fills in as cells finish, cancel, retry the failed, the contact sheet. */
@@ -69,11 +70,17 @@ function SweepDetail({ sweep }: { sweep: SweepView }) {
               {t('sweeps.openApp')}
             </Anchor>
           </Group>
-          <Progress.Root size="md" aria-label={t('sweeps.progress')}>
+          <Progress.Root size="md">
             {SECTIONS.map((status) =>
               sweep.counts[status] > 0 ? (
                 <Tooltip key={status} label={`${t(`runs.status.${status}`)}: ${sweep.counts[status]}`}>
-                  <Progress.Section value={(sweep.counts[status] / sweep.count) * 100} color={RUN_COLOR[status]} animated={status === 'running'} striped={status === 'running'} />
+                  <Progress.Section
+                    value={(sweep.counts[status] / sweep.count) * 100}
+                    color={RUN_COLOR[status]}
+                    animated={status === 'running'}
+                    striped={status === 'running'}
+                    aria-label={`${t('sweeps.progress')}: ${t(`runs.status.${status}`)} ${sweep.counts[status]}`}
+                  />
                 </Tooltip>
               ) : null,
             )}
@@ -95,32 +102,33 @@ function SweepDetail({ sweep }: { sweep: SweepView }) {
                     {block.title}
                   </Text>
                 )}
-                <Table withRowBorders={false} style={{ width: 'auto' }} horizontalSpacing={4} verticalSpacing={4}>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th />
+                {/* A plain table: Mantine's stretches to the width, and cells should stay thumbnail-sized. */}
+                <table style={{ borderSpacing: 4, marginLeft: -4 }}>
+                  <thead>
+                    <tr>
+                      <th />
                       {block.columns.map((label, c) => (
-                        <Table.Th key={c} ta="center" fz="xs" maw={CELL}>
+                        <th key={c} style={{ ...HEADER, textAlign: 'center', maxWidth: CELL }}>
                           {sweep.mode === 'grid' && sweep.axes.length > 1 ? `${sweep.axes[sweep.axes.length - 1]?.input ?? ''} ${label}` : label}
-                        </Table.Th>
+                        </th>
                       ))}
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
+                    </tr>
+                  </thead>
+                  <tbody>
                     {block.rows.map((row) => (
-                      <Table.Tr key={row.label}>
-                        <Table.Th fz="xs" style={{ whiteSpace: 'nowrap' }}>
+                      <tr key={row.label}>
+                        <th scope="row" style={{ ...HEADER, textAlign: 'right', whiteSpace: 'nowrap', paddingRight: 6 }}>
                           {row.label}
-                        </Table.Th>
+                        </th>
                         {row.cells.map((index) => (
-                          <Table.Td key={index}>
+                          <td key={index} style={{ padding: 0 }}>
                             <Cell cell={byIndex.get(index)} index={index} />
-                          </Table.Td>
+                          </td>
                         ))}
-                      </Table.Tr>
+                      </tr>
                     ))}
-                  </Table.Tbody>
-                </Table>
+                  </tbody>
+                </table>
               </Stack>
             ))}
           </Stack>
