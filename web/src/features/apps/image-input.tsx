@@ -1,4 +1,4 @@
-import { Button, FileButton, Group, Select, Stack, Text } from '@mantine/core';
+import { Button, FileButton, Group, Input, Select, Stack, Text } from '@mantine/core';
 import { IconUpload } from '@tabler/icons-react';
 import { useMutation } from '@tanstack/react-query';
 import type { AppInputView } from '@contract';
@@ -21,9 +21,7 @@ export function ImageInput({ input, value, onChange, error }: { input: AppInputV
   const file = { filename: slash === -1 ? value : value.slice(slash + 1), subfolder: slash === -1 ? '' : value.slice(0, slash), type: 'input' };
   return (
     <Stack gap={4} data-input={input.name}>
-      <Text size="sm" fw={500} component="div">
-        {input.label}
-      </Text>
+      <Input.Label size="xs">{input.label}</Input.Label>
       <Group gap="sm" align="flex-start" wrap="nowrap">
         <div style={{ width: 96, height: 96, flex: 'none', borderRadius: 4, overflow: 'hidden', background: 'var(--mantine-color-default)' }}>
           {value !== '' && <AuthImage src={viewUrl(file, { preview: true })} alt={t('apps.imagePreview', { name: value })} style={{ width: 96, height: 96, objectFit: 'cover', display: 'block' }} />}

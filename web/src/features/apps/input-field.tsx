@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Checkbox, Group, NumberInput, Select, Slider, Stack, Switch, Text, Textarea, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Checkbox, Group, Input, NumberInput, Select, Slider, Stack, Switch, Text, Textarea, TextInput, Tooltip } from '@mantine/core';
 import { IconDice5 } from '@tabler/icons-react';
 import type { AppInputView } from '@contract';
 import { useI18n } from '../../i18n/i18n';
@@ -42,14 +42,12 @@ export function InputField({ input, value, onChange, error, backends }: InputFie
       );
       if (range === null) return number;
       return (
-        <Stack gap={4} data-input={input.name}>
-          <Text size="sm" fw={500} component="div">
-            {input.label}
-          </Text>
+        <Stack gap={2} data-input={input.name}>
+          <Input.Label size="xs">{input.label}</Input.Label>
           {input.description !== '' && (
-            <Text size="xs" c="dimmed" lineClamp={2} title={input.description}>
+            <Input.Description size="xs" title={input.description}>
               {input.description}
-            </Text>
+            </Input.Description>
           )}
           <Group gap="sm" wrap="nowrap">
             <Slider

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppInputView } from '@contract';
-import { decimalsOf, initialValues, missingOn, randomSeed, sliderRange } from './input-values';
+import { decimalsOf, initialValues, randomSeed, sliderRange } from './input-values';
 
 const input = (over: Partial<AppInputView>): AppInputView => ({ name: 'x', node: '1', input: 'x', type: 'int', label: 'X', description: '', default: null, ...over });
 
@@ -33,9 +33,5 @@ describe('run form values', () => {
       expect(Number.isInteger(seed) && seed >= 0 && seed <= 1000).toBe(true);
     }
     expect(Number.isSafeInteger(randomSeed())).toBe(true);
-  });
-
-  it('name the backends a choice is missing from', () => {
-    expect(missingOn(['gpu-1'], ['gpu-1', 'gpu-2'])).toEqual(['gpu-2']);
   });
 });

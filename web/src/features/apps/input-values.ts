@@ -38,8 +38,3 @@ export function randomSeed(max = Number.MAX_SAFE_INTEGER): number {
   const value = (Number(words[0] ?? 0) * 2 ** 21 + (Number(words[1] ?? 0) >>> 11)) % (max + 1);
   return value;
 }
-
-/** The backends a choice is missing from, when it is not on all of them. */
-export function missingOn(backends: readonly string[], all: readonly string[]): readonly string[] {
-  return all.filter((name) => !backends.includes(name));
-}

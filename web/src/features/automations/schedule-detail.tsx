@@ -1,4 +1,6 @@
 import { Anchor, Badge, Button, Code, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { Link } from 'react-router';
 import type { ScheduleFireView } from '@contract';
 import { useSchedule } from '../../api/queries';
@@ -14,6 +16,12 @@ export function ScheduleDetailPanel({ id, onClose }: { id: string; onClose: () =
   const { t, language } = useI18n();
   const locale = language === 'zh' ? 'zh-CN' : 'en';
   const schedule = useSchedule(id);
+  const queryClient = useQueryClient();
+  const fired = schedule.data?.fires.length ?? 0;
+  // A slot that fires changes the list's next time and status too.
+  useEffect(() => {
+    if (fired > 0) void queryClient.invalidateQueries({ queryKey: ['schedules'], exact: true });
+  }, [fired, queryClient]);
   const title = schedule.data ? t('schedules.detailTitle', { name: schedule.data.name ?? shortId(schedule.data.id) }) : t('schedules.details');
   return (
     <Section
@@ -31,7 +39,7 @@ export function ScheduleDetailPanel({ id, onClose }: { id: string; onClose: () =
       ) : (
         <SimpleGrid cols={{ base: 1, md: 3 }} spacing="md" data-testid="schedule-detail">
           <Stack gap={6}>
-            <Title order={3} size="h4">
+            <Title order={3} fz="sm">
               {t('schedules.nextFires')}
             </Title>
             {schedule.data.next_fire_times.length === 0 ? (
@@ -50,7 +58,7 @@ export function ScheduleDetailPanel({ id, onClose }: { id: string; onClose: () =
             )}
           </Stack>
           <Stack gap={6} style={{ gridColumn: 'span 2' }}>
-            <Title order={3} size="h4">
+            <Title order={3} fz="sm">
               {t('schedules.fires')}
             </Title>
             {schedule.data.fires.length === 0 ? (
