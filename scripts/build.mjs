@@ -43,6 +43,8 @@ const external = [
   // pino runs transports (pino-pretty, used on a TTY) in a worker thread started from a file that
   // thread-stream finds through its own __dirname: bundled, that path points into our outdir.
   'pino',
+  // The desktop mode's tray: finds its helper programs through its own __dirname (traybin/).
+  'systray2',
 ];
 
 // Start from an empty outdir, so no file of an older build (tsc's modules, stale chunks) is left
@@ -63,9 +65,9 @@ const result = await build({
   // Each dynamic import() (SPA hosting with --public-dir, sharp's wrapper, the OpenAPI document and
   // docs page) becomes a chunk loaded on first use, as in src/, instead of being parsed at start-up.
   splitting: true,
-  // Chunks sit in outdir itself, beside bin.js, never in a subfolder: src/main.ts reads its version
-  // from new URL('../package.json', import.meta.url), which is only right one level below the
-  // package root (checked after the build, wherever main.ts's code lands).
+  // Chunks sit in outdir itself, beside bin.js, never in a subfolder: files src/main.ts finds
+  // through import.meta.url are looked for beside its own code (checked after the build, wherever
+  // main.ts's code lands).
   chunkNames: '[name]-[hash]',
   // Stack traces map back to src/ with `node --enable-source-maps`; the maps ship in dist/.
   sourcemap: true,
@@ -87,7 +89,7 @@ const result = await build({
 
 const mainOutput = Object.entries(result.metafile.outputs).find(([, output]) => Object.hasOwn(output.inputs, 'src/main.ts'));
 if (mainOutput === undefined || path.dirname(path.resolve(root, mainOutput[0])) !== outdir) {
-  throw new Error(`src/main.ts landed in ${mainOutput?.[0]}, not directly in ${outdir}: its ../package.json would miss the package root`);
+  throw new Error(`src/main.ts landed in ${mainOutput?.[0]}, not directly in ${outdir}`);
 }
 
 // The shebang of src/bin.ts is kept at the top of bin.js; `bin` in package.json needs it executable.

@@ -14,7 +14,7 @@ import { registerDocumentRoutes } from './api/routes/documents.js';
 import { registerEventRoutes } from './api/routes/events.js';
 import { registerScheduleRoutes } from './api/routes/schedules.js';
 import { registerWebhookRoutes } from './api/routes/webhooks.js';
-import { createScheduler, promptIdFor, systemClock, type Scheduler } from './automation/schedules/index.js';
+import { automationTargets, createScheduler, promptIdFor, systemClock, type Clock, type Scheduler } from './automation/schedules/index.js';
 import { createEventServices, type EventServices } from './events/index.js';
 import { registerFileRoutes } from './api/routes/files.js';
 import { registerHealthRoutes } from './api/routes/health.js';
@@ -30,6 +30,8 @@ import type { Gateway } from './queue/index.js';
 import { registerComfyProxy } from './proxy/index.js';
 import type { Store } from './store/index.js';
 import { serviceIndex } from './static/service-index.js';
+import { docs, media } from './route-docs.js';
+import { ServiceIndexSchema } from './api/schemas/operations.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -44,6 +46,8 @@ export interface AppDeps {
    * without one (not built, or a test that leaves it out) `/` is the JSON index alone.
    */
   readonly webAppDirs?: readonly string[];
+  /** The schedules' clock (tests move one by hand); the system's by default. */
+  readonly scheduleClock?: Clock;
 }
 
 export interface App {
@@ -99,6 +103,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   http.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   // Replies may carry prompts (/queue, /api/jobs/{id}, node_errors) whose seeds exceed 2^53.
   http.setReplySerializer((payload) => stringifyExactJson(payload));
+  // Fastify prefers that serializer to any compiled from a route's response schema, so response
+  // schemas only document (api/route-docs.ts): compiling fast-json-stringify for each would only
+  // cost start-up time.
+  http.setSerializerCompiler(() => (data) => stringifyExactJson(data));
   http.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -147,14 +155,24 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     serveComfyFrontend: config.publicDir === null && config.comfyuiFrontend,
   });
   pool = gateway;
-  const automation = createAutomation({ store: store.automa, gateway, files, logger, maxSweepRuns: config.maxSweepRuns });
+  const automation = createAutomation({
+    store: store.automa,
+    gateway,
+    files,
+    logger,
+    maxSweepRuns: config.maxSweepRuns,
+    webhooks: { subscribeOnce: (input) => events.subscriptions.subscribeOnce(input), remove: (id) => store.webhooks.remove(id) },
+  });
+  // run.started and run.progress ride on the recorder's prompt events (coalesced the same way).
+  events.lifecycle.follow(automation.lifecycle);
   // After the gateway's own onReady (registered above): it must hold its queue before runs are added.
   http.addHook('onReady', async () => automation.start());
   http.addHook('preClose', async () => automation.stop());
   registerAutomaAppRoutes(http, { automation, version: deps.version, maxFileBytes: config.maxJsonBodyBytes });
-  registerAutomaRunRoutes(http, { automation });
+  const streamEvents = registerEventRoutes(http, { store: store.events, hub: events.hub, heartbeatMs: config.sseHeartbeatMs, maxBacklogBytes: config.sseMaxBufferBytes });
+  registerAutomaRunRoutes(http, { automation, streamEvents });
   registerConvertRoutes(http, { gateway, maxFileBytes: config.maxUploadSizeBytes });
-  const scheduler = registerEventParts(http, { config, store, events, gateway, logger });
+  const scheduler = registerEventParts(http, { config, store, events, gateway, automation, logger, clock: deps.scheduleClock ?? systemClock });
   const comfyProxy = registerComfyProxy(http, { config, logger, onUpstreamError: upstreamErrorCounter(metrics) });
   if (comfyProxy !== null) upgrades.add(comfyProxy.matches, comfyProxy.handleUpgrade);
   const webApp = config.publicDir === null && frontend === null ? builtWebApp(deps.webAppDirs ?? []) : null;
@@ -182,17 +200,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   return { http, upgrades, backends, metrics, files, gateway, automation, events, scheduler };
 }
 
-/** SSE, webhooks and schedules; schedules fire raw prompts through the gateway (apps and sweeps come with issue #13). */
+/** Webhooks and schedules; schedules fire raw prompts through the gateway, app runs and sweeps through automation. */
 function registerEventParts(
   http: FastifyInstance,
-  deps: { config: Config; store: Store; events: EventServices; gateway: Gateway; logger: Logger },
+  deps: { config: Config; store: Store; events: EventServices; gateway: Gateway; automation: Automation; logger: Logger; clock: Clock },
 ): Scheduler {
   const { config, store, events, gateway } = deps;
-  registerEventRoutes(http, { store: store.events, hub: events.hub, heartbeatMs: config.sseHeartbeatMs, maxBacklogBytes: config.sseMaxBufferBytes });
   registerWebhookRoutes(http, { store: store.webhooks, subscriptions: events.subscriptions, sender: events.sender });
+  const targets = automationTargets(deps.automation);
   const scheduler = createScheduler({
     store: store.schedules,
-    clock: systemClock,
+    clock: deps.clock,
     misfireGraceMs: config.scheduleMisfireGraceMs,
     logger: deps.logger,
     targets: {
@@ -206,9 +224,11 @@ function registerEventParts(
         }
         return { kind: 'prompt', id: promptId };
       },
+      app: targets.app,
+      sweep: targets.sweep,
     },
   });
-  registerScheduleRoutes(http, { store: store.schedules, scheduler, available: { app: false, sweep: false } });
+  registerScheduleRoutes(http, { store: store.schedules, scheduler, available: { app: true, sweep: true }, checkTarget: targets.check, now: () => deps.clock.now() });
   // After the gateway's onReady (registered earlier): slots due at start-up go to a started queue.
   http.addHook('onReady', async () => scheduler.start());
   http.addHook('preClose', async () => scheduler.stop());
@@ -230,7 +250,8 @@ function registerServiceIndex(
   version: string,
   frontend: ((request: FastifyRequest, reply: FastifyReply) => void) | null,
 ): void {
-  http.get('/', async (request, reply) => {
+  const responses = { 200: frontend === null ? ServiceIndexSchema : media(['application/json', 'text/html'], 'The service index as JSON; browsers (Accept: text/html) get the web app') };
+  http.get('/', { schema: docs('operations', 'Service index: every entry point of the service', { responses }) }, async (request, reply) => {
     if (frontend !== null && /\btext\/html\b/.test(request.headers.accept ?? '')) return frontend(request, reply);
     return serviceIndex(version);
   });

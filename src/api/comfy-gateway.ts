@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { createHttpProxy, handOver, httpProxyOptions, registerHandOverRoutes } from '../proxy/index.js';
+import { createHttpProxy, handOver, httpProxyOptions, PROXIED_RESPONSES, registerHandOverRoutes, WILDCARD_PARAMS } from '../proxy/index.js';
+import { docs } from '../route-docs.js';
 import { createGateway, type Gateway, type LifecycleEvents, type PromptFiles } from '../queue/index.js';
 import type { Store } from '../store/index.js';
 import { routeNotFound } from '../errors.js';
@@ -115,13 +116,26 @@ export function registerComfyGateway(
     const passThrough = (request: FastifyRequest, reply: FastifyReply): void => handOver(proxy, request, reply, request.raw.url ?? '/');
     registerObjectInfoRoutes(app, { gateway: started, passThrough });
     const urls = [...PASS_THROUGH, ...PASS_THROUGH.map((url) => `/api${url}`), '/internal/*', '/api/*'];
-    registerHandOverRoutes(app, deps.serveComfyFrontend ? [...urls, ...COMFY_FRONTEND] : urls, passThrough);
+    registerHandOverRoutes(app, deps.serveComfyFrontend ? [...urls, ...COMFY_FRONTEND] : urls, passThrough, passThroughDocs);
     if (deps.serveComfyFrontend) {
       registerFrontendFiles(app, passThrough);
       return { gateway: started, hub, frontend: passThrough };
     }
   }
   return { gateway: started, hub, frontend: null };
+}
+
+/** One pass-through URL's documentation. */
+function passThroughDocs(url: string) {
+  const what =
+    url === '/api/*' ? 'Any other /api route (custom nodes add their own)'
+    : COMFY_FRONTEND.includes(url) ? `ComfyUI's frontend files under ${url.slice(0, -2)}`
+    : `ComfyUI's ${url.replace(/\/\*$/, '/…')}`;
+  return docs('proxy', `${what}, passed to the default backend`, {
+    description: "Routes the gateway does not answer itself go to the default backend (the first --comfyui) unchanged, and ComfyUI's answer comes back unchanged.",
+    ...(url.endsWith('/*') && { described: { params: WILDCARD_PARAMS } }),
+    responses: PROXIED_RESPONSES,
+  });
 }
 
 /**

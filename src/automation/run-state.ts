@@ -4,8 +4,9 @@ import type { RunStatus } from './types.js';
 /**
  * Every change of a run's or a sweep's state made from TypeScript goes through here; the rest
  * (a run following its prompt: queued → succeeded/failed/cancelled) happens in the store, inside
- * the queue's own transaction (store/sqlite/migrations.ts, automa triggers). One place to hook an
- * event log into (issue #14): wrap these, and add a trigger on automa_runs.status for the rest.
+ * the queue's own transaction (store/sqlite/migrations.ts, automa triggers). Either way the store
+ * appends the run's and its sweep's events in the transaction that makes the change (migration 7,
+ * store/sqlite/run-events.ts), with the views run-events.ts gives it.
  */
 export interface RunState {
   createRun(run: NewRun, answer?: IdempotentAnswer): Promise<RunRow>;

@@ -7,6 +7,7 @@ import { answerFor, previousAnswer, type IdempotentRequest } from './idempotency
 import { resolveImageValues, type ImageFiles } from './image-inputs.js';
 import { FINAL_STATUSES, type RunState } from './run-state.js';
 import { runCreated, runView, statusOf, type LiveQueue } from './run-view.js';
+import { subscribeFor, type OneOffWebhooks, type WebhookFields } from './run-webhooks.js';
 import { runBodySchema } from './schema.js';
 import type { QueuePort, Submitter } from './submitter.js';
 import type { RunStatus } from './types.js';
@@ -20,6 +21,7 @@ export interface RunServiceDeps {
   readonly queue: QueuePort & LiveQueue & { runningIds(): string[] };
   readonly files: ImageFiles;
   readonly checker: SchemaChecker;
+  readonly webhooks: OneOffWebhooks;
 }
 
 export interface Answer {
@@ -50,7 +52,7 @@ export function createRunService(deps: RunServiceDeps) {
     if (first !== undefined) return { status: first.status, body: first.response };
     const app = await deps.apps.load(appId);
     deps.checker.check(runBodySchema(app.inputs), body ?? {}, 'Some inputs are not valid');
-    const request = (body ?? {}) as { inputs?: Record<string, unknown>; client_id?: string };
+    const request = (body ?? {}) as { inputs?: Record<string, unknown>; client_id?: string } & WebhookFields;
     const images = await resolveImageValues(app.inputs, request.inputs ?? {}, deps.files, (name) => `inputs.${name}`);
     if (images.problems.length > 0) throw invalidFields('Some inputs are not valid', images.problems);
     const values = resolveValues(app.inputs, images.values);
@@ -67,10 +69,14 @@ export function createRunService(deps: RunServiceDeps) {
       prompt: compilePrompt(app.body.prompt, app.inputs, values),
       createTime: Date.now(),
     };
+    // Before the run is stored: its first event (run.queued, at submission) must find the endpoint.
+    const webhook = await subscribeFor(deps.webhooks, request, { run: id });
+    const answer = { ...runCreated(run), ...(webhook !== null && { webhook: webhook.answer }) };
     let row: RunRow;
     try {
-      row = await deps.runState.createRun(run, answerFor(idempotency, 201, runCreated(run)));
+      row = await deps.runState.createRun(run, answerFor(idempotency, 201, answer));
     } catch (error) {
+      await webhook?.undo();
       const raced = isAppError(error) && error.status === 409 ? await previousAnswer(store, idempotency) : undefined;
       if (raced !== undefined) return { status: raced.status, body: raced.response };
       throw error;
@@ -82,13 +88,19 @@ export function createRunService(deps: RunServiceDeps) {
     });
     if (!outcome.ok) {
       await deps.runState.discardRun(row.id);
+      await webhook?.undo();
       throw outcome.error;
     }
-    return { status: 201, body: runCreated(row) };
+    return { status: 201, body: answer };
   };
 
   return {
     create,
+    /** The body checked against the app's schema, storing nothing (a schedule's run, when it is made). */
+    check: async (appId: string, body: unknown): Promise<void> => {
+      const app = await deps.apps.load(appId);
+      deps.checker.check(runBodySchema(app.inputs), body ?? {}, 'Some inputs are not valid');
+    },
     get: async (id: string) => {
       const row = await load(id);
       const app = await store.getApp(row.appId);

@@ -1,3 +1,4 @@
+import { WEBHOOK_FIELDS_SCHEMA } from './run-webhooks.js';
 import type { AppInput, InputValue } from './types.js';
 
 export const JSON_SCHEMA_2020 = 'https://json-schema.org/draft/2020-12/schema';
@@ -25,6 +26,7 @@ export function runBodySchema(inputs: readonly AppInput[]): { readonly [keyword:
     properties: {
       inputs: inputsObject,
       client_id: { type: 'string', minLength: 1, maxLength: 200, description: 'Your /ws clientId: the run’s events go to that socket.' },
+      ...WEBHOOK_FIELDS_SCHEMA,
     },
   };
 }

@@ -2,6 +2,7 @@ import type { FieldProblem } from '../errors.js';
 import type { RunRow, SweepRow } from '../store/index.js';
 import type { ExpandedAxis } from './cells.js';
 import { outputsOf, statusOf, type LiveQueue } from './run-view.js';
+import { WEBHOOK_FIELDS_SCHEMA } from './run-webhooks.js';
 import { JSON_SCHEMA_2020 } from './schema.js';
 import type { ApiPrompt, AppInput, AppOutput, RunStatus, SweepMode } from './types.js';
 
@@ -16,6 +17,7 @@ export const SWEEP_BODY_SCHEMA = {
     mode: { enum: ['grid', 'zip'] },
     inputs: { type: 'object' },
     client_id: { type: 'string', minLength: 1, maxLength: 200 },
+    ...WEBHOOK_FIELDS_SCHEMA,
     axes: {
       type: 'array',
       minItems: 1,
@@ -79,10 +81,14 @@ export function sweepCreated(row: SweepRow): Record<string, unknown> {
 
 /** GET /automa/sweeps/{id}: counts by status, and every cell with its run. */
 export function sweepView(row: SweepRow, runs: readonly RunRow[], queue: LiveQueue): Record<string, unknown> {
-  const body = sweepBodyOf(row);
-  const order = body.app.outputs.map((o) => o.node);
   const statuses = runs.map((run) => statusOf(run, queue));
-  const counts = countsOf(statuses);
+  const { links, ...summary } = sweepSummary(row, countsOf(statuses));
+  return { ...summary, cells: cellViews(row, runs, statuses), links };
+}
+
+/** The sweep without its cells: what GET shows, with these counts (sweep events carry it). */
+export function sweepSummary(row: SweepRow, counts: Readonly<Record<RunStatus, number>>): Record<string, unknown> {
+  const body = sweepBodyOf(row);
   const unfinished = counts.queued + counts.running;
   const status = row.cancelled && unfinished === 0 ? 'cancelled' : unfinished === 0 ? 'finished' : counts.running > 0 || unfinished < row.count ? 'running' : 'queued';
   return {
@@ -95,16 +101,21 @@ export function sweepView(row: SweepRow, runs: readonly RunRow[], queue: LiveQue
     count: row.count,
     status,
     cancelled: row.cancelled,
-    counts,
-    cells: runs.map((run, i) => ({
-      index: run.cell,
-      coords: run.coords,
-      run_id: run.id,
-      prompt_id: run.promptId,
-      status: statuses[i],
-      outputs: outputsOf(run, order),
-    })),
+    counts: { ...counts },
     create_time: row.createTime,
     links: sweepLinks(row.id),
   };
+}
+
+/** Each cell with its run's status and typed outputs (the sweep snapshot's outputs first). */
+export function cellViews(row: SweepRow, runs: readonly RunRow[], statuses: readonly RunStatus[]): Record<string, unknown>[] {
+  const order = sweepBodyOf(row).app.outputs.map((o) => o.node);
+  return runs.map((run, i) => ({
+    index: run.cell,
+    coords: run.coords,
+    run_id: run.id,
+    prompt_id: run.promptId,
+    status: statuses[i],
+    outputs: outputsOf(run, order),
+  }));
 }

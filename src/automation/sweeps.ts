@@ -10,6 +10,7 @@ import type { RunState } from './run-state.js';
 import type { LiveQueue } from './run-view.js';
 import type { Answer } from './runs.js';
 import { inputsSchema, runBodySchema } from './schema.js';
+import { subscribeFor, type OneOffWebhooks, type WebhookFields } from './run-webhooks.js';
 import { renderSheet, sheetLayout } from './sheet.js';
 import type { QueuePort, Submitter } from './submitter.js';
 import { SWEEP_BODY_SCHEMA, sweepBodyOf, sweepCreated, sweepView, tooManyRuns, type SweepBody } from './sweep-model.js';
@@ -28,9 +29,10 @@ export interface SweepServiceDeps {
   readonly readOutput: (ref: { filename: string; subfolder: string; type: string }) => Promise<Buffer | null>;
   readonly checker: SchemaChecker;
   readonly maxSweepRuns: number;
+  readonly webhooks: OneOffWebhooks;
 }
 
-interface SweepRequest {
+interface SweepRequest extends WebhookFields {
   readonly name?: string;
   readonly mode?: SweepMode;
   readonly inputs?: Record<string, unknown>;
@@ -49,10 +51,8 @@ export function createSweepService(deps: SweepServiceDeps) {
     return row;
   };
 
-  /** Everything is checked and every cell built before the one transaction that stores the sweep and its runs. */
-  const create = async (appId: string, body: unknown, idempotency: IdempotentRequest | null): Promise<Answer> => {
-    const first = await previousAnswer(store, idempotency);
-    if (first !== undefined) return { status: first.status, body: first.response };
+  /** The body's shape, base inputs and axes checked against the app; the cells counted. */
+  const plan = async (appId: string, body: unknown) => {
     const app = await deps.apps.load(appId);
     checker.check(SWEEP_BODY_SCHEMA, body, 'The sweep is not valid');
     const request = body as SweepRequest;
@@ -61,6 +61,14 @@ export function createSweepService(deps: SweepServiceDeps) {
     const expanded = expandAxes(request.axes, mode, app.inputs, deps.maxSweepRuns);
     if (!expanded.ok) throw invalidFields('The sweep is not valid', expanded.problems);
     if (expanded.count > deps.maxSweepRuns) throw invalidFields('The sweep is too large', [tooManyRuns(expanded.count, deps.maxSweepRuns)]);
+    return { app, request, mode, expanded };
+  };
+
+  /** Everything is checked and every cell built before the one transaction that stores the sweep and its runs. */
+  const create = async (appId: string, body: unknown, idempotency: IdempotentRequest | null): Promise<Answer> => {
+    const first = await previousAnswer(store, idempotency);
+    if (first !== undefined) return { status: first.status, body: first.response };
+    const { app, request, mode, expanded } = await plan(appId, body);
     const axes = await checkAxisValues(expanded.axes, app.inputs);
     const base = await resolveImageValues(app.inputs, request.inputs ?? {}, deps.files, (name) => `inputs.${name}`);
     if (base.problems.length > 0) throw invalidFields('Some inputs are not valid', base.problems);
@@ -75,10 +83,12 @@ export function createSweepService(deps: SweepServiceDeps) {
     }
     const sweepBody: SweepBody = { mode, axes, inputs: base.values, app: { prompt: app.body.prompt, inputs: app.inputs, outputs: app.body.outputs } };
     const row: SweepRow = { id: sweepId, appId, name: request.name ?? null, body: sweepBody as unknown as Record<string, unknown>, count: expanded.count, createTime: now, cancelled: false };
-    const answer = sweepCreated(row);
+    const webhook = await subscribeFor(deps.webhooks, request, { sweep: sweepId });
+    const answer = { ...sweepCreated(row), ...(webhook !== null && { webhook: webhook.answer }) };
     try {
       await deps.runState.createSweep(row, runs, answerFor(idempotency, 201, answer));
     } catch (error) {
+      await webhook?.undo();
       const raced = isAppError(error) && error.status === 409 ? await previousAnswer(store, idempotency) : undefined;
       if (raced !== undefined) return { status: raced.status, body: raced.response };
       throw error;
@@ -109,6 +119,10 @@ export function createSweepService(deps: SweepServiceDeps) {
 
   return {
     create,
+    /** The checks `create` starts with, storing nothing (a schedule's sweep, when it is made). */
+    check: async (appId: string, body: unknown): Promise<void> => void (await plan(appId, body)),
+    /** 404 unless the sweep exists (its event stream's check, without reading its cells). */
+    exists: async (id: string): Promise<void> => void (await load(id)),
     get: async (id: string) => {
       const row = await load(id);
       return sweepView(row, await store.sweepRuns(id), queue);

@@ -7,7 +7,7 @@ export { runFeed, type FeedSink, type FeedOptions } from './feed.js';
 /** Event filters, type patterns and the `{id, type, timestamp, data}` body. */
 export { eventBody, eventMatches, patternProblem, typeMatches, type EventFilter } from './filter.js';
 /** Started / progress (coalesced) / backend events from the queue. */
-export { createLifecycleRecorder, type LifecycleRecorder } from './lifecycle.js';
+export { createLifecycleRecorder, type LifecycleListener, type LifecycleRecorder } from './lifecycle.js';
 /** Webhook subscriptions, one-off `webhook_url` subscriptions for runs and sweeps. */
 export { createSubscriptions, type Subscriptions, type SubscriptionInput, type OneOffInput } from './webhooks/subscriptions.js';
 /** Where webhooks may connect (SSRF rules). */

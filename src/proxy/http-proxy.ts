@@ -2,6 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { Pool, type Dispatcher } from 'undici';
 import { AppError, backendTimeout, backendUnavailable, badRequest, bodyTooLarge } from '../errors.js';
 import type { Logger } from '../log.js';
+import { upstreamConnector } from '../upstream/index.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { BodyLimitExceeded, ClientAborted, relayRequestBody } from './request-body.js';
 
@@ -62,7 +63,7 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
   const url = new URL(options.target);
   const pool = new Pool(url.origin, {
     pipelining: 1,
-    connect: { timeout: options.connectTimeoutMs },
+    connect: upstreamConnector({ timeout: options.connectTimeoutMs }),
     headersTimeout: options.headersTimeoutMs,
     bodyTimeout: options.bodyTimeoutMs ?? 300_000,
   });

@@ -12,7 +12,7 @@ export { createHttpProxy, type HttpProxy, type HttpProxyHandler, type HttpProxyO
 /** The WebSocket relay core. */
 export { createWsProxy, type WsProxy, type WsProxyOptions } from './ws-proxy.js';
 /** `/comfyui/x?y` → `/x?y`, and the predicate for paths under `/comfyui`. */
-export { upstreamPathOf, isProxyPath, PROXY_PREFIX, handOver, registerHandOverRoutes } from './routes.js';
+export { upstreamPathOf, isProxyPath, PROXY_PREFIX, PROXIED_RESPONSES, WILDCARD_PARAMS, handOver, registerHandOverRoutes } from './routes.js';
 
 export interface ComfyProxy {
   /** True for upgrade paths the proxy serves (`/comfyui` and below). */

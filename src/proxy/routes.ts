@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HookHandlerDoneFunction } from 'fastify';
+import { ANY_METHOD, ANY_METHOD_KEY, docs, media, type ResponseDoc } from '../route-docs.js';
 import type { HttpProxyHandler } from './http-proxy.js';
 
 /** Mount point of the transparent proxy. */
@@ -27,20 +29,43 @@ export function isProxyPath(pathname: string): boolean {
  */
 export function registerProxyRoutes(app: FastifyInstance, deps: { readonly proxy: HttpProxyHandler }): void {
   const { proxy } = deps;
-  registerHandOverRoutes(app, [PROXY_PREFIX, `${PROXY_PREFIX}/*`], (request, reply) =>
-    handOver(proxy, request, reply, upstreamPathOf(request.raw.url ?? PROXY_PREFIX)),
+  registerHandOverRoutes(
+    app,
+    [PROXY_PREFIX, `${PROXY_PREFIX}/*`],
+    (request, reply) => handOver(proxy, request, reply, upstreamPathOf(request.raw.url ?? PROXY_PREFIX)),
+    (url) =>
+      docs('proxy', url === PROXY_PREFIX ? "ComfyUI's root through the proxy" : 'Any ComfyUI path through the proxy', {
+        description:
+          'Passed to the default backend with `/comfyui` cut off and nothing else changed (the query, the body streamed as it comes); ' +
+          "ComfyUI's answer comes back unchanged. WebSocket upgrades are proxied the same way.",
+        ...(url !== PROXY_PREFIX && { described: { params: WILDCARD_PARAMS } }),
+        responses: PROXIED_RESPONSES,
+      }),
   );
 }
+
+/** The `*` of a catch-all URL, as the document names it. */
+export const WILDCARD_PARAMS = Type.Object({ '*': Type.String({ description: 'The rest of the path, passed on as it is (slashes included).' }) });
+
+/** What a proxied request can answer: the backend's reply, or ours when the exchange fails. */
+export const PROXIED_RESPONSES: Readonly<Record<string, ResponseDoc>> = {
+  default: media('*/*', "ComfyUI's answer, status, headers and body passed through unchanged", {}),
+  413: 'The body is over --max-upload-size (refused before the backend sees all of it)',
+  502: 'The backend is unreachable, refused the connection or answered something that is not HTTP',
+  504: 'The backend did not accept the connection or send its headers in time',
+};
 
 /**
  * Routes every method on `urls` to `exchange`, which takes the request over in the routes' own
  * onRequest hook (after the app-level hooks), before Fastify would parse or buffer the body.
  * `exchange` must hand the request to a proxy (see handOver) or fail it through `done`.
+ * `describe` gives each URL's documentation (route-docs.ts), listed once per path.
  */
 export function registerHandOverRoutes(
   app: FastifyInstance,
   urls: readonly string[],
   exchange: (request: FastifyRequest, reply: FastifyReply) => Error | void,
+  describe: (url: string) => FastifySchema,
 ): void {
   void app.register(async (scope) => {
     scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
@@ -53,7 +78,8 @@ export function registerHandOverRoutes(
       throw new Error('proxy route handler reached without its onRequest hook');
     };
     for (const url of urls) {
-      scope.route({ method: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], url, handler: unreachable, exposeHeadRoute: false });
+      const schema = { ...describe(url), [ANY_METHOD_KEY]: true };
+      scope.route({ method: [...ANY_METHOD], url, schema, handler: unreachable, exposeHeadRoute: false });
     }
   });
 }

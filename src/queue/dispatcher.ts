@@ -23,6 +23,8 @@ export interface Dispatcher {
   interruptRun(link: BackendLink, run: PromptRun): Promise<void>;
   /** Put a run back in our queue (its backend lost it or went away). */
   requeue(link: BackendLink, run: PromptRun): Promise<void>;
+  /** While paused nothing new goes to a backend; what they already hold runs on. */
+  setPaused(paused: boolean): void;
   stop(): void;
 }
 
@@ -47,6 +49,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { store, pending, links, logger } = deps;
   let scheduled = false;
   let stopped = false;
+  let paused = false;
   const pausedUntil = new Map<BackendLink, number>();
   const retryTimers = new Set<NodeJS.Timeout>();
   /** Submissions under way, so that withdrawing a prompt waits until its submission is settled. */
@@ -57,7 +60,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   const pass = (): void => {
     scheduled = false;
-    if (stopped) return;
+    if (stopped || paused) return;
     const now = Date.now();
     const picks: [PromptRecord, BackendLink][] = [];
     const reserved = new Map<BackendLink, number>();
@@ -154,6 +157,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       await store.requeue(run.record.id);
       pending.add({ ...run.record, attempts: run.attempt, state: 'pending', backend: null });
       schedule();
+    },
+    setPaused: (value) => {
+      paused = value;
+      if (!paused) schedule();
     },
     stop: () => {
       stopped = true;

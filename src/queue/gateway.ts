@@ -67,6 +67,12 @@ export interface Gateway {
   queue(): QueueSnapshot;
   /** POST /queue {delete|clear}: drop prompts that have not started. */
   deletePending(ids: readonly string[] | 'all'): Promise<void>;
+  /**
+   * Pause: prompts keep being accepted and stored, but none is handed to a backend until resumed;
+   * the ones backends already hold finish. Not stored: a restart starts unpaused.
+   */
+  setPaused(paused: boolean): void;
+  paused(): boolean;
   /** POST /interrupt: the named prompt if it is running, else every running prompt. */
   interrupt(promptId?: string): Promise<void>;
   /** POST /api/jobs/{id}/cancel: pending → never runs, running → interrupted, else a no-op (false). */
@@ -104,6 +110,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { store, events, logger } = options;
   const pending = createPendingQueue();
   let counter = 0;
+  let paused = false;
   let pruneTimer: NodeJS.Timeout | null = null;
 
   const makeLink = (ref: BackendRef): BackendLink =>
@@ -327,6 +334,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     submitMany,
     nodeReplacements: () => mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
     remaining,
+    setPaused: (value) => {
+      if (value === paused) return;
+      paused = value;
+      logger.info({ paused }, paused ? 'queue paused' : 'queue resumed');
+      dispatcher.setPaused(paused);
+    },
+    paused: () => paused,
     counts: () => {
       let running = 0;
       for (const link of links) for (const run of link.inflight.values()) if (run.started) running += 1;

@@ -93,7 +93,45 @@ export interface RunQuery {
   readonly cursor?: string;
 }
 
+/** A sweep's runs by status as clients see them (`running`: queued runs whose prompt is executing). */
+export interface SweepCounts {
+  readonly queued: number;
+  readonly running: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly cancelled: number;
+}
+
+export const RUN_EVENT_TYPES = ['run.queued', 'run.started', 'run.progress', 'run.succeeded', 'run.failed', 'run.cancelled'] as const;
+export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
+export type SweepEventType = 'sweep.progress' | 'sweep.completed';
+
+/**
+ * What run and sweep events carry, given by the automation part (it owns the views) and called by
+ * the store inside the transaction that made the change, so an event commits with its change.
+ * The store picks the type and sets subject, app and sweep; these build `data`. Synchronous.
+ */
+export interface AutomaEventViews {
+  /** The run as GET /automa/runs/{id} shows it; `app` is undefined once the app was deleted. */
+  run(type: RunEventType, row: RunRow, app: AppRow | undefined): Readonly<Record<string, unknown>>;
+  /** The sweep's summary; `cells` (its runs in cell order) reads them, for sweep.completed. */
+  sweep(type: SweepEventType, sweep: SweepRow, counts: SweepCounts, cells: () => readonly RunRow[]): Readonly<Record<string, unknown>>;
+  /** Prompt ids executing now, for a sweep's `running` count. */
+  runningPromptIds(): readonly string[];
+}
+
 export interface AutomaStore {
+  /**
+   * The views run and sweep events carry. Until they are given, a transaction that changes a
+   * run's state fails (an event the log must hold could not be written).
+   */
+  useEventViews(views: AutomaEventViews): void;
+  /**
+   * Append `type` (run.started, run.progress: changes that live in the queue's memory) for the run
+   * whose prompt this is, in one transaction, if it has one and it has not ended; false otherwise.
+   */
+  appendLiveRunEvent(promptId: string, type: RunEventType, data: (row: RunRow, app: AppRow | undefined) => Readonly<Record<string, unknown>>): Promise<boolean>;
+
   createApp(app: { id: string; name: string; body: Readonly<Record<string, unknown>> }): Promise<AppRow>;
   getApp(id: string): Promise<AppRow | undefined>;
   listApps(query: { limit: number; cursor?: string }): Promise<Page<AppRow>>;

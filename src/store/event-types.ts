@@ -39,8 +39,11 @@ export interface EventRetention {
 export type EventAppendedListener = (id: number, type: string, subject: string | null) => void;
 
 export interface EventStore {
-  /** Append in a transaction of its own (for changes that live only in memory: started, progress, backend up/down). */
-  append(event: NewEvent): Promise<number>;
+  /**
+   * Append in a transaction of its own (for changes that live only in memory: started, progress,
+   * backend up/down). Null when the log declined it: `prompt.*` of a workflow run's prompt (run.* speaks for it).
+   */
+  append(event: NewEvent): Promise<number | null>;
   /** Events with id > `afterId`, oldest first. */
   after(afterId: number, limit: number): Promise<readonly EventRecord[]>;
   get(id: number): Promise<EventRecord | undefined>;

@@ -15,7 +15,7 @@ export type * from './event-types.js';
 export type * from './webhook-types.js';
 export type * from './schedule-types.js';
 export { DELIVERY_STATUSES, WEBHOOK_KINDS } from './webhook-types.js';
-export { MISSED_POLICIES } from './schedule-types.js';
+export { FIRE_STATUSES, MISSED_POLICIES } from './schedule-types.js';
 /** The `prompt.*` events' bodies (the queue appends started and progress itself). */
 export { promptProgressEvent, promptStartedEvent, type PromptFacts } from './prompt-events.js';
 /** The embedded SQLite implementation of Store. */

@@ -1,5 +1,6 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { parseExactJson, stringifyExactJson } from '../json.js';
+import { upstreamConnector } from './connector.js';
 import { AppError, backendTimeout, backendUnavailable } from '../errors.js';
 import { messageOf } from '../values.js';
 
@@ -57,7 +58,7 @@ export function createBackendClient(backend: BackendRef, options: { timeoutMs?: 
   // A backend may live under a path (behind a reverse proxy): the pool takes the origin only.
   const base = new URL(backend.url);
   const prefix = base.pathname.replace(/\/+$/, '');
-  const pool = new Pool(base.origin, { connections: 8, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: 5_000 });
+  const pool = new Pool(base.origin, { connections: 8, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: upstreamConnector({ timeout: 5_000 }) });
 
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown, timeout = timeoutMs): Promise<JsonResponse> => {
     try {

@@ -11,3 +11,5 @@ export {
 } from './backend-client.js';
 /** The gateway's reconnecting WebSocket to one backend. */
 export { createBackendSocket, type BackendSocket, type BackendSocketHandlers, type UpstreamMessage } from './backend-socket.js';
+/** undici's connector with TCP keep-alive set once connected, and an Agent using it. */
+export { upstreamConnector, createUpstreamAgent } from './connector.js';

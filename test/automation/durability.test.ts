@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eventually } from '../helpers/comfy-client.js';
 import { makeTempDir } from '../helpers/app.js';
+import { openSse } from '../events/helpers.js';
 import { startFakeComfy } from '../fake-comfy/server.js';
 import { startService, stopService, type Service } from '../main/service.js';
 import { call, DEFAULT_CHECKPOINT, defaultWorkflowPrompt } from './helpers.js';
@@ -80,4 +81,15 @@ test('kill -9 while a 1,000-run sweep is being submitted (and another is being c
     const { counts } = (await call<SweepBody>(`${restarted.url}/automa/sweeps/${item.id}`, 'GET')).body;
     assert.equal(counts.queued! + counts.running!, CELLS, `counts of ${item.id} are exact: ${JSON.stringify(counts)}`);
   }
+
+  // The outbox: each cell's run.queued was appended with its submission, so exactly once, across the kill.
+  const stream = await openSse(`${restarted.url}/automa/events?types=run.queued,prompt.queued&since=0`);
+  t.after(() => stream.close());
+  await stream.waitFor((events) => events.length >= expected.size, 'a run.queued per cell');
+  const queuedEvents = stream.bodies();
+  assert.ok(queuedEvents.every((e) => e.type === 'run.queued'), 'cells speak as run.*, never prompt.*');
+  const eventPrompts = queuedEvents.map((e) => String(e.data.prompt_id));
+  assert.equal(eventPrompts.length, expected.size);
+  assert.equal(new Set(eventPrompts).size, eventPrompts.length, 'no cell queued twice in the log');
+  assert.ok(eventPrompts.every((id) => expected.has(id)));
 });

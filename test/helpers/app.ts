@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildApp, type App } from '../../src/app.js';
+import type { Clock } from '../../src/automation/schedules/index.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { createSqliteStore, type Store } from '../../src/store/index.js';
@@ -28,9 +29,10 @@ export function makeTempDir(prefix = 'automa-test-'): { dir: string; remove: () 
  * The real app on 127.0.0.1:0 with a real SQLite file in a temp data dir.
  * `argv` takes the service's own flags (e.g. ['--comfyui', fake.url]); the data dir is kept
  * when `dataDir` is given so a test can restart on the same data. `webAppDirs` serves the built
- * web app at `/` (test/web/); without it `/` is the JSON index.
+ * web app at `/` (test/web/); without it `/` is the JSON index. `scheduleClock` replaces the
+ * schedules' clock (tests move it by hand).
  */
-export async function startTestApp(argv: readonly string[] = [], options: { dataDir?: string; webAppDirs?: readonly string[] } = {}): Promise<TestApp> {
+export async function startTestApp(argv: readonly string[] = [], options: { dataDir?: string; webAppDirs?: readonly string[]; scheduleClock?: Clock } = {}): Promise<TestApp> {
   const temp = options.dataDir === undefined ? makeTempDir() : undefined;
   const dataDir = options.dataDir ?? temp?.dir ?? '';
   // Without a --comfyui of the test's own, point at a port nothing listens on (the discard port),
@@ -40,7 +42,7 @@ export async function startTestApp(argv: readonly string[] = [], options: { data
   if (loaded.kind !== 'config') throw new Error(`bad test config: ${JSON.stringify(loaded)}`);
   const { config } = loaded;
   const store = createSqliteStore({ dataDir });
-  const app = await buildApp({ config, store, logger: createLogger(config.logLevel), version: '0.0.0-test', webAppDirs: options.webAppDirs ?? [] });
+  const app = await buildApp({ config, store, logger: createLogger(config.logLevel), version: '0.0.0-test', webAppDirs: options.webAppDirs ?? [], ...(options.scheduleClock !== undefined && { scheduleClock: options.scheduleClock }) });
   app.http.addHook('onClose', async () => store.close());
   await app.http.listen({ host: '127.0.0.1', port: 0 });
   const address = app.http.server.address();

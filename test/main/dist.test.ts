@@ -3,7 +3,7 @@
  * run that bin.js as a child process, as `npm start` and the installed `comfyui-automa` do. Every
  * other test runs src/ through tsx, so only these catch a bundle that drops or breaks something:
  * an external bundled by mistake (native addons, swagger-ui's static files), a lazy chunk that does
- * not load, a missing require(), main.ts's ../package.json no longer at the package root.
+ * not load, a missing require().
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -28,8 +28,6 @@ before(async () => {
   fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
   buildDir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'dist-test-'));
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), path.join(buildDir, 'dist')], { cwd: ROOT });
-  // main.ts reads its version from ../package.json, i.e. the package root above dist/.
-  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(buildDir, 'package.json'));
   bin = path.join(buildDir, 'dist', 'bin.js');
 });
 
@@ -103,7 +101,7 @@ test('the built service runs a prompt, serves its docs, files and SPA, relays /w
   t.after(() => stopService(service));
   const get = (route: string): Promise<Response> => fetch(`${service.url}${route}`);
 
-  // The version comes from the package.json above dist/, through main.ts's import.meta.url.
+  // The version is package.json's, inlined by the build (src/version.ts).
   const health = (await (await get('/automa/health')).json()) as { status: string; version: string; store: { ok: boolean } };
   assert.equal(health.status, 'ok');
   assert.equal(health.version, version);
@@ -169,9 +167,9 @@ test('the built service runs a prompt, serves its docs, files and SPA, relays /w
   assert.ok(service.logs.some((line) => line.msg === 'stopped'));
 });
 
-test('on a terminal the built service logs through pino-pretty (a worker thread) and exits 0 on SIGTERM', async (t) => {
-  // pino-pretty is chosen when stdout is a TTY; this preload makes the pipe look like one, so the
-  // transport's worker (started from a file inside pino's own package) is exercised without a pty.
+test('on a terminal the built service logs through pino-pretty and exits 0 on SIGTERM', async (t) => {
+  // pino-pretty is chosen when stdout is a TTY; this preload makes the pipe look like one, so its
+  // lazily loaded chunk is exercised without a pty.
   const child = spawn(
     process.execPath,
     ['--import', 'data:text/javascript,process.stdout.isTTY=true', bin, '--host', '127.0.0.1', '--port', '0',

@@ -26,13 +26,21 @@ function cleanEnv(): NodeJS.ProcessEnv {
 export interface BinOptions {
   /** A built bin.js to run with node (e.g. the bundle); default: src/bin.ts through tsx. */
   readonly bin?: string;
+  /** A single executable to run instead of node (packaging/'s output). */
+  readonly executable?: string;
+  readonly cwd?: string;
+  /** Added to the environment (which has no AUTOMA_* variables of the developer's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** A subcommand to put before the flags (`desktop`). */
+  readonly subcommand?: string;
 }
 
 function spawnBin(args: readonly string[], options: BinOptions = {}): ChildProcess {
   const entry = options.bin === undefined ? ['--import', 'tsx', 'src/bin.ts'] : [options.bin];
-  return spawn(process.execPath, [...entry, ...args], {
-    cwd: ROOT,
-    env: cleanEnv(),
+  const [command, commandArgs] = options.executable === undefined ? [process.execPath, [...entry, ...args]] : [options.executable, [...args]];
+  return spawn(command, commandArgs, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...cleanEnv(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -69,7 +77,7 @@ export interface Service {
  * The caller registers cleanup: `t.after(() => stopService(service))`.
  */
 export async function startService(args: readonly string[], options: BinOptions = {}): Promise<Service> {
-  const child = spawnBin(['--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...args], options);
+  const child = spawnBin([...(options.subcommand === undefined ? [] : [options.subcommand]), '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...args], options);
   const logs: LogLine[] = [];
   const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   let stderr = '';

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../errors.js';
 import type { Store } from '../../store/index.js';
 import type { PoolHealth } from '../pool-health.js';
+import { docs, media } from '../../route-docs.js';
 import type { WsClientLimit } from '../security/index.js';
 import { registerCompression } from './compression.js';
 import type { Metrics } from './metrics.js';
@@ -61,7 +62,7 @@ export async function registerOps(http: FastifyInstance, deps: OpsDeps): Promise
   registerCompression(http);
   registerOpenApi(http, { version: deps.version, keysEnabled: deps.keysEnabled, jsonBodyBytes: deps.jsonBodyBytes });
   registerReadyRoute(http, deps);
-  http.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['operations'] } }, async (_request, reply) => {
+  http.get('/metrics', { schema: docs('operations', 'Prometheus metrics', { responses: { 200: media('text/plain', 'Prometheus text exposition format') } }) }, async (_request, reply) => {
     deps.metrics.wsClients.set(deps.wsClients.count());
     for (const backend of deps.backends.states()) deps.metrics.backendUp.set({ backend: backend.name }, backend.reachable ? 1 : 0);
     reply.type(deps.metrics.registry.contentType);

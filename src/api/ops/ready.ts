@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { notReady } from '../../errors.js';
 import type { Store } from '../../store/index.js';
 import type { PoolHealth } from '../pool-health.js';
+import { docs, media } from '../../route-docs.js';
 import type { Metrics } from './metrics.js';
 
 const ReadySchema = Type.Object({
@@ -20,11 +21,10 @@ export function registerReadyRoute(http: FastifyInstance, deps: { store: Store; 
   http.get(
     '/automa/ready',
     {
-      schema: {
-        summary: 'Readiness: store writable and a backend reachable',
-        tags: ['operations'],
-        response: { 200: ReadySchema },
-      },
+      schema: docs('operations', 'Readiness: store writable and a backend reachable', {
+        description: 'For load balancers and orchestrators; liveness is /automa/health.',
+        responses: { 200: ReadySchema, 503: 'Not ready: `details` gives the reasons, `extra_info` the store and backend checks' },
+      }),
     },
     async () => {
       const storeOk = await deps.store.ping().catch(() => false);

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { appOpenApi, appSummary, appView, type Automation, type InputBinding } from '../../automation/index.js';
 import { badRequest, bodyTooLarge, invalidFields, invalidId } from '../../errors.js';
+import { docs, json } from '../../route-docs.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -43,6 +44,32 @@ const ImportBody = {
   },
 } as const;
 
+/** ImportBody as OpenAPI 3.0 writes it (a boolean exclusiveMinimum); the route checks the body itself. */
+const IMPORT_BODY_DOC = JSON.parse(
+  JSON.stringify(ImportBody).replace('"exclusiveMinimum":0', '"minimum":0,"exclusiveMinimum":true'),
+) as Record<string, unknown>;
+
+/** An app, a run or a sweep as the API shows it (its fields are described in the README). */
+const Open = (description: string) => json(Type.Object({}, { additionalProperties: true }), description);
+const Page = (description: string) =>
+  json(Type.Object({ items: Type.Array(Type.Object({}, { additionalProperties: true })), next_cursor: Type.Union([Type.String(), Type.Null()]) }), description);
+const NOT_FOUND = 'No app with this id';
+const BAD_ID = 'The id is not a UUID';
+const importDocs = (summary: string, status: 200 | 201) =>
+  docs('apps', summary, {
+    described: {
+      body: { content: { 'application/json': { schema: Type.Unsafe(IMPORT_BODY_DOC) }, 'multipart/form-data': { schema: Type.Object({ file: Type.String({ format: 'binary' }) }) } } },
+      consumes: ['application/json', 'multipart/form-data'],
+    },
+    responses: {
+      [status]: Open('The app: id, name, inputs, outputs, schema (JSON Schema 2020-12 of a run body), example'),
+      400: 'The workflow or the inputs are not valid (each problem listed), or a node class no backend has',
+      ...(status === 200 && { 404: NOT_FOUND }),
+      413: 'The file is too large',
+      503: 'No backend has reported its node definitions yet',
+    },
+  });
+
 export const checkUuid = (id: string): string => {
   if (!UUID_RE.test(id)) throw invalidId(id);
   return id.toLowerCase();
@@ -55,25 +82,38 @@ export function registerAutomaAppRoutes(app: FastifyInstance, deps: { automation
     await scope.register(multipart, { limits: { fileSize: deps.maxFileBytes, fieldSize: deps.maxFileBytes, files: 1, fields: 10, parts: 20 } });
     const routes = scope.withTypeProvider<TypeBoxTypeProvider>();
 
-    routes.post('/automa/apps', async (request, reply) => {
+    routes.post('/automa/apps', { schema: importDocs('Import a workflow (API, UI, App Mode or PNG) as an app', 201) }, async (request, reply) => {
       const form = await importForm(request, deps.maxFileBytes, deps.automation);
       if (form.name === undefined) throw invalidFields('The app is not valid', [{ field: 'name', reason: 'is required' }]);
       const created = await apps.importApp({ ...form, name: form.name });
       return reply.code(201).header('location', `/automa/apps/${created.id}`).send(appView(created));
     });
 
-    routes.get('/automa/apps', { schema: { querystring: PageQuery } }, async (request) => {
+    routes.get('/automa/apps', { schema: docs('apps', 'List the apps', { querystring: PageQuery, responses: { 200: Page('A page of apps, newest first'), 400: 'Bad paging' } }) }, async (request) => {
       const page = await apps.list(request.query.limit ?? 50, request.query.cursor);
       return { items: page.items.map(appSummary), next_cursor: page.nextCursor };
     });
 
-    routes.get('/automa/apps/:id', { schema: { params: IdParams } }, async (request) => appView(await apps.load(checkUuid(request.params.id))));
+    const oneApp = docs('apps', 'One app, with the JSON Schema of its run body and an example', {
+      params: IdParams,
+      responses: { 200: Open('The app'), 400: BAD_ID, 404: NOT_FOUND },
+    });
+    routes.get('/automa/apps/:id', { schema: oneApp }, async (request) => appView(await apps.load(checkUuid(request.params.id))));
 
-    routes.get('/automa/apps/:id/openapi.json', { schema: { params: IdParams } }, async (request) =>
+    const appDocument = docs('apps', "The app as one OpenAPI operation, for client generators", {
+      params: IdParams,
+      responses: { 200: Open('An OpenAPI 3.1 document'), 400: BAD_ID, 404: NOT_FOUND },
+    });
+    routes.get('/automa/apps/:id/openapi.json', { schema: appDocument }, async (request) =>
       appOpenApi(await apps.load(checkUuid(request.params.id)), deps.version),
     );
 
-    routes.patch('/automa/apps/:id', { schema: { params: IdParams } }, async (request) => {
+    const rename = docs('apps', 'Rename an app', {
+      params: IdParams,
+      described: { body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }) },
+      responses: { 200: Open('The app'), 400: 'The name is missing or too long', 404: NOT_FOUND },
+    });
+    routes.patch('/automa/apps/:id', { schema: rename }, async (request) => {
       const body = request.body as { name?: unknown } | undefined;
       if (typeof body?.name !== 'string' || body.name.trim() === '' || body.name.length > 200) {
         throw invalidFields('The app is not valid', [{ field: 'name', reason: 'must be a non-empty string of at most 200 characters' }]);
@@ -81,13 +121,14 @@ export function registerAutomaAppRoutes(app: FastifyInstance, deps: { automation
       return appView(await apps.rename(checkUuid(request.params.id), body.name));
     });
 
-    routes.put('/automa/apps/:id/workflow', { schema: { params: IdParams } }, async (request) => {
+    routes.put('/automa/apps/:id/workflow', { schema: { params: IdParams, ...importDocs("Replace an app's workflow (inputs re-bound or reported broken)", 200) } }, async (request) => {
       const id = checkUuid(request.params.id);
       const { name: _name, ...form } = await importForm(request, deps.maxFileBytes, deps.automation);
       return appView(await apps.replaceWorkflow(id, form));
     });
 
-    routes.delete('/automa/apps/:id', { schema: { params: IdParams } }, async (request, reply) => {
+    const remove = docs('apps', 'Delete an app (its runs stay in history)', { params: IdParams, responses: { 204: 'Deleted', 400: BAD_ID, 404: NOT_FOUND } });
+    routes.delete('/automa/apps/:id', { schema: remove }, async (request, reply) => {
       await apps.remove(checkUuid(request.params.id));
       return reply.code(204).send();
     });

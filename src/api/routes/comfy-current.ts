@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { request } from 'undici';
 import type { Gateway } from '../../queue/index.js';
 import { gatewayFeatureFlags } from '../../upstream/protocol/index.js';
+import { docs } from '../../route-docs.js';
+import { AssetsDisabledSchema, OpenObject } from '../schemas/gateway.js';
 
 export interface CurrentComfyDeps {
   readonly gateway: Gateway;
@@ -28,14 +30,23 @@ const ASSETS_DISABLED = {
  * them itself), and the assets API, off as in a default 0.33 install (503, ComfyUI's body).
  */
 export function registerCurrentComfyRoutes(app: FastifyInstance, deps: CurrentComfyDeps): void {
+  const features = docs('gateway', "The server's feature flags", {
+    description: "ComfyUI 0.33's flags, plus the extension flags the default backend reports.",
+    responses: { 200: OpenObject('Feature name → value') },
+  });
+  const replacements = docs('gateway', 'Node replacements the pool registers', {
+    description: "What the pool's 0.14+ backends register; the gateway applies them to prompts itself.",
+    responses: { 200: OpenObject('Old node class → its replacements') },
+  });
+  const assets = docs('gateway', 'The assets API (off, as in a default ComfyUI install)', { anyMethod: true, responses: { 503: AssetsDisabledSchema } });
   for (const prefix of ['', '/api']) {
-    app.get(`${prefix}/features`, async () => gatewayFeatureFlags(deps.maxUploadSizeBytes, await backendFeatures(deps.defaultBackendUrl)));
-    app.get(`${prefix}/node_replacements`, async () => deps.gateway.nodeReplacements());
+    app.get(`${prefix}/features`, { schema: features }, async () => gatewayFeatureFlags(deps.maxUploadSizeBytes, await backendFeatures(deps.defaultBackendUrl)));
+    app.get(`${prefix}/node_replacements`, { schema: replacements }, async () => deps.gateway.nodeReplacements());
   }
   // As in ComfyUI, the assets routes exist only under /api.
   const disabled = async (_request: unknown, reply: FastifyReply) => reply.code(503).send(ASSETS_DISABLED);
   for (const url of ['/api/assets', '/api/assets/*', '/api/tags']) {
-    app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], url, handler: disabled });
+    app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], url, schema: assets, handler: disabled });
   }
 }
 

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { stringifyExactJson } from '../../json.js';
 import type { Gateway } from '../../queue/index.js';
+import { docs, media } from '../../route-docs.js';
+import { PROXIED_RESPONSES } from '../../proxy/index.js';
+import { OpenObject } from '../schemas/gateway.js';
 
 /**
  * /object_info from the gateway's cache: ComfyUI rebuilds it on every call (~300 ms on a CPU
@@ -24,15 +28,25 @@ export function registerObjectInfoRoutes(
     return entry;
   };
 
+  // Before a backend reported, the default backend answers (or its failure: 502, 504).
+  const { 502: unreachable, 504: slow } = PROXIED_RESPONSES;
+  const all = docs('gateway', 'Every node class the pool knows, with its inputs and outputs', {
+    description: "The union of the backends' object_info, cached (ETag, If-None-Match) until one changes.",
+    responses: { 200: OpenObject('Node class → its definition'), 304: 'Unchanged since the ETag sent in If-None-Match', 502: unreachable, 504: slow },
+  });
+  const one = docs('gateway', 'One node class', {
+    params: Type.Object({ node_class: Type.String() }),
+    responses: { 200: OpenObject('{node_class: its definition}, or {} for an unknown class'), 502: unreachable, 504: slow },
+  });
   for (const prefix of ['', '/api']) {
-    app.get(`${prefix}/object_info`, async (request, reply) => {
+    app.get(`${prefix}/object_info`, { schema: all }, async (request, reply) => {
       const info = deps.gateway.objectInfo();
       if (info === null) return deps.passThrough(request, reply);
       const entry = cached(info);
       if (request.headers['if-none-match'] === entry.etag) return reply.code(304).send();
       return reply.header('etag', entry.etag).type('application/json; charset=utf-8').send(entry.json);
     });
-    app.get<{ Params: { node_class: string } }>(`${prefix}/object_info/:node_class`, async (request, reply) => {
+    app.get<{ Params: { node_class: string } }>(`${prefix}/object_info/:node_class`, { schema: one }, async (request, reply) => {
       const info = deps.gateway.objectInfo();
       if (info === null) return deps.passThrough(request, reply);
       const entry = cached(info);

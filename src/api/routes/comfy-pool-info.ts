@@ -1,9 +1,12 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { backendUnavailable } from '../../errors.js';
 import type { BackendLink } from '../../queue/index.js';
 import { compareVersions, GATEWAY_COMFY_VERSION, parseComfyVersion, type ComfyVersion } from '../../upstream/protocol/index.js';
 import { isRecord } from '../../values.js';
+import { docs, media } from '../../route-docs.js';
+import { NameList, SystemStatsSchema } from '../schemas/gateway.js';
 
 export interface PoolInfoDeps {
   /** The pool's live backends, in pool order. */
@@ -38,8 +41,19 @@ export function registerPoolInfoRoutes(app: FastifyInstance, deps: PoolInfoDeps)
     return answers.filter((answer): answer is Answer => answer !== null);
   };
 
+  const NONE_UP = 'No backend answered';
+  const systemStats = docs('gateway', 'System and devices of the whole pool', {
+    description: "The default backend's system (its version raised to the one the gateway speaks), and every backend's devices, each tagged with `backend`.",
+    responses: { 200: SystemStatsSchema, 502: NONE_UP },
+  });
+  const models = docs('gateway', 'Model folders, over the backends that are up', { responses: { 200: NameList, 502: NONE_UP } });
+  const embeddings = docs('gateway', 'Embeddings, over the backends that are up', { responses: { 200: NameList, 502: NONE_UP } });
+  const folder = docs('gateway', 'The models in one folder, over the backends that are up', {
+    params: Type.Object({ folder: Type.String() }),
+    responses: { 200: NameList, 404: media('*/*', "No backend has this folder: ComfyUI's answer, passed on", {}), 502: NONE_UP },
+  });
   for (const prefix of ['', '/api']) {
-    app.get(`${prefix}/system_stats`, async () => {
+    app.get(`${prefix}/system_stats`, { schema: systemStats }, async () => {
       const answers = parsed(await ask('/system_stats'), '/system_stats').filter((a): a is { name: string; body: Record<string, unknown> } => isRecord(a.body));
       const first = answers[0];
       if (!first) throw backendUnavailable(deps.defaultName ?? 'pool', 'no backend answered GET /system_stats');
@@ -48,9 +62,9 @@ export function registerPoolInfoRoutes(app: FastifyInstance, deps: PoolInfoDeps)
       );
       return { ...first.body, system: currentSystem(first.body.system), devices };
     });
-    app.get(`${prefix}/models`, async () => union(parsed(await ask('/models'), '/models')));
-    app.get(`${prefix}/embeddings`, async () => union(parsed(await ask('/embeddings'), '/embeddings')));
-    app.get<{ Params: { folder: string } }>(`${prefix}/models/:folder`, async (request, reply) => {
+    app.get(`${prefix}/models`, { schema: models }, async () => union(parsed(await ask('/models'), '/models')));
+    app.get(`${prefix}/embeddings`, { schema: embeddings }, async () => union(parsed(await ask('/embeddings'), '/embeddings')));
+    app.get<{ Params: { folder: string } }>(`${prefix}/models/:folder`, { schema: folder }, async (request, reply) => {
       const answers = await ask(`/models/${encodeURIComponent(request.params.folder)}`);
       const found = answers.filter((a) => a.status === 200);
       const refusal = answers[0];

@@ -7,16 +7,39 @@ import { hasPrototypeKey } from '../../values.js';
 import { parseJsonBody } from '../json-body.js';
 import type { Gateway } from '../../queue/index.js';
 import type { HistoryRecord } from '../../store/index.js';
+import { docs, json } from '../../route-docs.js';
+import { DeleteOrClear, HistorySchema, PromptBody, QueueRemaining, QueueSnapshotSchema, SubmitResultSchema } from '../schemas/gateway.js';
 
-const DeleteOrClear = Type.Object(
-  { clear: Type.Optional(Type.Boolean()), delete: Type.Optional(Type.Array(Type.String(), { maxItems: 10_000 })) },
-  { additionalProperties: true },
-);
-const InterruptBody = Type.Union([Type.Object({ prompt_id: Type.Optional(Type.String()) }, { additionalProperties: true }), Type.Null()]);
+const InterruptBody = Type.Union([
+  Type.Object({ prompt_id: Type.Optional(Type.String({ description: 'Interrupt this prompt only if it runs; without it, every running prompt.' })) }, { additionalProperties: true }),
+  Type.Null(),
+]);
 const HistoryQuery = Type.Object({
   max_items: Type.Optional(Type.Integer({ minimum: 0 })),
   offset: Type.Optional(Type.Integer({ minimum: -1 })),
 });
+const BAD_BODY = 'The body does not have this shape (or is not JSON)';
+
+const submit = docs('gateway', 'Queue a prompt', {
+  description: "As ComfyUI's POST /prompt: the prompt is checked against the backends' object_info and stored durably before the answer.",
+  described: { body: PromptBody },
+  responses: {
+    200: json(SubmitResultSchema, 'Queued'),
+    400: "Refused, in ComfyUI's words: `error` and, for node problems, `node_errors` beside it",
+    409: 'A prompt with this prompt_id exists',
+    413: 'The body is over --max-upload-size',
+  },
+});
+const remaining = docs('gateway', 'How many prompts are pending or running', { responses: { 200: QueueRemaining } });
+const queue = docs('gateway', 'The running and pending prompts', { responses: { 200: QueueSnapshotSchema } });
+const changeQueue = docs('gateway', 'Remove pending prompts (some, or all)', { body: DeleteOrClear, responses: { 200: 'Done (also when nothing matched)', 400: BAD_BODY } });
+const interrupt = docs('gateway', 'Interrupt the running prompt(s)', { body: Type.Optional(InterruptBody), responses: { 200: 'Interrupted (also when nothing ran)', 400: BAD_BODY } });
+const history = docs('gateway', 'Finished prompts with their outputs, newest first', {
+  querystring: HistoryQuery,
+  responses: { 200: HistorySchema, 400: 'max_items or offset is not a whole number in range' },
+});
+const historyOne = docs('gateway', "One prompt's history entry", { params: Type.Object({ prompt_id: Type.String() }), responses: { 200: HistorySchema } });
+const changeHistory = docs('gateway', 'Remove history entries (some, or all)', { body: DeleteOrClear, responses: { 200: 'Done (also when nothing matched)', 400: BAD_BODY } });
 
 /**
  * ComfyUI's queue and history routes, answered from our durable queue. Registered twice, bare
@@ -53,40 +76,40 @@ function registerRoutes(app: FastifyInstance, gateway: Gateway, maxUploadSizeByt
     const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
     // ComfyUI caps every body, /prompt included, at --max-upload-size.
-    routes.post(`${prefix}/prompt`, { bodyLimit: maxUploadSizeBytes }, async (request) => {
+    routes.post(`${prefix}/prompt`, { bodyLimit: maxUploadSizeBytes, schema: submit }, async (request) => {
       const usageSource = request.headers['comfy-usage-source'];
       return gateway.submit(request.body, { usageSource: typeof usageSource === 'string' ? usageSource : undefined });
     });
-    routes.get(`${prefix}/prompt`, async () => ({ exec_info: { queue_remaining: gateway.remaining() } }));
-    routes.get(`${prefix}/queue`, async () => gateway.queue());
+    routes.get(`${prefix}/prompt`, { schema: remaining }, async () => ({ exec_info: { queue_remaining: gateway.remaining() } }));
+    routes.get(`${prefix}/queue`, { schema: queue }, async () => gateway.queue());
 
-    routes.post(`${prefix}/queue`, { schema: { body: DeleteOrClear } }, async (request, reply) => {
+    routes.post(`${prefix}/queue`, { schema: changeQueue }, async (request, reply) => {
       const body = request.body;
       if (body.clear === true) await gateway.deletePending('all');
       if (body.delete) await gateway.deletePending(body.delete);
       return reply.code(200).send();
     });
 
-    routes.post(`${prefix}/interrupt`, { schema: { body: Type.Optional(InterruptBody) } }, async (request, reply) => {
+    routes.post(`${prefix}/interrupt`, { schema: interrupt }, async (request, reply) => {
       const promptId = request.body?.prompt_id;
       await gateway.interrupt(typeof promptId === 'string' && promptId !== '' ? promptId : undefined);
       return reply.code(200).send();
     });
 
-    routes.get(`${prefix}/history`, { schema: { querystring: HistoryQuery } }, async (request, reply) => {
+    routes.get(`${prefix}/history`, { schema: history }, async (request, reply) => {
       const { max_items: maxItems, offset } = request.query;
       // ComfyUI checks the cap after adding an entry, so max_items=0 from a given offset yields one.
       const cap = maxItems === 0 && offset !== undefined && offset >= 0 ? 1 : maxItems;
       return reply.type('application/json; charset=utf-8').send(await gateway.historyPageJson(cap ?? null, offset ?? null));
     });
 
-    routes.get(`${prefix}/history/:prompt_id`, { schema: { params: Type.Object({ prompt_id: Type.String() }) } }, async (request, reply) => {
+    routes.get(`${prefix}/history/:prompt_id`, { schema: historyOne }, async (request, reply) => {
       const entry = await gateway.historyEntry(request.params.prompt_id);
       // As ComfyUI: unknown, pending and running prompts all answer {}.
       return reply.type('application/json; charset=utf-8').send(historyJson(entry ? [entry] : []));
     });
 
-    routes.post(`${prefix}/history`, { schema: { body: DeleteOrClear } }, async (request, reply) => {
+    routes.post(`${prefix}/history`, { schema: changeHistory }, async (request, reply) => {
       const body = request.body;
       if (body.clear === true) await gateway.deleteHistory('all');
       if (body.delete) await gateway.deleteHistory(body.delete);

@@ -4,6 +4,8 @@ import { convertWorkflow, readPngWorkflow, type ConvertProblem } from '../../aut
 import { badRequest, bodyTooLarge, invalidJson, invalidWorkflow, isAppError, serviceUnavailable } from '../../errors.js';
 import { mayHoldUnsafeIntegers, parseExactJson } from '../../json.js';
 import type { Gateway } from '../../queue/index.js';
+import { docs } from '../../route-docs.js';
+import { ConvertBody, ConvertForm, ConvertResult } from '../schemas/workflows.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -37,7 +39,7 @@ export function registerConvertRoutes(app: FastifyInstance, deps: ConvertRouteDe
       }
     });
 
-    scope.post('/automa/convert', async (request) => {
+    scope.post('/automa/convert', { schema: convertDocs }, async (request) => {
       const workflow = request.isMultipart() ? await workflowFromForm(request, deps.maxFileBytes) : workflowFromBody(request.body);
       const objectInfo = deps.gateway.objectInfo();
       if (objectInfo === null) throw serviceUnavailable('No backend has reported its node definitions yet', 'retry once a backend is up');
@@ -47,6 +49,18 @@ export function registerConvertRoutes(app: FastifyInstance, deps: ConvertRouteDe
     });
   });
 }
+
+const convertDocs = docs('workflows', 'Convert a UI workflow (or an API prompt) to an API prompt', {
+  description: "Converted as the official frontend converts it, against the pool's object_info. JSON {workflow}, or a form with the .json or ComfyUI .png in `file`.",
+  // Read by the handler itself: a missing workflow and unreadable files get their own words.
+  described: { body: { content: { 'application/json': { schema: ConvertBody }, 'multipart/form-data': { schema: ConvertForm } } } },
+  responses: {
+    200: ConvertResult,
+    400: 'No workflow, a file that holds none, or a workflow that cannot be converted (`extra_info.problems` lists each problem)',
+    413: 'The file is over --max-upload-size',
+    503: 'No backend has reported its node definitions yet',
+  },
+});
 
 function workflowFromBody(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !Object.hasOwn(body, 'workflow')) {

@@ -4,7 +4,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { badRequest, invalidCollectionName, invalidId, notFound, preconditionFailed } from '../../errors.js';
 import { etagOf, type DocumentRecord, type DocumentStore, type JsonScalar } from '../../store/index.js';
 import { nestsDeeperThan } from '../../values.js';
+import { docs, json } from '../../route-docs.js';
 import { parseJsonBody } from '../json-body.js';
+import { CollectionList, DocumentBody, DocumentPage, DocumentSchema } from '../schemas/documents.js';
 
 const COLLECTION_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -16,13 +18,18 @@ const FIELD_RE = /^[A-Za-z0-9_-]{1,64}$/;
  */
 const MAX_DEPTH = 100;
 
-const CollectionParams = Type.Object({ collection: Type.String() });
-const DocumentParams = Type.Object({ collection: Type.String(), id: Type.String() });
+const COLLECTION = Type.String({ description: 'Collection name: ^[a-z0-9][a-z0-9_-]{0,63}$' });
+const CollectionParams = Type.Object({ collection: COLLECTION });
+const DocumentParams = Type.Object({ collection: COLLECTION, id: Type.String({ description: 'The document id (a UUID).' }) });
+const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'Write only if the document still has this ETag (or any, with *).' })) });
+const WRITE_BODY = { body: DocumentBody, headers: IfMatch, consumes: ['application/json', 'application/merge-patch+json'] } as const;
+const BAD_NAME = 'The collection name or the id is malformed';
+const NO_DOCUMENT = 'No document with this id in this collection';
 const ListQuerySchema = Type.Object(
   {
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: "The previous page's next_cursor." })),
   },
   // where.<field>=<value> filters are open-ended, checked in the handler.
   { additionalProperties: true },
@@ -39,23 +46,44 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: { documents: 
   // RFC 7396 bodies are JSON; reuse Fastify's JSON parser (and its limits) for them.
   app.addContentTypeParser(MERGE_PATCH, { parseAs: 'string' }, parseJsonBody);
 
-  routes.get('/automa/db', async () => ({ collections: await documents.collections() }));
+  const listCollections = docs('documents', 'List the collections, with their sizes', { responses: { 200: CollectionList } });
+  routes.get('/automa/db', { schema: listCollections }, async () => ({ collections: await documents.collections() }));
 
-  routes.delete('/automa/db/:collection', { schema: { params: CollectionParams } }, async (request, reply) => {
+  const drop = docs('documents', 'Drop a collection and its documents', {
+    params: CollectionParams,
+    responses: { 204: 'Dropped', 400: 'The name is malformed, or it is the default collection', 404: 'No such collection' },
+  });
+  routes.delete('/automa/db/:collection', { schema: drop }, async (request, reply) => {
     const collection = checkCollection(request.params.collection);
     if (collection === 'default') throw badRequest('The default collection cannot be dropped');
     if (!(await documents.dropCollection(collection))) throw notFound('Collection', collection);
     return reply.code(204).send();
   });
 
-  routes.post('/automa/db/:collection', { schema: { params: CollectionParams } }, async (request, reply) => {
+  const create = docs('documents', 'Add a document (the collection is made on first use)', {
+    params: CollectionParams,
+    // The handler checks the body itself: "Body must be a JSON object", the nesting limit.
+    described: { body: DocumentBody },
+    responses: {
+      201: json(DocumentSchema, 'Stored, with its new id, create_time and update_time'),
+      400: 'The collection name is malformed, or the body is not a JSON object or nests too deeply',
+      413: 'The body is over --max-json-body-size',
+    },
+  });
+  routes.post('/automa/db/:collection', { schema: create }, async (request, reply) => {
     const record = await documents.create(checkCollection(request.params.collection), checkObject(request.body));
     return sendRecord(reply.code(201), record);
   });
 
   // The two reads send the store's JSON text as it is: parsing each document only to serialise
   // it again was most of a page's cost.
-  routes.get('/automa/db/:collection', { schema: { params: CollectionParams, querystring: ListQuerySchema } }, async (request, reply) => {
+  const list = docs('documents', 'List documents, newest first, a page at a time', {
+    description: 'Filter with where.<field>=<value> (true, 12 and "quoted" keep their JSON type; other text is a string).',
+    params: CollectionParams,
+    querystring: ListQuerySchema,
+    responses: { 200: DocumentPage, 400: 'A bad name, limit, cursor or filter' },
+  });
+  routes.get('/automa/db/:collection', { schema: list }, async (request, reply) => {
     const query = request.query;
     const page = await documents.listJson(checkCollection(request.params.collection), {
       order: query.order ?? 'desc',
@@ -67,14 +95,20 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: { documents: 
     return reply.type(JSON_TYPE).send(`{"items":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.nextCursor)}}`);
   });
 
-  routes.get('/automa/db/:collection/:id', { schema: { params: DocumentParams } }, async (request, reply) => {
+  const getOne = docs('documents', 'One document', { params: DocumentParams, responses: { 200: DocumentSchema, 400: BAD_NAME, 404: NO_DOCUMENT } });
+  routes.get('/automa/db/:collection/:id', { schema: getOne }, async (request, reply) => {
     const { collection, id } = checkDocumentParams(request.params);
     const record = await documents.getJson(collection, id);
     if (!record) throw notFound('Document', id);
     return reply.header('etag', etagOf(record.revision)).type(JSON_TYPE).send(record.json);
   });
 
-  routes.put('/automa/db/:collection/:id', { schema: { params: DocumentParams } }, async (request, reply) => {
+  const replace = docs('documents', 'Replace a document', {
+    params: DocumentParams,
+    described: WRITE_BODY,
+    responses: { 200: DocumentSchema, 400: `${BAD_NAME}, or the body is not a JSON object`, 404: NO_DOCUMENT, 412: 'If-Match does not match the current ETag' },
+  });
+  routes.put('/automa/db/:collection/:id', { schema: replace }, async (request, reply) => {
     const { collection, id } = checkDocumentParams(request.params);
     const body = checkObject(request.body);
     const record = await documents.replace(collection, id, body, await ifMatch(request, documents, collection, id));
@@ -82,7 +116,12 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: { documents: 
     return sendRecord(reply, record);
   });
 
-  routes.patch('/automa/db/:collection/:id', { schema: { params: DocumentParams } }, async (request, reply) => {
+  const patch = docs('documents', 'Change a document with a JSON Merge Patch (RFC 7396)', {
+    params: DocumentParams,
+    described: WRITE_BODY,
+    responses: { 200: DocumentSchema, 400: `${BAD_NAME}, or the body is not a JSON object`, 404: NO_DOCUMENT, 412: 'If-Match does not match the current ETag' },
+  });
+  routes.patch('/automa/db/:collection/:id', { schema: patch }, async (request, reply) => {
     const { collection, id } = checkDocumentParams(request.params);
     const patch = checkObject(request.body);
     const record = await documents.patch(collection, id, patch, await ifMatch(request, documents, collection, id));
@@ -90,7 +129,8 @@ export function registerDocumentRoutes(app: FastifyInstance, deps: { documents: 
     return sendRecord(reply, record);
   });
 
-  routes.delete('/automa/db/:collection/:id', { schema: { params: DocumentParams } }, async (request, reply) => {
+  const remove = docs('documents', 'Delete a document', { params: DocumentParams, responses: { 204: 'Deleted', 400: BAD_NAME, 404: NO_DOCUMENT } });
+  routes.delete('/automa/db/:collection/:id', { schema: remove }, async (request, reply) => {
     const { collection, id } = checkDocumentParams(request.params);
     if (!(await documents.remove(collection, id))) throw notFound('Document', id);
     return reply.code(204).send();

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { invalidField } from '../../errors.js';
 import { eventBody, patternProblem, runFeed, type EventFilter, type EventHub, type FeedSink } from '../../events/index.js';
 import type { EventRecord, EventStore } from '../../store/index.js';
+import { docs, media } from '../../route-docs.js';
 
 export interface EventRouteDeps {
   readonly store: EventStore;
@@ -15,13 +16,22 @@ export interface EventRouteDeps {
 
 const ID_TEXT = Type.String({ minLength: 1, maxLength: 200 });
 const EventsQuery = Type.Object({
-  types: Type.Optional(Type.String({ maxLength: 4000 })),
+  types: Type.Optional(Type.String({ maxLength: 4000, description: 'Comma-separated type patterns, e.g. prompt.*,backend.down; all types when absent.' })),
   app: Type.Optional(ID_TEXT),
   sweep: Type.Optional(ID_TEXT),
   run: Type.Optional(ID_TEXT),
-  prompt: Type.Optional(ID_TEXT),
-  since: Type.Optional(Type.String({ maxLength: 20 })),
-  token: Type.Optional(Type.String()),
+  prompt: Type.Optional({ ...ID_TEXT, description: "Only this prompt's events." }),
+  since: Type.Optional(Type.String({ maxLength: 20, description: 'Resume after this event id (Last-Event-ID wins when both are sent).' })),
+  token: Type.Optional(Type.String({ description: 'The API key, for EventSource, which cannot send headers.' })),
+});
+const streamDocs = docs('events', 'The event log as Server-Sent Events', {
+  description: 'Missed events from the log first (from Last-Event-ID or ?since=), then live ones; without either, only what happens from now on.',
+  querystring: EventsQuery,
+  headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ description: 'Resume after this event id.' })) }),
+  responses: {
+    200: media('text/event-stream', 'The stream: `id`, `event` (the type) and `data` (JSON) per event; stream.truncated and stream.overflow say when events were missed'),
+    400: 'A bad type pattern or resume id',
+  },
 });
 
 /** Serves one event stream with a fixed filter (a run's events, a sweep's); `since` is `?since=` when the route takes it. */
@@ -41,7 +51,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
     for (const raw of open) raw.end();
   });
   const stream: StreamEvents = (request, reply, filter, since) => streamEvents(deps, open, request, reply, filter, since);
-  routes.get('/automa/events', { schema: { querystring: EventsQuery } }, async (request, reply) => {
+  routes.get('/automa/events', { schema: streamDocs }, async (request, reply) => {
     const q = request.query;
     const subject = q.run ?? q.prompt;
     const filter: EventFilter = {
@@ -112,7 +122,7 @@ async function streamEvents(
 const frame = (event: EventRecord): string => `id: ${event.id}\nevent: ${event.type}\ndata: ${eventBody(event)}\n\n`;
 
 /** `?types=run.*,backend.down` → patterns; absent or empty → every type. */
-function parseTypes(text: string | undefined): readonly string[] | null {
+export function parseTypes(text: string | undefined): readonly string[] | null {
   if (text === undefined || text.trim() === '') return null;
   const patterns = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
   for (const pattern of patterns) {

@@ -5,10 +5,42 @@ import send from '@fastify/send';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, bodyTooLarge, isAppError, notFound, rangeNotSatisfiable } from '../../errors.js';
 import type { FileService, UploadForm, ViewResult } from '../../files/index.js';
+import { docs, media } from '../../route-docs.js';
+import { UploadForm as UploadFormSchema, UploadResultSchema, ViewQuery } from '../schemas/gateway.js';
 
 // Form fields are short strings (type, subfolder, overwrite, original_ref JSON).
 const FIELD_BYTES = 1024 * 1024;
 const FORM_FIELDS = ['type', 'subfolder', 'overwrite', 'original_ref'] as const;
+
+// The form and the query are read as ComfyUI reads them (first value wins, its own refusals).
+const UPLOAD_RESPONSES = {
+  200: UploadResultSchema,
+  400: 'No image in the form, or a type, file name or subfolder that is not allowed',
+  413: 'The file is over --max-upload-size',
+  500: "The file name is empty or absolute (ComfyUI's status, with a clear body)",
+} as const;
+const uploadImage = docs('files', 'Upload an image (into input/ unless type says otherwise)', {
+  description: 'Same content under the same name keeps that name; other content gets `name (n).ext` unless overwrite is set.',
+  described: { body: UploadFormSchema, consumes: ['multipart/form-data'] },
+  responses: UPLOAD_RESPONSES,
+});
+const uploadMask = docs('files', "Upload a mask, applied to original_ref's alpha channel", {
+  described: { body: UploadFormSchema, consumes: ['multipart/form-data'] },
+  responses: UPLOAD_RESPONSES,
+});
+const view = docs('files', 'Download a file: an input, an output or a temp preview', {
+  description: "Files the gateway holds, else the backends' (an output of a running prompt). Range and conditional requests are supported.",
+  described: { querystring: ViewQuery },
+  responses: {
+    200: media(['image/png', 'image/webp', 'image/jpeg', 'application/octet-stream'], 'The file (or its converted preview)', { type: 'string', format: 'binary' }),
+    206: media('application/octet-stream', 'The requested range of the file', { type: 'string', format: 'binary' }),
+    304: 'Unchanged since If-None-Match / If-Modified-Since',
+    400: 'A type, file name or preview that is not allowed',
+    403: 'The subfolder leads outside its folder',
+    404: 'No such file (or no filename given)',
+    416: 'The range is not satisfiable',
+  },
+});
 
 /**
  * ComfyUI's file routes, served from our own tree, bare and under /api: POST /upload/image,
@@ -29,9 +61,9 @@ export function registerFileRoutes(app: FastifyInstance, deps: { files: FileServ
     if (!scope.hasContentTypeParser('*')) scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
     for (const prefix of ['', '/api']) {
-      scope.post(`${prefix}/upload/image`, async (request) => withForm(request, files, (form) => files.uploadImage(form)));
-      scope.post(`${prefix}/upload/mask`, async (request) => withForm(request, files, (form) => files.uploadMask(form)));
-      scope.get(`${prefix}/view`, async (request, reply) => {
+      scope.post(`${prefix}/upload/image`, { schema: uploadImage }, async (request) => withForm(request, files, (form) => files.uploadImage(form)));
+      scope.post(`${prefix}/upload/mask`, { schema: uploadMask }, async (request) => withForm(request, files, (form) => files.uploadMask(form)));
+      scope.get(`${prefix}/view`, { schema: view }, async (request, reply) => {
         const query = request.query as Record<string, string | string[] | undefined>;
         const first = (name: string) => {
           const value = query[name];

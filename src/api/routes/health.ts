@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/index.js';
+import { docs } from '../../route-docs.js';
 import type { PoolHealth } from '../pool-health.js';
+import { HealthSchema } from '../schemas/operations.js';
 
 export interface HealthRouteDeps {
   readonly store: Store;
@@ -11,7 +13,11 @@ export interface HealthRouteDeps {
 
 /** GET /automa/health: liveness plus a summary of the store and the backends. */
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps): void {
-  app.get('/automa/health', async () => {
+  const schema = docs('operations', 'Liveness, with the state of the store and of each backend', {
+    description: 'Always 200 while the process serves; readiness is /automa/ready.',
+    responses: { 200: HealthSchema },
+  });
+  app.get('/automa/health', { schema }, async () => {
     const storeOk = await deps.store.ping().catch(() => false);
     return {
       status: storeOk ? 'ok' : 'degraded',

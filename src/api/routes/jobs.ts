@@ -4,16 +4,33 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { badRequest, notFound } from '../../errors.js';
 import type { Gateway } from '../../queue/index.js';
 import { JOB_STATUSES, type JobStatus } from '../../store/index.js';
+import { docs } from '../../route-docs.js';
+import { Cancelled, JobDetailSchema, JobListSchema } from '../schemas/gateway.js';
 
 const JobsQuery = Type.Object({
-  status: Type.Optional(Type.String({ maxLength: 200 })),
+  status: Type.Optional(Type.String({ maxLength: 200, description: `Comma-separated: ${JOB_STATUSES.join(', ')}.` })),
   sort_by: Type.Optional(Type.Union([Type.Literal('created_at'), Type.Literal('execution_duration')])),
   sort_order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
   offset: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 const JobParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
-const CancelMany = Type.Object({ job_ids: Type.Array(Type.Unknown(), { maxItems: 10_000 }) }, { additionalProperties: true });
+const CancelMany = Type.Object({ job_ids: Type.Array(Type.Unknown(), { maxItems: 10_000, description: 'Job (prompt) ids: lowercase UUIDs.' }) }, { additionalProperties: true });
+const list = docs('gateway', 'List jobs: queued, running and finished prompts', {
+  querystring: JobsQuery,
+  responses: { 200: JobListSchema, 400: 'A status, sort or page parameter is not allowed' },
+});
+const getOne = docs('gateway', 'One job, with its workflow and outputs', { params: JobParams, responses: { 200: JobDetailSchema, 400: 'The id is too long', 404: 'No job with this id' } });
+const cancelOne = docs('gateway', 'Cancel a job (pending or running)', {
+  description: 'A finished or unknown job is left as it is: `cancelled` is false.',
+  params: JobParams,
+  responses: { 200: Cancelled, 400: 'The id is too long' },
+});
+const cancelMany = docs('gateway', 'Cancel several jobs', {
+  description: 'A malformed id refuses the whole batch; finished or unknown ones are left as they are.',
+  body: CancelMany,
+  responses: { 200: Cancelled, 400: 'job_ids is missing or holds a malformed id' },
+});
 // Job ids are prompt ids: canonical lowercase UUIDs, as POST /prompt requires them.
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -22,7 +39,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: { gateway: Gateway
   const { gateway } = deps;
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  routes.get('/api/jobs', { schema: { querystring: JobsQuery } }, async (request) => {
+  routes.get('/api/jobs', { schema: list }, async (request) => {
     const query = request.query;
     const statuses = parseStatuses(query.status);
     const offset = query.offset ?? 0;
@@ -37,17 +54,17 @@ export function registerJobRoutes(app: FastifyInstance, deps: { gateway: Gateway
     return { jobs, pagination: { offset, limit, total, has_more: offset + jobs.length < total } };
   });
 
-  routes.get('/api/jobs/:id', { schema: { params: JobParams } }, async (request) => {
+  routes.get('/api/jobs/:id', { schema: getOne }, async (request) => {
     const job = await gateway.job(request.params.id);
     if (!job) throw notFound('Job', request.params.id);
     return job;
   });
 
-  routes.post('/api/jobs/:id/cancel', { schema: { params: JobParams } }, async (request) => gateway.cancel(request.params.id));
+  routes.post('/api/jobs/:id/cancel', { schema: cancelOne }, async (request) => gateway.cancel(request.params.id));
 
   // As ComfyUI: malformed ids refuse the whole batch; finished or unknown ones are no-ops;
   // `cancelled` says whether any job was actually cancelled.
-  routes.post('/api/jobs/cancel', { schema: { body: CancelMany } }, async (request) => {
+  routes.post('/api/jobs/cancel', { schema: cancelMany }, async (request) => {
     const ids = request.body.job_ids;
     const invalid = ids.filter((id) => typeof id !== 'string' || !JOB_ID.test(id));
     if (invalid.length > 0) {

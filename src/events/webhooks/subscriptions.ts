@@ -43,12 +43,12 @@ export function createSubscriptions(deps: { store: WebhookStore; policy: Address
     const refusal = deps.policy.urlRefusal(url);
     if (refusal !== null) throw invalidField(field, refusal);
   };
-  const checkEvents = (events: readonly string[]): void => {
-    if (events.length === 0) throw invalidField('events', 'must name at least one event type or pattern (or "*")');
-    if (events.length > MAX_PATTERNS) throw invalidField('events', `must have at most ${MAX_PATTERNS} entries`);
+  const checkEvents = (events: readonly string[], field = 'events'): void => {
+    if (events.length === 0) throw invalidField(field, 'must name at least one event type or pattern (or "*")');
+    if (events.length > MAX_PATTERNS) throw invalidField(field, `must have at most ${MAX_PATTERNS} entries`);
     events.forEach((pattern, i) => {
       const problem = patternProblem(pattern);
-      if (problem !== null) throw invalidField(`events[${i}]`, `${JSON.stringify(pattern.slice(0, 100))} ${problem}`);
+      if (problem !== null) throw invalidField(`${field}[${i}]`, `${JSON.stringify(pattern.slice(0, 100))} ${problem}`);
     });
   };
   const checkFilter = (filter: WebhookFilter | undefined): void => {
@@ -83,7 +83,7 @@ export function createSubscriptions(deps: { store: WebhookStore; policy: Address
       checkUrl(input.url, 'webhook_url');
       if ((input.run === undefined) === (input.sweep === undefined)) throw new Error('subscribeOnce needs exactly one of run or sweep');
       const events = input.events ?? ['*'];
-      checkEvents(events);
+      checkEvents(events, 'webhook_events');
       if (input.secret !== undefined && !isUsableSecret(input.secret)) throw invalidField('webhook_secret', 'must be whsec_ followed by base64 of at least 24 bytes');
       const secret = input.secret ?? newWebhookSecret();
       const id = randomUUID();

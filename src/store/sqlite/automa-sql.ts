@@ -5,6 +5,8 @@ import type { AppRow, RunRow, StoredRunStatus, SweepRow } from '../automa-types.
 export const RUN_COLUMNS = `seq, id, app_id, sweep_id, cell, coords, prompt_id, client_id, inputs, pending_prompt, status, submitted,
   backend, error, outputs, exec_status, attempt, create_time, start_time, end_time`;
 
+export const SWEEP_COLUMNS = 'seq, id, app_id, name, body, count, cancelled, create_time';
+
 export interface RunSqlRow {
   seq: number;
   id: string;

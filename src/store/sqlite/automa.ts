@@ -1,15 +1,15 @@
 import { conflict } from '../../errors.js';
 import { IDEMPOTENCY_TTL_MS } from '../automa-types.js';
 import type { AppSqlRow, RunSqlRow, SweepSqlRow } from './automa-sql.js';
-import { decodeCursor, json, pageOf, RUN_COLUMNS, toApp, toRun, toSweep } from './automa-sql.js';
+import { decodeCursor, json, pageOf, RUN_COLUMNS, SWEEP_COLUMNS, toApp, toRun, toSweep } from './automa-sql.js';
 import type { SqliteDatabase, SqlValue } from './database.js';
+import type { SqliteRunEvents } from './run-events.js';
 import type { AutomaStore, IdempotentAnswer, NewRun, RunQuery, RunRow, StoredRunStatus } from '../automa-types.js';
 
 const now = (): string => new Date().toISOString();
-const SWEEP_COLUMNS = 'seq, id, app_id, name, body, count, cancelled, create_time';
 
-/** Apps, runs, sweeps and Idempotency-Key answers in the service's SQLite file. */
-export function createSqliteAutomaStore(db: SqliteDatabase): AutomaStore {
+/** Apps, runs, sweeps and Idempotency-Key answers in the service's SQLite file; `runEvents` appends their events. */
+export function createSqliteAutomaStore(db: SqliteDatabase, runEvents: SqliteRunEvents): AutomaStore {
   const insertApp = db.prepare('INSERT INTO automa_apps (id, name, body, create_time, update_time) VALUES (?, ?, ?, ?, ?) RETURNING *');
   const getApp = db.prepare('SELECT * FROM automa_apps WHERE id = ?');
   const updateApp = db.prepare(
@@ -65,6 +65,8 @@ export function createSqliteAutomaStore(db: SqliteDatabase): AutomaStore {
   };
 
   return {
+    useEventViews: (views) => runEvents.useViews(views),
+    appendLiveRunEvent: async (promptId, type, data) => runEvents.appendLive(promptId, type, data),
     createApp: async (app) => {
       const time = now();
       return toApp(insertApp.get(app.id, app.name, JSON.stringify(app.body), time, time) as AppSqlRow);
@@ -98,7 +100,7 @@ export function createSqliteAutomaStore(db: SqliteDatabase): AutomaStore {
     getRun: async (id) => runById(id),
     listRuns: async (query) => listRuns(db, query),
     unsubmitted: async (afterSeq, limit) => (unsubmitted.all(afterSeq, limit) as RunSqlRow[]).map(toRun),
-    failRun: async (id, error) => void failRun.run(error, Date.now(), id),
+    failRun: async (id, error) => void db.transaction(() => failRun.run(error, Date.now(), id), 'immediate'),
     cancelUnsubmitted: async (ids) => {
       const time = Date.now();
       return db.transaction(() => ids.filter((id) => Number(cancelRun.run(time, id).changes) > 0), 'immediate');

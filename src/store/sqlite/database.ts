@@ -16,6 +16,11 @@ export interface Statement<P extends readonly SqlValue[], R> {
   run(...params: P): { readonly changes: number };
 }
 
+export interface TransactionHook {
+  beforeCommit(): void;
+  rolledBack(): void;
+}
+
 /** The one SQLite connection the embedded store writes through. */
 export interface SqliteDatabase {
   prepare<P extends readonly SqlValue[] = SqlValue[], R = unknown>(sql: string): Statement<P, R>;
@@ -26,6 +31,14 @@ export interface SqliteDatabase {
    * Called inside another transaction it simply joins it (the outer one commits or rolls back).
    */
   transaction<T>(work: () => T, mode?: 'deferred' | 'immediate'): T;
+  /** True inside `transaction` (the hooks below run for those transactions only). */
+  readonly inTransaction: boolean;
+  /**
+   * Work to do at the end of every outermost `transaction`: `beforeCommit` may still write (its
+   * writes commit with the rest, and a throw rolls everything back); `rolledBack` is told when
+   * the transaction did not commit. Returns the function that removes the hook.
+   */
+  onTransactionEnd(hook: TransactionHook): () => void;
   /** A single-value PRAGMA read, e.g. `pragmaValue('user_version')`. */
   pragmaValue(name: string): unknown;
   readonly raw: DatabaseSync;
@@ -36,6 +49,8 @@ export interface SqliteDatabase {
 export function openDatabase(file: string): SqliteDatabase {
   // timeout: how long a statement waits on another connection's lock (busy_timeout).
   const raw = new DatabaseSync(file, { enableForeignKeyConstraints: true, timeout: 5000 });
+  const hooks = new Set<TransactionHook>();
+  let inTransaction = false;
   return {
     raw,
     // The statement itself, not a wrapper: the store's hot reads must cost what raw node:sqlite does.
@@ -45,15 +60,27 @@ export function openDatabase(file: string): SqliteDatabase {
     transaction: (work, mode = 'deferred') => {
       if (raw.isTransaction) return work();
       raw.exec(mode === 'immediate' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+      inTransaction = true;
       try {
         const result = work();
+        for (const hook of hooks) hook.beforeCommit();
         raw.exec('COMMIT');
         return result;
       } catch (error) {
         // A failed COMMIT may already have ended the transaction; only roll back one still open.
         if (raw.isTransaction) raw.exec('ROLLBACK');
+        for (const hook of hooks) hook.rolledBack();
         throw error;
+      } finally {
+        inTransaction = false;
       }
+    },
+    get inTransaction() {
+      return inTransaction;
+    },
+    onTransactionEnd: (hook) => {
+      hooks.add(hook);
+      return () => hooks.delete(hook);
     },
     pragmaValue: (name) => {
       const row = raw.prepare(`PRAGMA ${name}`).get();

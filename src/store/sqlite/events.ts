@@ -1,4 +1,5 @@
 import type { EventAppendedListener, EventRecord, EventStore, NewEvent } from '../event-types.js';
+import { stringifyExactJson } from '../../json.js';
 import type { SqliteDatabase } from './database.js';
 
 interface EventRow {
@@ -14,8 +15,8 @@ interface EventRow {
 /** The store's own handle on the log: `appendSync` joins whatever transaction is open. */
 export interface SqliteEventLog {
   readonly store: EventStore;
-  /** Append inside the caller's transaction (the outbox write); returns the new id. */
-  appendSync(event: NewEvent, time?: number): number;
+  /** Append inside the caller's transaction (the outbox write); returns the new id, or null when the log declined it (a workflow run's `prompt.*`). */
+  appendSync(event: NewEvent, time?: number): number | null;
   getSync(id: number): EventRecord | undefined;
 }
 
@@ -50,11 +51,9 @@ export function createSqliteEventLog(db: SqliteDatabase): SqliteEventLog {
     `DELETE FROM automa_webhook_deliveries WHERE status <> 'pending' AND event_id NOT IN (SELECT id FROM automa_events)`,
   );
 
-  const appendSync = (event: NewEvent, time = Date.now()): number => {
-    const row = insert.get(event.type, time, event.subject, event.app ?? null, event.sweep ?? null, JSON.stringify(event.data));
-    if (row === undefined) throw new Error('event insert returned no id');
-    return row.id;
-  };
+  // Exact: a run's inputs may hold a seed past 2^53. No row back: a BEFORE INSERT trigger declined it (migration 7).
+  const appendSync = (event: NewEvent, time = Date.now()): number | null =>
+    insert.get(event.type, time, event.subject, event.app ?? null, event.sweep ?? null, stringifyExactJson(event.data))?.id ?? null;
 
   const getSync = (id: number): EventRecord | undefined => {
     const row = getOne.get(id);

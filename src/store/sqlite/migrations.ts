@@ -1,4 +1,5 @@
 import { EVENTS_SQL } from './events-sql.js';
+import { RUN_EVENTS_SQL } from './run-events-sql.js';
 
 /**
  * Numbered schema migrations, applied in order inside one transaction each; the database's
@@ -188,5 +189,10 @@ export const MIGRATIONS: readonly Migration[] = [
         UPDATE automa_runs SET status = 'cancelled', end_time = CAST(unixepoch('subsec') * 1000 AS INTEGER) WHERE prompt_id = OLD.id;
       END;
     `,
+  },
+  {
+    version: 7,
+    name: 'run_and_sweep_events',
+    sql: RUN_EVENTS_SQL,
   },
 ];

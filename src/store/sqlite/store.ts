@@ -6,6 +6,7 @@ import { createSqliteDocumentStore } from './documents.js';
 import { createSqliteBackendChangeStore } from './backend-changes.js';
 import { openSqliteDatabase } from './open.js';
 import { createSqliteEventLog } from './events.js';
+import { createSqliteRunEvents } from './run-events.js';
 import { createSqlitePromptStore } from './prompts.js';
 import { createSqliteScheduleStore } from './schedules.js';
 import { createSqliteWebhookStore } from './webhooks.js';
@@ -17,12 +18,14 @@ export function createSqliteStore(options: { dataDir: string }): Store {
   const db = openSqliteDatabase(path.join(options.dataDir, DATABASE_FILE));
   let closed = false;
   const events = createSqliteEventLog(db);
+  // First: statements that fire migration 7's triggers (the prompt store's) need its function to exist when prepared.
+  const runEvents = createSqliteRunEvents(db, events);
   return {
     documents: createSqliteDocumentStore(db),
     prompts: createSqlitePromptStore(db, events),
     backendChanges: createSqliteBackendChangeStore(db),
     backendFiles: createSqliteBackendFileStore(db),
-    automa: createSqliteAutomaStore(db),
+    automa: createSqliteAutomaStore(db, runEvents),
     events: events.store,
     webhooks: createSqliteWebhookStore(db, events),
     schedules: createSqliteScheduleStore(db),

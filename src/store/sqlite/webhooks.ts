@@ -205,6 +205,7 @@ export function createSqliteWebhookStore(db: SqliteDatabase, events: SqliteEvent
     test: async (endpointId, data, now) =>
       db.transaction(() => {
         const eventId = events.appendSync({ type: 'webhook.test', subject: endpointId, data }, now);
+        if (eventId === null) throw new Error('the log declined a webhook.test event');
         const row = insertDelivery.get(endpointId, eventId, endpointId, now, now, now);
         if (row === undefined) throw new Error('delivery insert returned nothing');
         return toDelivery(row);

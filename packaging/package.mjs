@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// `npm run package [-- --target linux-x64 --target win-x64]`: builds the service (scripts/build.mjs,
+// so dist/ and the web app in dist/web are fresh), then one single executable per target in
+// release/: comfyui-automa-<version>-linux-x64 and comfyui-automa-<version>-win-x64.exe, plus
+// SHA256SUMS. Nothing is needed beside them: the web app, the API docs' assets, sharp's native
+// library and the tray helper are embedded and written to a cache folder on first run.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { bundleExecutableMain } from './bundle.mjs';
+import { removeSignature } from './pe.mjs';
+import { filesBelow, resolveTarget } from './targets.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// --out and --dist (where the build goes, default dist/) let a test package without touching the checkout's.
+const { values } = parseArgs({
+  options: { target: { type: 'string', multiple: true }, out: { type: 'string' }, dist: { type: 'string' }, 'skip-build': { type: 'boolean' } },
+});
+const targets = values.target ?? ['linux-x64', 'win-x64'];
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const release = path.resolve(root, values.out ?? 'release');
+const dist = path.resolve(root, values.dist ?? 'dist');
+const staging = path.join(root, '.tmp', 'package');
+const postject = path.join(root, 'node_modules', 'postject', 'dist', 'cli.js');
+// The fuse postject flips so node runs the injected blob (the value node's own SEA docs give).
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+const step = (what) => process.stdout.write(`package: ${what}\n`);
+const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+
+/** Files in the extracted layout that are the same for every target: static files read at run time. */
+function staticAssets() {
+  const assets = {};
+  const add = (from, to) => {
+    for (const file of filesBelow(from)) assets[`${to}/${file}`] = path.join(from, file);
+  };
+  add(path.join(root, 'node_modules', '@fastify', 'swagger-ui', 'static'), 'node_modules/@fastify/swagger-ui/static');
+  // The web app, when the build made one (src/main.ts looks for it beside its code, i.e. dist/web).
+  const web = path.join(dist, 'web');
+  if (fs.existsSync(web)) add(web, 'dist/web');
+  return assets;
+}
+
+/** The SEA config and manifest for one target; returns the blob's path. */
+function writeBlob(target, main, assets, dir) {
+  const buildId = createHash('sha256');
+  const files = Object.entries(assets).map(([file, from], index) => {
+    buildId.update(file).update(fs.readFileSync(from));
+    return { key: `f${index}`, path: file, executable: target.executables.includes(file), from };
+  });
+  buildId.update(fs.readFileSync(main));
+  const manifest = { version: pkg.version, buildId: buildId.digest('hex').slice(0, 12), files: files.map(({ from: _, ...rest }) => rest) };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  const blob = path.join(dir, 'sea-prep.blob');
+  const config = {
+    main,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    // Both would tie the blob to the platform that wrote it; the Windows one is written on Linux.
+    useSnapshot: false,
+    useCodeCache: false,
+    assets: { 'manifest.json': path.join(dir, 'manifest.json'), ...Object.fromEntries(files.map((f) => [f.key, f.from])) },
+  };
+  fs.writeFileSync(path.join(dir, 'sea-config.json'), JSON.stringify(config, null, 2));
+  run(target.blobNode, ['--experimental-sea-config', path.join(dir, 'sea-config.json')]);
+  return blob;
+}
+
+function sha256(file) {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+if (!values['skip-build']) {
+  step(`building ${path.relative(root, dist) || dist} (scripts/build.mjs, as npm run build)`);
+  run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), dist]);
+}
+fs.mkdirSync(release, { recursive: true });
+const shared = staticAssets();
+const sharpVersion = pkg.dependencies.sharp;
+for (const name of targets) {
+  const target = resolveTarget(name, { root, staging, sharpVersion });
+  // A folder per run: two packagings at once (the tests') must not write each other's blob.
+  fs.mkdirSync(staging, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(staging, `build-${name}-`));
+  step(`${name}: bundling the main script`);
+  const main = path.join(dir, 'main.cjs');
+  await bundleExecutableMain(root, main);
+  step(`${name}: writing the SEA blob`);
+  const blob = writeBlob(target, main, { ...shared, ...target.native }, dir);
+  const output = path.join(release, target.fileName(pkg.version));
+  fs.rmSync(output, { force: true });
+  fs.copyFileSync(target.nodeBinary, output);
+  fs.chmodSync(output, 0o755);
+  if (target.stripSymbols) run('strip', [output]); // node's debug symbols: ~20 MB nobody runs with
+  if (target.removeSignature) removeSignature(output);
+  step(`${name}: injecting into ${path.relative(root, target.nodeBinary)}`);
+  run(process.execPath, [postject, output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+  step(`${name}: ${path.relative(root, output)} (${(fs.statSync(output).size / 2 ** 20).toFixed(1)} MiB)`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+// Sums of every executable in release/ (an earlier run's other target included).
+const sums = fs
+  .readdirSync(release)
+  .filter((file) => file.startsWith('comfyui-automa-'))
+  .sort()
+  .map((file) => `${sha256(path.join(release, file))}  ${file}\n`);
+fs.writeFileSync(path.join(release, 'SHA256SUMS'), sums.join(''));
+step('release/SHA256SUMS written');
