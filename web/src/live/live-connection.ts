@@ -9,7 +9,7 @@
 import { useSyncExternalStore } from 'react';
 import { openEventStream, type EventSourceLike, type EventStream } from './event-stream';
 import { applyMessage, decodePreview, parseMessage, QUEUE_CHANGING, type ProgressMap } from './frames';
-import { applyPromptEvent, BACKEND_EVENT_TYPES, PROMPT_EVENT_TYPES, type ActivityMap } from './prompt-activity';
+import { applyPromptEvent, LIVE_EVENT_TYPES, type ActivityMap } from './prompt-activity';
 
 export interface LiveState {
   /** /ws is open. */
@@ -47,8 +47,8 @@ export interface LiveOptions {
 
 export const INITIAL_LIVE_STATE: LiveState = { connected: false, eventsConnected: false, queueRemaining: null, progress: new Map(), activity: new Map(), previews: new Map() };
 
-/** Events after which the queue or the pool look different (prompt.queued is told by /ws's status). */
-const EVENTS_CHANGING_QUEUE = /^(prompt\.(started|succeeded|failed|interrupted|cancelled)|backend\.)/;
+/** Events after which the queue or the pool look different (a new prompt is told by /ws's status). */
+const EVENTS_CHANGING_QUEUE = /^((prompt|run)\.(started|succeeded|failed|interrupted|cancelled)|backend\.)/;
 
 /** Open the live connection; it keeps itself open until close(). */
 export function createLiveConnection(options: LiveOptions): LiveConnection {
@@ -138,7 +138,7 @@ export function createLiveConnection(options: LiveOptions): LiveConnection {
       ? null
       : openEventStream({
           url: eventsUrl,
-          types: [...PROMPT_EVENT_TYPES, ...BACKEND_EVENT_TYPES],
+          types: LIVE_EVENT_TYPES,
           onConnected: (eventsConnected) => {
             if (eventsConnected !== state.eventsConnected) set({ ...state, eventsConnected });
           },

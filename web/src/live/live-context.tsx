@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { eventsUrl, wsUrl } from '../api/client';
 import { subscribeSettings, getSettings } from '../settings/settings-store';
+import { LIVE_EVENT_TYPES } from './prompt-activity';
 import { createLiveConnection, INITIAL_LIVE_STATE, useLiveState, type LiveConnection, type LiveState } from './live-connection';
 
 const LiveContext = createContext<LiveConnection | null>(null);
@@ -13,7 +14,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const live = createLiveConnection({
       url: () => wsUrl(window.location),
-      eventsUrl: (since) => eventsUrl(['prompt.*', 'backend.*'], since),
+      eventsUrl: (since) => eventsUrl(LIVE_EVENT_TYPES, since),
       onQueueChange: () => {
         void queryClient.invalidateQueries({ queryKey: ['queue'] });
         void queryClient.invalidateQueries({ queryKey: ['backends'] });

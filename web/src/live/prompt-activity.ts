@@ -1,27 +1,37 @@
 /**
- * The event stream's `prompt.*` events folded into what each prompt is doing now. Unlike /ws,
- * which follows ComfyUI's rule of sending a prompt's progress to its own client only, the event
- * log has every prompt's lifecycle, whoever queued it. Pure functions, tested without a stream.
+ * The event stream's `prompt.*` and `run.*` events folded into what each running prompt is doing
+ * now. Unlike /ws, which follows ComfyUI's rule of sending a prompt's progress to its own client
+ * only, the event log has every prompt's lifecycle, whoever queued it: `prompt.*` for prompts sent
+ * to /prompt, `run.*` (the run, with its prompt id) for those of workflow apps. Pure functions,
+ * tested without a stream.
  */
-import type { EventBody, PromptEventData } from '@contract';
+import type { EventBody, PromptEventData, RunView } from '@contract';
 
-/** One prompt between `prompt.queued` and its end, as far as the events tell. */
+/** One prompt between its start and its end, as far as the events tell. */
 export interface PromptActivity {
-  readonly status: 'queued' | 'running';
+  readonly status: 'running';
   readonly backend: string | null;
-  /** The running node's steps (from `prompt.progress`, at most two a second). */
+  /** The running node's steps (from `*.progress`, at most two a second). */
   readonly node: string | null;
   readonly value: number;
   readonly max: number;
+  /** The whole prompt's share done (0–1), which `run.progress` tells; null for raw prompts. */
+  readonly fraction: number | null;
 }
 
 export type ActivityMap = ReadonlyMap<string, PromptActivity>;
 
-/** The event types the app listens to (EventSource needs each name: they come as `event:` lines). */
-export const PROMPT_EVENT_TYPES = ['prompt.queued', 'prompt.started', 'prompt.progress', 'prompt.succeeded', 'prompt.failed', 'prompt.interrupted', 'prompt.cancelled'] as const;
+/**
+ * The event types the app listens to (EventSource needs each name: they come as `event:` lines).
+ * Not `*.queued`: a 10,000-cell sweep queues its runs at once, and nothing on screen needs them.
+ */
+export const PROMPT_EVENT_TYPES = ['prompt.started', 'prompt.progress', 'prompt.succeeded', 'prompt.failed', 'prompt.interrupted', 'prompt.cancelled'] as const;
+export const RUN_EVENT_TYPES = ['run.started', 'run.progress', 'run.succeeded', 'run.failed', 'run.cancelled'] as const;
 export const BACKEND_EVENT_TYPES = ['backend.up', 'backend.down', 'backend.draining'] as const;
+/** Everything the live connection asks the event stream for. */
+export const LIVE_EVENT_TYPES: readonly string[] = [...PROMPT_EVENT_TYPES, ...RUN_EVENT_TYPES, ...BACKEND_EVENT_TYPES];
 
-const ENDED = new Set(['prompt.succeeded', 'prompt.failed', 'prompt.interrupted', 'prompt.cancelled']);
+const ENDED = /^(prompt|run)\.(succeeded|failed|interrupted|cancelled)$/;
 
 /** Parse an SSE `data:` line into an event body; anything else → null. */
 export function parseEvent(text: string): EventBody | null {
@@ -36,35 +46,56 @@ export function parseEvent(text: string): EventBody | null {
 
 /** The map after one event (the same map when it changes nothing). */
 export function applyPromptEvent(activity: ActivityMap, event: EventBody): ActivityMap {
-  if (!event.type.startsWith('prompt.')) return activity;
-  const data = event.data as Partial<PromptEventData>;
-  if (typeof data.prompt_id !== 'string') return activity;
-  const id = data.prompt_id;
-  if (ENDED.has(event.type)) {
-    if (!activity.has(id)) return activity;
+  const fact = factOf(event);
+  if (fact === null) return activity;
+  if (ENDED.test(event.type)) {
+    if (!activity.has(fact.promptId)) return activity;
     const next = new Map(activity);
-    next.delete(id);
+    next.delete(fact.promptId);
     return next;
   }
-  const before = activity.get(id) ?? { status: 'queued', backend: null, node: null, value: 0, max: 0 };
-  const backend = typeof data.backend === 'string' ? data.backend : before.backend;
-  switch (event.type) {
-    case 'prompt.queued':
-      return new Map(activity).set(id, { ...before, backend });
-    case 'prompt.started':
-      return new Map(activity).set(id, { ...before, status: 'running', backend });
-    case 'prompt.progress': {
-      const progress = data.progress;
-      if (progress === undefined || !Number.isFinite(progress.value) || !Number.isFinite(progress.max)) return activity;
-      return new Map(activity).set(id, { status: 'running', backend, node: progress.node ?? before.node, value: progress.value, max: progress.max });
-    }
-    default:
-      return activity;
-  }
+  const before = activity.get(fact.promptId) ?? { status: 'running', backend: null, node: null, value: 0, max: 0, fraction: null };
+  const backend = fact.backend ?? before.backend;
+  if (event.type.endsWith('.started')) return new Map(activity).set(fact.promptId, { ...before, backend });
+  if (!event.type.endsWith('.progress') || fact.step === null) return activity;
+  return new Map(activity).set(fact.promptId, { status: 'running', backend, node: fact.node ?? before.node, value: fact.step.value, max: fact.step.max, fraction: fact.fraction });
 }
 
-/** 0..100 for the running node's steps, or null before any step is known. */
+interface Fact {
+  readonly promptId: string;
+  readonly backend: string | null;
+  readonly node: string | null;
+  readonly step: { readonly value: number; readonly max: number } | null;
+  readonly fraction: number | null;
+}
+
+const isStep = (v: unknown): v is { value: number; max: number } =>
+  typeof v === 'object' && v !== null && Number.isFinite((v as { value?: unknown }).value) && Number.isFinite((v as { max?: unknown }).max);
+
+/** What a `prompt.*` body (the prompt) or a `run.*` body (the run) says, in one shape. */
+function factOf(event: EventBody): Fact | null {
+  if (event.type.startsWith('prompt.')) {
+    const data = event.data as Partial<PromptEventData>;
+    if (typeof data.prompt_id !== 'string') return null;
+    const progress = data.progress;
+    return { promptId: data.prompt_id, backend: typeof data.backend === 'string' ? data.backend : null, node: progress?.node ?? null, step: isStep(progress) ? progress : null, fraction: null };
+  }
+  if (event.type.startsWith('run.')) {
+    const run = event.data as Partial<RunView>;
+    if (typeof run.prompt_id !== 'string') return null;
+    const progress = run.progress;
+    const step = isStep(progress?.step) ? progress.step : null;
+    const fraction = typeof progress?.fraction === 'number' && Number.isFinite(progress.fraction) ? progress.fraction : null;
+    // A run's progress may come before any node reported steps: its fraction alone is progress.
+    return { promptId: run.prompt_id, backend: typeof run.backend === 'string' ? run.backend : null, node: progress?.node ?? null, step: step ?? (fraction !== null ? { value: 0, max: 0 } : null), fraction };
+  }
+  return null;
+}
+
+/** 0..100: the run's whole share when known, else the running node's steps; null before either. */
 export function stepPercent(activity: PromptActivity | undefined): number | null {
-  if (activity === undefined || activity.max <= 0) return null;
+  if (activity === undefined) return null;
+  if (activity.fraction !== null) return Math.round(Math.min(1, Math.max(0, activity.fraction)) * 100);
+  if (activity.max <= 0) return null;
   return Math.round(Math.min(1, Math.max(0, activity.value / activity.max)) * 100);
 }

@@ -65,7 +65,9 @@ export function RunningJob({ promptId, backend, nodes }: { promptId: string; bac
           {progress !== undefined
             ? t('overview.progressDetail', { node: nodeClass ?? progress.node ?? '?', value: progress.value, max: progress.max, percent: percent ?? 0 })
             : activity !== undefined && activity.max > 0
-              ? t('overview.stepDetail', { node: nodeClass ?? activity.node ?? '?', value: activity.value, max: activity.max })
+              ? activity.fraction !== null
+                ? t('overview.progressDetail', { node: nodeClass ?? activity.node ?? '?', value: activity.value, max: activity.max, percent: percent ?? 0 })
+                : t('overview.stepDetail', { node: nodeClass ?? activity.node ?? '?', value: activity.value, max: activity.max })
               : t('overview.noLiveProgress')}
         </Text>
       </Stack>
