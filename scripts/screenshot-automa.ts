@@ -65,7 +65,8 @@ export async function shootAutomaPages(appUrl: string, page: Page, out: string):
   }
 
   const prompt = (await getJson<{ prompt: Record<string, unknown> }>(`${appUrl}/automa/apps/${appId}`)).prompt;
-  await created(`${appUrl}/automa/schedules`, { name: 'Nightly render', prompt, cron: '0 3 * * *', timezone: 'Europe/Paris' });
+  await created(`${appUrl}/automa/schedules`, { name: 'Nightly render', app: appId, inputs: { prompt: 'a lighthouse at dusk, oil painting', seed: 'random' }, cron: '0 3 * * *', timezone: 'Europe/Paris' });
+  await created(`${appUrl}/automa/schedules`, { name: 'Weekly cfg grid', sweep: { app: appId, axes: [{ input: 'cfg', values: [4, 7] }, { input: 'steps', values: [10, 20, 30] }] }, cron: '0 6 * * 1' });
   const soon = await created(`${appUrl}/automa/schedules`, { name: 'Launch preview', prompt, at: new Date(Date.now() + 1500).toISOString() });
   await page.goto(`${appUrl}/automations?tab=schedules&schedule=${soon}`);
   await page.locator('[data-testid="schedule-fire"][data-status="fired"]').waitFor({ timeout: 30_000 });

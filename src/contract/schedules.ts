@@ -39,6 +39,8 @@ export interface ScheduleFireView {
   readonly prompt_id?: string;
   readonly run_id?: string;
   readonly sweep_id?: string;
+  /** Where what it produced is read (`/automa/runs/{id}`, …). */
+  readonly link?: string | null;
   readonly error: string | null;
 }
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { getJson, postJson } from '../helpers/comfy-client.js';
 import { waitForBackendsUp } from '../helpers/stack.js';
+import { DEFAULT_CHECKPOINT, defaultWorkflowUi } from '../automation/helpers.js';
 import { startReceiver } from '../events/helpers.js';
 import { axeViolations, builtWebApp, launchBrowser, type Browser } from './browser.js';
 import { openPage, startWebStack } from './web-stack.js';
@@ -112,6 +113,7 @@ test('a schedule made in the page shows its next fire times and pauses and resum
   await page.getByRole('button', { name: 'New schedule' }).click();
   const dialog = page.getByRole('dialog', { name: 'New schedule' });
   await dialog.getByLabel('Name').fill('Morning render');
+  await dialog.getByText('API prompt', { exact: true }).click();
   await dialog.getByLabel('Prompt (API format)').fill(JSON.stringify(PROMPT));
   await dialog.getByLabel('Cron pattern').fill('61 * * * *');
   await dialog.getByRole('button', { name: 'Create schedule' }).click();
@@ -140,6 +142,31 @@ test('a schedule made in the page shows its next fire times and pauses and resum
   await row.and(page.locator('[data-status="active"]')).waitFor();
   await detail.getByTestId('schedule-next-fire').first().waitFor();
   assert.deepEqual(await axeViolations(page), [], 'axe with a schedule open');
+  assert.deepEqual(errors, []);
+});
+
+test('a schedule of an app made in the page submits a run with the inputs given in its form', async (t) => {
+  const { app } = await startWebStack(t, webApp, [], { models: { checkpoints: [DEFAULT_CHECKPOINT] } });
+  await waitForBackendsUp(app.url);
+  const imported = await postJson(`${app.url}/automa/apps`, { name: 'txt2img', workflow: defaultWorkflowUi() });
+  assert.equal(imported.status, 201);
+  const appId = (imported.body as { id: string }).id;
+  const { page, errors } = await openPage(t, browser, `${app.url}/automations?tab=schedules`);
+  await page.getByRole('button', { name: 'New schedule' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New schedule' });
+  await dialog.getByLabel('Name').fill('Nightly fox');
+  await dialog.getByLabel('App', { exact: true }).click();
+  await page.getByRole('option', { name: 'txt2img' }).click();
+  await dialog.getByRole('textbox', { name: 'Prompt', exact: true }).fill('a red fox in fresh snow');
+  await dialog.getByRole('button', { name: 'Create schedule' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const row = page.getByTestId('schedule-row');
+  await row.getByText('a run of app txt2img').waitFor();
+  const [stored] = (await getJson<{ schedules: { app: string; inputs: Record<string, unknown> }[] }>(`${app.url}/automa/schedules`)).schedules;
+  assert.equal(stored?.app, appId);
+  assert.equal(stored?.inputs.prompt, 'a red fox in fresh snow');
+  assert.equal(stored?.inputs.seed, 'random', 'the seed stays random: each slot draws its own');
+  assert.deepEqual(await axeViolations(page), [], 'axe with an app schedule');
   assert.deepEqual(errors, []);
 });
 

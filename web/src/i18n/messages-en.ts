@@ -221,7 +221,7 @@ export const en = {
   'schedules.target': 'Submits',
   'schedules.target.prompt': 'a prompt of {detail} nodes',
   'schedules.target.app': 'a run of app {detail}',
-  'schedules.target.sweep': 'a sweep {detail}',
+  'schedules.target.sweep': 'a sweep of {detail}',
   'schedules.next': 'Next',
   'schedules.onceAt': 'once, {time}',
   'schedules.status.active': 'Active',
@@ -366,6 +366,16 @@ export const en = {
   'sweeps.cells': 'Cells',
   'sweeps.cellPending': 'Cell {n}, not queued yet',
   'sweeps.created': 'Created',
+  'schedules.targetApp': 'Run an app',
+  'schedules.targetSweep': 'Sweep',
+  'schedules.targetPrompt': 'API prompt',
+  'schedules.app': 'App',
+  'schedules.pickApp': 'Pick an app',
+  'schedules.sweepLike': 'A sweep like',
+  'schedules.sweepLikeHint': 'Each slot runs this sweep again: its app, axes (random seeds as drawn), mode and inputs.',
+  'schedules.pickSweep': 'Pick a past sweep',
+  'schedules.sweepOf': 'sweep {id}',
+  'schedules.runOf': 'run {id}',
 };
 
 export type MessageKey = keyof typeof en;

@@ -2,12 +2,20 @@
  * The schedule form's values turned into POST /automa/schedules' body, with the problems the
  * browser can see before sending (the service checks again and names the field it refuses).
  */
-import type { CreateScheduleBody, ScheduleView } from '@contract';
+import type { CreateScheduleBody, ScheduleView, SweepView } from '@contract';
+
+export type ScheduleTarget = 'prompt' | 'app' | 'sweep';
 
 export interface ScheduleForm {
   readonly name: string;
+  readonly target: ScheduleTarget;
   /** The API-format prompt, as JSON text. */
   readonly prompt: string;
+  /** An app's id and the inputs of its runs. */
+  readonly app: string;
+  readonly appInputs: Readonly<Record<string, unknown>>;
+  /** A past sweep whose app, axes, mode and inputs each slot sweeps again. */
+  readonly sweep: SweepView | null;
   readonly when: 'cron' | 'at';
   readonly cron: string;
   /** A `datetime-local` value (`2030-01-01T09:00`), in the browser's time zone. */
@@ -17,7 +25,22 @@ export interface ScheduleForm {
   readonly paused: boolean;
 }
 
-export type ScheduleBodyResult = { readonly ok: true; readonly body: CreateScheduleBody } | { readonly ok: false; readonly field: 'prompt' | 'cron' | 'at'; readonly problem: string };
+export type ScheduleBodyResult = { readonly ok: true; readonly body: CreateScheduleBody } | { readonly ok: false; readonly field: 'prompt' | 'app' | 'sweep' | 'cron' | 'at'; readonly problem: string };
+
+type TargetResult = { readonly ok: true; readonly target: Pick<CreateScheduleBody, 'prompt' | 'app' | 'inputs' | 'sweep'> } | (ScheduleBodyResult & { ok: false });
+
+/** What each slot submits: a prompt, a run of an app, or a sweep like a past one. */
+function targetOf(form: ScheduleForm): TargetResult {
+  if (form.target === 'app') return form.app === '' ? { ok: false, field: 'app', problem: 'pick an app' } : { ok: true, target: { app: form.app, inputs: form.appInputs } };
+  if (form.target === 'sweep') {
+    const sweep = form.sweep;
+    if (sweep === null) return { ok: false, field: 'sweep', problem: 'pick a sweep' };
+    // The axes as the sweep spelled them out: random seeds stay the seeds it drew.
+    const axes = sweep.axes.map(({ input, values }) => ({ input, values }));
+    return { ok: true, target: { sweep: { app: sweep.app_id, axes, mode: sweep.mode, inputs: sweep.inputs, ...(sweep.name !== null && { name: sweep.name }) } } };
+  }
+  return promptTarget(form.prompt);
+}
 
 export const CRON_PRESETS = [
   { cron: '*/5 * * * *', label: 'every5' },
@@ -26,11 +49,10 @@ export const CRON_PRESETS = [
   { cron: '0 9 * * 1', label: 'monday9' },
 ] as const;
 
-/** Build the body, or say which field is wrong. */
-export function scheduleBody(form: ScheduleForm): ScheduleBodyResult {
+function promptTarget(text: string): TargetResult {
   let prompt: unknown;
   try {
-    prompt = JSON.parse(form.prompt);
+    prompt = JSON.parse(text);
   } catch (err) {
     return { ok: false, field: 'prompt', problem: err instanceof Error ? err.message : String(err) };
   }
@@ -39,10 +61,17 @@ export function scheduleBody(form: ScheduleForm): ScheduleBodyResult {
   }
   const graph = prompt as Record<string, unknown>;
   // A saved UI workflow (nodes, links) is not an API prompt: say so rather than let it fail later.
-  if (Array.isArray(graph.nodes) && Array.isArray(graph.links)) return { ok: false, field: 'prompt', problem: 'this is a UI workflow; export it in API format' };
+  if (Array.isArray(graph.nodes) && Array.isArray(graph.links)) return { ok: false, field: 'prompt', problem: 'this is a UI workflow; export it in API format, or import it as an app' };
+  return { ok: true, target: { prompt: graph } };
+}
+
+/** Build the body, or say which field is wrong. */
+export function scheduleBody(form: ScheduleForm): ScheduleBodyResult {
+  const target = targetOf(form);
+  if (!target.ok) return target;
   const common = {
     ...(form.name.trim() !== '' && { name: form.name.trim() }),
-    prompt: graph,
+    ...target.target,
     timezone: form.timezone,
     missed: form.missed,
     paused: form.paused,

@@ -1,20 +1,20 @@
-import { Alert, Button, Checkbox, Chip, Group, Modal, SegmentedControl, Select, Stack, Textarea, TextInput } from '@mantine/core';
+import { Alert, Button, Checkbox, Chip, Group, Modal, SegmentedControl, Select, Stack, TextInput } from '@mantine/core';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import type { ScheduleDetail } from '@contract';
-import { api } from '../../api/client';
-import { useRecentJobs } from '../../api/queries';
-import { formatTime, shortId } from '../../components/format';
+import { api, ApiError } from '../../api/client';
 import { useI18n, type MessageKey } from '../../i18n/i18n';
+import { fieldErrors } from '../apps/run-form';
 import { browserTimeZone, CRON_PRESETS, scheduleBody, timeZones, type ScheduleForm } from './schedule-body';
+import { ScheduleTargetFields } from './schedule-target';
 
-const EMPTY: ScheduleForm = { name: '', prompt: '', when: 'cron', cron: '0 9 * * *', at: '', timezone: browserTimeZone(), missed: 'skip', paused: false };
+const EMPTY: ScheduleForm = { name: '', target: 'app', prompt: '', app: '', appInputs: {}, sweep: null, when: 'cron', cron: '0 9 * * *', at: '', timezone: browserTimeZone(), missed: 'skip', paused: false };
 
 /**
- * Make a schedule: the API prompt it submits (typed in, or copied from a job in the history),
+ * Make a schedule: what it submits (a run of an app, a sweep like a past one, or an API prompt),
  * a cron pattern in a time zone or one date and time, and what to do about slots missed while the
- * service was down. Apps and sweeps as targets come with workflow apps.
+ * service was down.
  */
 export function ScheduleCreateModal({ opened, onClose, onCreated }: { opened: boolean; onClose: () => void; onCreated: (schedule: ScheduleDetail) => void }) {
   const { t } = useI18n();
@@ -27,7 +27,7 @@ export function ScheduleCreateModal({ opened, onClose, onCreated }: { opened: bo
 }
 
 function CreateForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: (schedule: ScheduleDetail) => void }) {
-  const { t, language } = useI18n();
+  const { t } = useI18n();
   const queryClient = useQueryClient();
   const [form, setForm] = useState<ScheduleForm>(EMPTY);
   const [local, setLocal] = useState<{ field: string; problem: string } | null>(null);
@@ -36,11 +36,6 @@ function CreateForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: 
     setForm((old) => ({ ...old, ...patch }));
     setLocal(null);
   };
-  const recent = useRecentJobs(['completed', 'failed'], 20);
-  const copyFrom = useMutation({
-    mutationFn: (id: string) => api.job(id),
-    onSuccess: (job) => set({ prompt: JSON.stringify(job.workflow.prompt, null, 2) }),
-  });
   const create = useMutation({
     mutationFn: () => {
       const result = scheduleBody(form);
@@ -61,35 +56,15 @@ function CreateForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: 
     create.mutate();
   };
   const fieldError = (field: string) => (local?.field === field ? t('schedules.invalid', { problem: local.problem }) : undefined);
-  const locale = language === 'zh' ? 'zh-CN' : 'en';
-  const jobOptions = (recent.data?.jobs ?? []).map((job) => ({ value: job.id, label: `${shortId(job.id)} · ${formatTime(job.create_time, locale)}` }));
+  const inputErrors = fieldErrors(create.error);
+  // The service names `app`, `sweep.<field>`, `inputs.<name>`: the first part says which field.
+  const serverField = create.error instanceof ApiError ? (create.error.fields[0]?.field.split('.')[0] ?? null) : null;
 
   return (
     <form onSubmit={submit} aria-label={t('schedules.new')}>
       <Stack gap="sm">
         <TextInput label={t('schedules.name')} placeholder={t('schedules.namePlaceholder')} value={form.name} onChange={(e) => set({ name: e.currentTarget.value })} name="name" data-autofocus />
-        <Select
-          label={t('schedules.copyFrom')}
-          placeholder={recent.isPending ? t('common.loading') : jobOptions.length === 0 ? t('schedules.noJobs') : t('schedules.pickJob')}
-          data={jobOptions}
-          value={null}
-          onChange={(id) => id !== null && copyFrom.mutate(id)}
-          disabled={jobOptions.length === 0}
-          error={copyFrom.error?.message}
-        />
-        <Textarea
-          label={t('schedules.prompt')}
-          description={t('schedules.promptHint')}
-          value={form.prompt}
-          onChange={(e) => set({ prompt: e.currentTarget.value })}
-          autosize
-          minRows={4}
-          maxRows={12}
-          required
-          name="prompt"
-          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-          error={fieldError('prompt')}
-        />
+        <ScheduleTargetFields form={form} set={set} errorOf={(field) => fieldError(field) ?? (serverField === field && create.error ? create.error.message : undefined)} inputErrors={inputErrors} />
         <SegmentedControl
           value={form.when}
           onChange={(value) => set({ when: value === 'at' ? 'at' : 'cron' })}
@@ -125,7 +100,7 @@ function CreateForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: 
           allowDeselect={false}
         />
         <Checkbox label={t('schedules.startPaused')} checked={form.paused} onChange={(e) => set({ paused: e.currentTarget.checked })} />
-        {create.error && local === null && (
+        {create.error && local === null && serverField !== 'app' && serverField !== 'sweep' && Object.keys(inputErrors).length === 0 && (
           <Alert color="red" variant="light" icon={<IconAlertTriangle size={16} />} role="alert" title={t('schedules.createFailed')}>
             {create.error.message}
           </Alert>
@@ -134,7 +109,7 @@ function CreateForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: 
           <Button variant="default" onClick={onCancel}>
             {t('common.cancel')}
           </Button>
-          <Button type="submit" loading={create.isPending} disabled={form.prompt.trim() === ''}>
+          <Button type="submit" loading={create.isPending}>
             {t('schedules.create')}
           </Button>
         </Group>

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Code, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link } from 'react-router';
@@ -74,7 +74,7 @@ export function ScheduleDetailPanel({ id, onClose }: { id: string; onClose: () =
                 </Table.Thead>
                 <Table.Tbody>
                   {schedule.data.fires.map((fire) => (
-                    <FireRow key={fire.slot_time} fire={fire} locale={locale} />
+                    <FireRow key={fire.slot_time} fire={fire} locale={locale} appId={'app' in schedule.data ? schedule.data.app : null} />
                   ))}
                 </Table.Tbody>
               </Table>
@@ -86,7 +86,7 @@ export function ScheduleDetailPanel({ id, onClose }: { id: string; onClose: () =
   );
 }
 
-function FireRow({ fire, locale }: { fire: ScheduleFireView; locale: string }) {
+function FireRow({ fire, locale, appId }: { fire: ScheduleFireView; locale: string; appId: string | null }) {
   const { t } = useI18n();
   return (
     <Table.Tr data-testid="schedule-fire" data-status={fire.status}>
@@ -101,8 +101,15 @@ function FireRow({ fire, locale }: { fire: ScheduleFireView; locale: string }) {
           <Anchor component={Link} to={`/gallery/${fire.prompt_id}`} size="sm" ff="monospace" title={fire.prompt_id}>
             {shortId(fire.prompt_id)}
           </Anchor>
-        ) : fire.run_id !== undefined || fire.sweep_id !== undefined ? (
-          <Code>{fire.run_id ?? fire.sweep_id}</Code>
+        ) : fire.sweep_id !== undefined ? (
+          <Anchor component={Link} to={`/sweeps/${fire.sweep_id}`} size="sm" ff="monospace" title={fire.sweep_id}>
+            {t('schedules.sweepOf', { id: shortId(fire.sweep_id) })}
+          </Anchor>
+        ) : fire.run_id !== undefined ? (
+          // A run shows on its app's page, among the latest runs.
+          <Anchor component={Link} to={appId === null ? '/apps' : `/apps/${appId}`} size="sm" ff="monospace" title={fire.run_id}>
+            {t('schedules.runOf', { id: shortId(fire.run_id) })}
+          </Anchor>
         ) : null}
         {fire.error !== null && (
           <Text size="xs" c="var(--mantine-color-error)" lineClamp={2} title={fire.error}>

@@ -4,9 +4,9 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ScheduleView } from '@contract';
 import { api } from '../../api/client';
-import { useSchedules } from '../../api/queries';
+import { useApps, useSchedules } from '../../api/queries';
 import { ConfirmDialog } from '../../components/confirm-dialog';
-import { formatIso, formatRelative } from '../../components/format';
+import { formatIso, formatRelative, shortId } from '../../components/format';
 import { Section } from '../../components/section';
 import { EmptyState, ErrorState, LoadingState } from '../../components/state-views';
 import { useI18n } from '../../i18n/i18n';
@@ -103,7 +103,9 @@ function ScheduleRow({ schedule, label, selected, onSelect, onRemove }: { schedu
     mutationFn: (paused: boolean) => api.setSchedulePaused(schedule.id, paused),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['schedules'] }),
   });
+  const apps = useApps();
   const target = targetSummary(schedule);
+  const detail = target.kind === 'prompt' ? target.detail : (apps.data?.items.find((a) => a.id === target.detail)?.name ?? shortId(target.detail));
   const next = schedule.next_fire_times[0];
   const pauseLabel = schedule.paused ? t('schedules.resume') : t('schedules.pause');
   return (
@@ -119,7 +121,7 @@ function ScheduleRow({ schedule, label, selected, onSelect, onRemove }: { schedu
         )}
       </Table.Td>
       <Table.Td>
-        <Text size="sm">{t(`schedules.target.${target.kind}`, { detail: target.detail })}</Text>
+        <Text size="sm">{t(`schedules.target.${target.kind}`, { detail })}</Text>
       </Table.Td>
       <Table.Td>
         {schedule.cron !== null ? (
