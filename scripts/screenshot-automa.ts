@@ -52,7 +52,7 @@ export async function shootAutomaPages(appUrl: string, page: Page, out: string):
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/comfyui`;
-    const hookId = await created(`${appUrl}/automa/webhooks`, { url, events: ['prompt.succeeded', 'prompt.failed'], description: 'render farm notifier' });
+    const hookId = await created(`${appUrl}/automa/webhooks`, { url, events: ['run.succeeded', 'run.failed', 'sweep.completed'], description: 'render farm notifier' });
     await created(`${appUrl}/automa/webhooks`, { url: `${url}/backends`, events: ['backend.*'], description: 'on-call pager', enabled: false });
     await postJson(`${appUrl}/automa/webhooks/${hookId}/test`, {});
     await created(`${appUrl}/automa/apps/${appId}/runs`, { inputs: { prompt: 'a quiet harbour', seed: 7 } });

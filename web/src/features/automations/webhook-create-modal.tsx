@@ -7,8 +7,24 @@ import { api } from '../../api/client';
 import { useI18n } from '../../i18n/i18n';
 
 /** Event patterns offered while typing; any other name or `prefix.*` can be typed. */
-const EVENT_SUGGESTIONS = ['*', 'prompt.*', 'prompt.succeeded', 'prompt.failed', 'prompt.started', 'prompt.queued', 'prompt.cancelled', 'prompt.interrupted', 'backend.*', 'backend.down', 'backend.up', 'webhook.paused'];
-const DEFAULT_EVENTS = ['prompt.succeeded', 'prompt.failed'];
+const EVENT_SUGGESTIONS = [
+  '*',
+  'run.*',
+  'run.succeeded',
+  'run.failed',
+  'run.cancelled',
+  'sweep.*',
+  'sweep.completed',
+  'prompt.*',
+  'prompt.succeeded',
+  'prompt.failed',
+  'backend.*',
+  'backend.down',
+  'backend.up',
+  'webhook.paused',
+];
+// Workflow runs speak as run.*, prompts sent straight to /prompt as prompt.*: a finished one of either.
+const DEFAULT_EVENTS = ['run.succeeded', 'run.failed', 'prompt.succeeded', 'prompt.failed'];
 
 /**
  * Subscribe a URL to events. The service answers with the signing secret this one time: the
