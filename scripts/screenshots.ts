@@ -10,16 +10,19 @@ import { startFakeComfy } from '../test/fake-comfy/server.js';
 import { startTestApp } from '../test/helpers/app.js';
 import { eventually, getJson, postJson } from '../test/helpers/comfy-client.js';
 import { waitForBackendsUp } from '../test/helpers/stack.js';
+import { DEFAULT_CHECKPOINT } from '../test/automation/helpers.js';
 import { builtWebApp, launchBrowser } from '../test/web/browser.js';
+import { shootAutomaPages } from './screenshot-automa.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'docs', 'screenshots');
 
 const COLORS = [0x4858f1, 0xf0a35e, 0x2fb380, 0xd94f70, 0x8d97f7, 0x6bc4e8, 0xe8d36b, 0x9b6be8];
 
-const gpu = await startFakeComfy();
-const cpu = await startFakeComfy();
-const app = await startTestApp(['--comfyui', `gpu-1=${gpu.url}`, '--comfyui', `gpu-2=${cpu.url}`], { webAppDirs: [await builtWebApp()] });
+// The default workflow's checkpoint on both, so the Apps and Sweeps pages can run it.
+const gpu = await startFakeComfy({ models: { checkpoints: [DEFAULT_CHECKPOINT] } });
+const cpu = await startFakeComfy({ models: { checkpoints: [DEFAULT_CHECKPOINT] } });
+const app = await startTestApp(['--comfyui', `gpu-1=${gpu.url}`, '--comfyui', `gpu-2=${cpu.url}`, '--webhook-allow-private'], { webAppDirs: [await builtWebApp()] });
 const browser = await launchBrowser();
 try {
   await waitForBackendsUp(app.url);
@@ -100,6 +103,8 @@ try {
   console.log('docs/screenshots/overview-zh-light.png');
   await zh.close();
   for (const s of stalls) s.release();
+  await eventually(async () => (await getJson<{ pagination: { total: number } }>(`${app.url}/api/jobs?status=pending,in_progress`)).pagination.total === 0, 60_000, 'queue drained');
+  await shootAutomaPages(app.url, page, OUT);
 } finally {
   await browser.close();
   await app.close();

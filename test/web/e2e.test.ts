@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import type { FakeComfy } from '../fake-comfy/server.js';
+import type { TestApp } from '../helpers/app.js';
 import { postJson } from '../helpers/comfy-client.js';
 import { waitForBackendsUp } from '../helpers/stack.js';
 import { axeViolations, builtWebApp, collectPageErrors, launchBrowser, type Browser } from './browser.js';
+import { openPage as openWebPage, startWebStack } from './web-stack.js';
 
 /** What the page's <img> elements tell (the test's tsconfig has no DOM types). */
 interface ImageLike {
@@ -27,26 +28,17 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-async function startStack(t: TestContext, argv: readonly string[] = []): Promise<{ fake: FakeComfy; app: TestApp }> {
-  const fake = await startFakeComfy();
-  t.after(() => fake.close());
-  const app = await startTestApp(['--comfyui', fake.url, ...argv], { webAppDirs: [webApp] });
-  t.after(() => app.close());
-  return { fake, app };
-}
-
-async function openPage(t: TestContext, url: string, allowedErrors: readonly RegExp[] = []): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.context.newPage();
-  t.after(() => page.close());
-  const errors = collectPageErrors(page, allowedErrors);
-  await page.goto(url);
-  return { page, errors };
-}
+const startStack = (t: TestContext, argv: readonly string[] = []): Promise<{ fake: FakeComfy; app: TestApp }> => startWebStack(t, webApp, argv);
+const openPage = (t: TestContext, url: string, allowedErrors: readonly RegExp[] = []): Promise<{ page: Page; errors: string[] }> => openWebPage(t, browser, url, allowedErrors);
 
 const PAGES = [
   { path: '/', en: 'Overview', zh: '概览' },
   { path: '/gallery', en: 'Gallery', zh: '图库' },
+  { path: '/apps', en: 'Apps', zh: '应用' },
+  { path: '/sweeps', en: 'Sweeps', zh: '扫参' },
+  { path: '/sweeps/new', en: 'New sweep', zh: '新建扫参' },
   { path: '/backends', en: 'Backends', zh: '后端' },
+  { path: '/automations', en: 'Automations', zh: '自动化' },
   { path: '/preferences', en: 'Settings', zh: '设置' },
 ] as const;
 
@@ -137,6 +129,36 @@ test('a prompt queued through the API shows live progress and a preview on Overv
   await detail.getByText(/^Outputs \(1\)$/).waitFor();
   assert.equal(await detail.locator('img').count(), 1);
   assert.deepEqual(await axeViolations(page), [], 'axe with the detail drawer open');
+  assert.deepEqual(errors, []);
+});
+
+test("another client's prompt shows its backend and steps on Overview from the event stream (/ws sends its progress only to that client)", async (t) => {
+  const { fake, app } = await startStack(t);
+  await waitForBackendsUp(app.url);
+  const { page, errors } = await openPage(t, `${app.url}/`);
+  await page.getByTestId('live-state').and(page.locator('[data-connected="true"]')).waitFor();
+
+  fake.control.setProgressSteps(4, 'ImageInvert');
+  const stall = fake.control.stall('SaveImage');
+  const prompt = {
+    '1': { class_type: 'EmptyImage', inputs: { width: 64, height: 64, batch_size: 1, color: 255 } },
+    '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+    '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'other' } },
+  };
+  const submitted = await postJson(`${app.url}/prompt`, { prompt, client_id: 'another-client' });
+  assert.equal(submitted.status, 200);
+  const promptId = (submitted.body as { prompt_id: string }).prompt_id;
+  await stall.reached;
+
+  const running = page.locator(`[data-testid="running-job"][data-prompt-id="${promptId}"]`);
+  // Invert's four steps are done while Save waits: the last progress event says 4 of 4.
+  await running.locator('[data-testid="job-progress"][data-source="events"][data-percent="100"]').waitFor();
+  await running.getByText('ImageInvert: step 4 of 4').waitFor();
+  await running.getByText(/^on /).waitFor();
+  assert.equal(await running.getByTestId('live-preview').count(), 0, 'previews of another client\'s prompt stay with it');
+
+  stall.release();
+  await running.waitFor({ state: 'detached' });
   assert.deepEqual(errors, []);
 });
 

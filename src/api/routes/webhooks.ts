@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { conflict, eventGone, notFound } from '../../errors.js';
 import type { Subscriptions, WebhookSender } from '../../events/index.js';
+import type { DeliveryAttemptView, WebhookDeliveryView, WebhookView } from '../../contract/index.js';
 import { refuseUnknownFields } from '../known-fields.js';
 import { docs, json } from '../../route-docs.js';
 import { AttemptSchema, CreatedWebhookSchema, DeliverySchema, WebhookSchema } from '../schemas/events.js';
@@ -146,8 +147,9 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const isoAt = (ms: number): string => new Date(ms).toISOString();
 
-export function endpointView(e: WebhookEndpoint): Record<string, unknown> {
+export function endpointView(e: WebhookEndpoint): WebhookView {
   return {
     id: e.id,
     kind: e.kind,
@@ -160,32 +162,33 @@ export function endpointView(e: WebhookEndpoint): Record<string, unknown> {
     paused_time: iso(e.pausedTime),
     paused_reason: e.pausedReason,
     last_success_time: iso(e.lastSuccessTime),
-    create_time: iso(e.createTime),
-    update_time: iso(e.updateTime),
+    create_time: isoAt(e.createTime),
+    update_time: isoAt(e.updateTime),
   };
 }
 
-function deliveryView(d: WebhookDelivery): Record<string, unknown> {
+function deliveryView(d: WebhookDelivery): WebhookDeliveryView {
   return {
     id: d.id,
     event_id: d.eventId,
+    subject: d.subject,
     status: d.status,
     attempts: d.attempts,
     next_attempt_time: iso(d.nextTime),
     last_status_code: d.lastStatusCode,
     last_error: d.lastError,
-    create_time: iso(d.createTime),
-    update_time: iso(d.updateTime),
+    create_time: isoAt(d.createTime),
+    update_time: isoAt(d.updateTime),
   };
 }
 
-function attemptView(a: DeliveryAttempt & { id: number }): Record<string, unknown> {
+function attemptView(a: DeliveryAttempt & { id: number }): DeliveryAttemptView {
   return {
     id: a.id,
     delivery_id: a.deliveryId,
     event_id: a.eventId,
     attempt: a.attempt,
-    time: iso(a.time),
+    time: isoAt(a.time),
     status_code: a.statusCode,
     latency_ms: a.latencyMs,
     error: a.error,

@@ -1,6 +1,6 @@
 import { AppShell, Badge, Burger, Group, NavLink, ScrollArea, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconLayoutDashboard, IconPhoto, IconServer2, IconSettings } from '@tabler/icons-react';
+import { IconApps, IconLayoutDashboard, IconLayoutGrid, IconPhoto, IconServer2, IconSettings, IconWebhook } from '@tabler/icons-react';
 import { Suspense, type ReactNode } from 'react';
 import { NavLink as RouterLink, useLocation } from 'react-router';
 import { LoadingState } from '../components/state-views';
@@ -10,7 +10,10 @@ import { useLive } from '../live/live-context';
 const NAV: readonly { readonly to: string; readonly label: MessageKey; readonly icon: typeof IconPhoto }[] = [
   { to: '/', label: 'nav.overview', icon: IconLayoutDashboard },
   { to: '/gallery', label: 'nav.gallery', icon: IconPhoto },
+  { to: '/apps', label: 'nav.apps', icon: IconApps },
+  { to: '/sweeps', label: 'nav.sweeps', icon: IconLayoutGrid },
   { to: '/backends', label: 'nav.backends', icon: IconServer2 },
+  { to: '/automations', label: 'nav.automations', icon: IconWebhook },
   { to: '/preferences', label: 'nav.settings', icon: IconSettings },
 ];
 
@@ -20,6 +23,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure(false);
   const location = useLocation();
   const live = useLive();
+  // Live means both: /ws (queue, own progress, previews) and the event stream (everyone's progress).
+  const connected = live.connected && live.eventsConnected;
   const current = (to: string) => (to === '/' ? location.pathname === '/' : location.pathname.startsWith(to));
 
   return (
@@ -39,9 +44,9 @@ export function Shell({ children }: { children: ReactNode }) {
                 {t('header.queueRemaining', { count: live.queueRemaining })}
               </Badge>
             )}
-            <Tooltip label={live.connected ? t('header.liveOn') : t('header.liveOff')}>
-              <Badge color={live.connected ? 'teal' : 'gray'} variant="dot" data-testid="live-state" data-connected={live.connected}>
-                {live.connected ? t('header.live') : t('header.offline')}
+            <Tooltip label={connected ? t('header.liveOn') : t('header.liveOff')}>
+              <Badge color={connected ? 'teal' : 'gray'} variant="dot" data-testid="live-state" data-connected={connected}>
+                {connected ? t('header.live') : t('header.offline')}
               </Badge>
             </Tooltip>
           </Group>

@@ -33,3 +33,28 @@ export function shortId(id: string): string {
 export function formatTime(ms: number, locale: string): string {
   return new Date(ms).toLocaleString(locale, { dateStyle: 'short', timeStyle: 'medium' });
 }
+
+/** An ISO time from the API in the user's locale; `—` when absent. */
+export function formatIso(iso: string | null | undefined, locale: string): string {
+  if (iso === null || iso === undefined) return '—';
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? formatTime(ms, locale) : '—';
+}
+
+/** How far a time is from now, in words of the locale: `in 5 minutes`, `2 hours ago`. */
+export function formatRelative(ms: number, now: number, locale: string): string {
+  const seconds = Math.round((ms - now) / 1000);
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const steps: readonly [Intl.RelativeTimeFormatUnit, number][] = [
+    ['second', 60],
+    ['minute', 60],
+    ['hour', 24],
+    ['day', 365],
+  ];
+  let value = seconds;
+  for (const [unit, size] of steps) {
+    if (Math.abs(value) < size) return format.format(value, unit);
+    value = Math.round(value / size);
+  }
+  return format.format(value, 'year');
+}

@@ -1,16 +1,26 @@
 /**
- * The app's one WebSocket to /ws: reconnects with backoff, negotiates previews with metadata,
- * and keeps what the pages show live (connection state, progress per prompt, latest preview
- * per prompt). The gateway follows ComfyUI's targeting: progress and previews of prompts sent
- * without a client id reach every socket; those of another client's prompts reach only it.
+ * The app's live view of the service: one WebSocket to /ws (reconnects with backoff, negotiates
+ * previews with metadata) and one event stream from /automa/events. It keeps what the pages show
+ * live: connection state, progress per prompt, latest preview per prompt. The gateway follows
+ * ComfyUI's targeting on /ws: progress and previews of prompts sent without a client id reach
+ * every socket, those of another client's prompts reach only it; so the event stream, which
+ * carries every prompt's lifecycle, fills in the steps of prompts other clients queued.
  */
 import { useSyncExternalStore } from 'react';
+import { openEventStream, type EventSourceLike, type EventStream } from './event-stream';
 import { applyMessage, decodePreview, parseMessage, QUEUE_CHANGING, type ProgressMap } from './frames';
+import { applyPromptEvent, LIVE_EVENT_TYPES, type ActivityMap } from './prompt-activity';
 
 export interface LiveState {
+  /** /ws is open. */
   readonly connected: boolean;
+  /** The event stream is open. */
+  readonly eventsConnected: boolean;
   readonly queueRemaining: number | null;
+  /** From /ws: node-level progress of prompts whose messages reach this client. */
   readonly progress: ProgressMap;
+  /** From the event stream: every prompt's state, backend and steps. */
+  readonly activity: ActivityMap;
   /** Prompt id → object URL of its latest preview image. */
   readonly previews: ReadonlyMap<string, string>;
 }
@@ -30,13 +40,19 @@ export interface LiveOptions {
   /** Called when a message says the queue, history or pool changed. */
   readonly onQueueChange: () => void;
   readonly createSocket?: (url: string) => WebSocket;
+  /** The event stream's URL resuming after an event id; without it there is no stream. */
+  readonly eventsUrl?: (since: number | null) => string;
+  readonly createEventSource?: (url: string) => EventSourceLike;
 }
 
-const INITIAL: LiveState = { connected: false, queueRemaining: null, progress: new Map(), previews: new Map() };
+export const INITIAL_LIVE_STATE: LiveState = { connected: false, eventsConnected: false, queueRemaining: null, progress: new Map(), activity: new Map(), previews: new Map() };
+
+/** Events after which the queue or the pool look different (a new prompt is told by /ws's status). */
+const EVENTS_CHANGING_QUEUE = /^((prompt|run)\.(started|succeeded|failed|interrupted|cancelled)|backend\.)/;
 
 /** Open the live connection; it keeps itself open until close(). */
 export function createLiveConnection(options: LiveOptions): LiveConnection {
-  let state = INITIAL;
+  let state = INITIAL_LIVE_STATE;
   let socket: WebSocket | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let attempts = 0;
@@ -108,6 +124,32 @@ export function createLiveConnection(options: LiveOptions): LiveConnection {
 
   connect();
 
+  // A sweep's cells start and end in bursts: one refresh of the queue per burst is enough.
+  let changeTimer: ReturnType<typeof setTimeout> | null = null;
+  const queueChangedSoon = (): void => {
+    changeTimer ??= setTimeout(() => {
+      changeTimer = null;
+      options.onQueueChange();
+    }, 250);
+  };
+  const eventsUrl = options.eventsUrl;
+  const events: EventStream | null =
+    eventsUrl === undefined
+      ? null
+      : openEventStream({
+          url: eventsUrl,
+          types: LIVE_EVENT_TYPES,
+          onConnected: (eventsConnected) => {
+            if (eventsConnected !== state.eventsConnected) set({ ...state, eventsConnected });
+          },
+          onEvent: (event) => {
+            const activity = applyPromptEvent(state.activity, event);
+            if (activity !== state.activity) set({ ...state, activity });
+            if (EVENTS_CHANGING_QUEUE.test(event.type)) queueChangedSoon();
+          },
+          ...(options.createEventSource !== undefined && { createSource: options.createEventSource }),
+        });
+
   return {
     getState: () => state,
     subscribe: (listener) => {
@@ -120,13 +162,15 @@ export function createLiveConnection(options: LiveOptions): LiveConnection {
       const gone = new Set([...seenRunning].filter((id) => !runningIds.has(id)));
       seenRunning = new Set(runningIds);
       const progress = new Map([...state.progress].filter(([id]) => !gone.has(id)));
+      // An ended prompt's event normally removes it; this covers one lost to retention.
+      const activity = new Map([...state.activity].filter(([id]) => !gone.has(id)));
       const previews = new Map(state.previews);
       for (const [id, url] of state.previews) {
         if (!gone.has(id)) continue;
         URL.revokeObjectURL(url);
         previews.delete(id);
       }
-      if (progress.size !== state.progress.size || previews.size !== state.previews.size) set({ ...state, progress, previews });
+      if (progress.size !== state.progress.size || previews.size !== state.previews.size || activity.size !== state.activity.size) set({ ...state, progress, previews, activity });
     },
     reconnect: () => {
       if (retryTimer !== null) clearTimeout(retryTimer);
@@ -136,10 +180,13 @@ export function createLiveConnection(options: LiveOptions): LiveConnection {
       old?.close();
       set({ ...state, connected: false });
       connect();
+      events?.reconnect();
     },
     close: () => {
       closed = true;
       if (retryTimer !== null) clearTimeout(retryTimer);
+      if (changeTimer !== null) clearTimeout(changeTimer);
+      events?.close();
       socket?.close();
       socket = null;
       for (const url of state.previews.values()) URL.revokeObjectURL(url);

@@ -1,8 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { wsUrl } from '../api/client';
+import { eventsUrl, wsUrl } from '../api/client';
 import { subscribeSettings, getSettings } from '../settings/settings-store';
-import { createLiveConnection, useLiveState, type LiveConnection, type LiveState } from './live-connection';
+import { LIVE_EVENT_TYPES } from './prompt-activity';
+import { createLiveConnection, INITIAL_LIVE_STATE, useLiveState, type LiveConnection, type LiveState } from './live-connection';
 
 const LiveContext = createContext<LiveConnection | null>(null);
 
@@ -13,6 +14,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const live = createLiveConnection({
       url: () => wsUrl(window.location),
+      eventsUrl: (since) => eventsUrl(LIVE_EVENT_TYPES, since),
       onQueueChange: () => {
         void queryClient.invalidateQueries({ queryKey: ['queue'] });
         void queryClient.invalidateQueries({ queryKey: ['backends'] });
@@ -34,7 +36,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   return <LiveContext.Provider value={connection}>{children}</LiveContext.Provider>;
 }
 
-const OFFLINE: LiveState = { connected: false, queueRemaining: null, progress: new Map(), previews: new Map() };
+const OFFLINE: LiveState = INITIAL_LIVE_STATE;
 const NOOP_CONNECTION: LiveConnection = {
   getState: () => OFFLINE,
   subscribe: () => () => undefined,
