@@ -33,6 +33,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const { config } = loaded;
   const destination = process.stdout.isTTY === true ? await prettyDestination() : undefined;
   const logger = createLogger(config.logLevel, { destination });
+  // The handlers go in before the service starts: without one, a SIGTERM that arrives while it
+  // starts (or right after the "listening" line) would end the process by the OS default, with no
+  // clean close. One that comes before the service is up stops it as soon as it is.
+  let signalled: string | null = null;
+  let shutdown = (signal: string): void => void (signalled ??= signal);
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
   const started = await startService(config, logger);
   if (!started.ok) {
     process.stderr.write(`comfyui-automa: ${started.problem}\n`);
@@ -40,7 +47,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return;
   }
   const { service } = started;
-  const shutdown = (signal: string): void => {
+  shutdown = (signal: string): void => {
     service.stop(signal).then(
       () => (process.exitCode = 0),
       (err: unknown) => {
@@ -49,6 +56,5 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       },
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  if (signalled !== null) shutdown(signalled);
 }
