@@ -1,0 +1,121 @@
+/**
+ * SSE fan-out (issue 14): 1,000 subscribers on GET /automa/events?types=prompt.queued, one source
+ * of events (POST /prompt with the backend down: each acknowledged prompt appends one
+ * `prompt.queued`), and the events per second delivered across all subscribers.
+ */
+import http from 'node:http';
+import { repeated, withCpu, type BenchContext } from '../lib/context.js';
+import { fire, median } from '../lib/load.js';
+import { row, type ScenarioRow } from '../lib/report.js';
+import type { Service } from '../lib/service.js';
+import { simpleGraph } from './read-routes.js';
+
+const SUBSCRIBERS = 1000;
+const CONNECT_BATCH = 100;
+const NEWLINE = 0x0a;
+
+interface Subscriber {
+  readonly request: http.ClientRequest;
+}
+
+/**
+ * Counts SSE blocks by their terminating blank line ("\n\n"), carrying the last byte over chunk
+ * boundaries: the JSON in `data:` never holds a raw newline, so every "\n\n" ends one block.
+ */
+function subscribe(url: string, onBlocks: (count: number) => void): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    let lastWasNewline = false;
+    const request = http.get(url, { agent: false }, (response) => {
+      if (response.statusCode !== 200) return reject(new Error(`GET /automa/events answered ${response.statusCode}`));
+      let greeted = false;
+      response.on('data', (chunk: Buffer) => {
+        let found = 0;
+        if (lastWasNewline && chunk[0] === NEWLINE) found += 1;
+        for (let at = chunk.indexOf(NEWLINE); at !== -1 && at < chunk.length - 1; at = chunk.indexOf(NEWLINE, at + 1)) {
+          if (chunk[at + 1] === NEWLINE) found += 1;
+        }
+        lastWasNewline = chunk[chunk.length - 1] === NEWLINE;
+        if (!greeted) {
+          // The stream's opening comment (": comfyui-automa events\n\n") is not an event.
+          greeted = true;
+          found -= 1;
+          resolve(subscriber);
+        }
+        if (found > 0) onBlocks(found);
+      });
+    });
+    const subscriber: Subscriber = { request };
+    request.once('error', reject);
+  });
+}
+
+export async function sseFanoutScenarios(ctx: BenchContext): Promise<ScenarioRow[]> {
+  const service = await ctx.launcher.start({
+    label: ctx.profileLabel('events-sse'),
+    // Backend down: prompts are acknowledged and queued, each one appending one prompt.queued.
+    // Heartbeats off for the run so every blank-line-terminated block is an event.
+    args: ['--comfyui', 'http://127.0.0.1:1', '--sse-heartbeat', '3600000'],
+  });
+  const subscribers: Subscriber[] = [];
+  // One running total across subscribers (blank-line-terminated blocks: events, heartbeats being off).
+  let delivered = 0;
+  let waiter: (() => void) | null = null;
+  try {
+    const url = `${service.url}/automa/events?types=prompt.queued`;
+    for (let start = 0; start < SUBSCRIBERS; start += CONNECT_BATCH) {
+      const batch = Array.from({ length: Math.min(CONNECT_BATCH, SUBSCRIBERS - start) }, () => subscribe(url, (count) => {
+        delivered += count;
+        waiter?.();
+      }));
+      subscribers.push(...(await Promise.all(batch)));
+    }
+    const prompts = ctx.size(300, 100);
+    const cpuPerEvent: number[] = [];
+    const rate = await repeated(`SSE fan-out of ${prompts} events to ${SUBSCRIBERS} subscribers, events/s delivered`, ctx.repeats, async () => {
+      delivered = 0;
+      const expected = prompts * SUBSCRIBERS;
+      const started = performance.now();
+      const { cpuMs } = await withCpu(service, async () => {
+        const all = new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`SSE fan-out: ${delivered} of ${expected} events after 120 s`)), 120_000);
+          waiter = () => {
+            if (delivered >= expected) {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
+        });
+        await postPrompts(service, prompts);
+        await all;
+      });
+      waiter = null;
+      cpuPerEvent.push((cpuMs * 1000) / expected);
+      return expected / ((performance.now() - started) / 1000);
+    });
+    return [
+      row({
+        name: `SSE fan-out: ${prompts} prompt.queued events (POST /prompt, backend down) to ${SUBSCRIBERS.toLocaleString('en-US')} GET /automa/events subscribers`,
+        value: rate.value,
+        unit: 'events/s delivered',
+        target: 100_000,
+      }),
+      row({ name: 'SSE fan-out: service CPU per delivered event (prompt intake included)', value: median(cpuPerEvent), unit: 'µs', lowerIsBetter: true }),
+    ];
+  } finally {
+    for (const s of subscribers) s.request.destroy();
+    await service.stop();
+  }
+}
+
+/** `count` acknowledged POST /prompt (16 connections), unique ids so none is a duplicate. */
+export async function postPrompts(service: Service, count: number): Promise<void> {
+  const result = await fire({
+    url: `${service.url}/prompt`,
+    connections: 16,
+    amount: count,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    bodyFor: () => JSON.stringify({ prompt: simpleGraph(7), client_id: 'bench-events' }),
+  });
+  if (result.ok !== count) throw new Error(`POST /prompt: ${result.ok} of ${count} acknowledged`);
+}
