@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { repeated, withCpu, type BenchContext } from '../lib/context.js';
-import { fire, median } from '../lib/load.js';
+import { median, progress } from '../lib/load.js';
 import { row, type ScenarioRow } from '../lib/report.js';
 import type { Service } from '../lib/service.js';
 import { simpleGraph } from './read-routes.js';
@@ -69,7 +69,7 @@ export async function sseFanoutScenarios(ctx: BenchContext): Promise<ScenarioRow
       }));
       subscribers.push(...(await Promise.all(batch)));
     }
-    const prompts = ctx.size(300, 100);
+    const prompts = ctx.size(500, 200);
     const cpuPerEvent: number[] = [];
     const rate = await repeated(`SSE fan-out of ${prompts} events to ${SUBSCRIBERS} subscribers, events/s delivered`, ctx.repeats, async () => {
       delivered = 0;
@@ -85,8 +85,9 @@ export async function sseFanoutScenarios(ctx: BenchContext): Promise<ScenarioRow
             }
           };
         });
-        await postPrompts(service, prompts);
+        const benchBusy = await postPrompts(service, prompts);
         await all;
+        benchBusy();
       });
       waiter = null;
       cpuPerEvent.push((cpuMs * 1000) / expected);
@@ -107,15 +108,28 @@ export async function sseFanoutScenarios(ctx: BenchContext): Promise<ScenarioRow
   }
 }
 
-/** `count` acknowledged POST /prompt (16 connections), unique ids so none is a duplicate. */
-export async function postPrompts(service: Service, count: number): Promise<void> {
-  const result = await fire({
-    url: `${service.url}/prompt`,
-    connections: 16,
-    amount: count,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    bodyFor: () => JSON.stringify({ prompt: simpleGraph(7), client_id: 'bench-events' }),
-  });
-  if (result.ok !== count) throw new Error(`POST /prompt: ${result.ok} of ${count} acknowledged`);
+/**
+ * `count` acknowledged POST /prompt from 16 concurrent senders (fetch, not autocannon: its
+ * `amount` mode ends on its 1 s tick, which would floor every repeat at a second). Logs how long
+ * the POSTs took and how busy this process was, so a row limited by the bench side shows it.
+ */
+export async function postPrompts(service: Service, count: number): Promise<() => void> {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const body = JSON.stringify({ prompt: simpleGraph(7), client_id: 'bench-events' });
+  let next = 0;
+  const sender = async (): Promise<void> => {
+    while (next < count) {
+      next += 1;
+      const response = await fetch(`${service.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (!response.ok) throw new Error(`POST /prompt answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, sender));
+  progress(`    ${count} POST /prompt took ${Math.round(performance.now() - started)} ms`);
+  return () => {
+    const used = process.cpuUsage(cpu);
+    progress(`    bench process CPU busy ${Math.round(((used.user + used.system) / 1000 / (performance.now() - started)) * 100)}% (receivers/subscribers, POSTs)`);
+  };
 }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { promptQueuedEvent } from '../../src/store/prompt-events.js';
 import { createSqliteEventLog } from '../../src/store/sqlite/events.js';
+import { createSqliteRunEvents } from '../../src/store/sqlite/run-events.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/open.js';
 import { paired, repeated, withCpu, type BenchContext } from '../lib/context.js';
 import { fire, median } from '../lib/load.js';
@@ -98,8 +99,9 @@ async function webhookScenarios(ctx: BenchContext): Promise<ScenarioRow[]> {
             resolve();
           };
         });
-        await postPrompts(service, prompts);
+        const benchBusy = await postPrompts(service, prompts);
         await all;
+        benchBusy();
       });
       waiter = null;
       cpuPerDelivery.push((cpuMs * 1000) / expected);
@@ -131,6 +133,8 @@ function appendCostUs(withEvent: boolean, count: number): number {
   const db = openSqliteDatabase(path.join(dir, 'append.sqlite'));
   try {
     const events = createSqliteEventLog(db);
+    // Registers the SQL function migration 7's prompt triggers call, as the store does.
+    createSqliteRunEvents(db, events);
     const insert = db.prepare(
       `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time)
        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
