@@ -62,13 +62,17 @@ async function startReceivers(onDelivered: () => void, onBad: (why: string) => v
 async function webhookScenarios(ctx: BenchContext): Promise<ScenarioRow[]> {
   let delivered = 0;
   let bad = 0;
+  let firstBad = '';
   let waiter: (() => void) | null = null;
   const receivers = await startReceivers(
     () => {
       delivered += 1;
       waiter?.();
     },
-    () => (bad += 1),
+    (why) => {
+      bad += 1;
+      firstBad ||= why;
+    },
   );
   const service = await ctx.launcher.start({
     label: ctx.profileLabel('events-webhooks'),
@@ -107,7 +111,7 @@ async function webhookScenarios(ctx: BenchContext): Promise<ScenarioRow[]> {
       cpuPerDelivery.push((cpuMs * 1000) / expected);
       return expected / ((performance.now() - started) / 1000);
     });
-    if (bad > 0) throw new Error(`webhooks: ${bad} deliveries failed signature verification`);
+    if (bad > 0) throw new Error(`webhooks: ${bad} deliveries failed signature verification (first: ${firstBad})`);
     return [
       row({
         name: `webhook deliveries: ${prompts} prompt.queued events × ${ENDPOINTS} endpoints (loopback receivers answering 200, signatures verified, --webhook-concurrency 4)`,
