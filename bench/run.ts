@@ -18,6 +18,7 @@ import { pinBench, raisePriority } from './lib/proc.js';
 import { markdownTable, writeResults, type ScenarioRow } from './lib/report.js';
 import { createServiceLauncher, type Service, type ServiceMode } from './lib/service.js';
 import { enqueueScenarios, latencyScenarios } from './scenarios/enqueue.js';
+import { eventsScenarios } from './scenarios/events.js';
 import { fanoutScenarios } from './scenarios/fanout.js';
 import { BENCH_EMBEDDINGS, proxyHttpScenarios } from './scenarios/proxy-http.js';
 import { readRouteScenarios, sampleHistoryEntry, seedServiceHistory } from './scenarios/read-routes.js';
@@ -27,7 +28,7 @@ import { storeScenarios } from './scenarios/store.js';
 import { sweepScenarios } from './scenarios/sweeps.js';
 import { wsRelayScenarios } from './scenarios/ws-relay.js';
 
-const GROUPS = ['store', 'startup', 'proxy', 'relay', 'read', 'latency', 'fanout', 'enqueue', 'scheduling', 'sweeps'] as const;
+const GROUPS = ['store', 'startup', 'proxy', 'relay', 'read', 'latency', 'fanout', 'enqueue', 'scheduling', 'sweeps', 'events'] as const;
 type Group = (typeof GROUPS)[number];
 const MAIN_FAKE_GROUPS: readonly Group[] = ['startup', 'proxy', 'relay', 'read', 'latency', 'fanout'];
 
@@ -148,6 +149,8 @@ async function main(): Promise<void> {
       await fakes.stop();
     }
   });
+
+  await group('events', () => eventsScenarios(ctx));
 
   const after = await sampleLoad();
   const file = writeResults(resultsDir, rows, { before, after, during, pinning: `${pinning.description}; ${priority}` }, started);

@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { createSqliteEventLog } from '../../src/store/sqlite/events.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/open.js';
+import { createSqliteRunEvents } from '../../src/store/sqlite/run-events.js';
 import { backendsUp, paired, repeated, withCpu, type BenchContext } from '../lib/context.js';
 import type { FakeProcess } from '../lib/fakes.js';
 import { fire, median, percentile } from '../lib/load.js';
@@ -24,6 +26,8 @@ function rawInsertRate(seconds: number): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'automa-bench-raw-'));
   const db = openSqliteDatabase(path.join(dir, 'raw.sqlite'));
   try {
+    // Migration 7's prompt triggers call SQL functions the store registers; without them the insert cannot be prepared.
+    createSqliteRunEvents(db, createSqliteEventLog(db));
     const insert = db.prepare(
       `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time)
        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
