@@ -145,6 +145,9 @@ test('a partitioned backend that kept its prompts: they run once elsewhere, and 
   partition.heal();
   await waitForState(app, ['b'], 'up');
   await eventually(() => fakes.b.control.queueRemaining() <= 1, 10_000, 'b dropped the prefetched copy');
+  // The stalled node holds until released, POST /interrupt notwithstanding: release it only once
+  // the interrupt is in, or the copy finishes first whenever the release wins the race.
+  await eventually(() => fakes.b.control.received.requests.some((r) => r.method === 'POST' && r.path === '/interrupt'), 10_000, 'b was told to interrupt');
   stall.release();
   await fakes.b.control.waitForIdle();
   const bHistory = await getJson<History>(`${fakes.b.url}/history`);
