@@ -41,6 +41,10 @@ export function registerConvertRoutes(app: FastifyInstance, deps: ConvertRouteDe
 
     scope.post('/automa/convert', { schema: convertDocs }, async (request) => {
       const workflow = request.isMultipart() ? await workflowFromForm(request, deps.maxFileBytes) : workflowFromBody(request.body);
+      // Checked before the node definitions are needed: junk is the client's 400, not a 503.
+      if (typeof workflow !== 'object' || workflow === null || Array.isArray(workflow)) {
+        throw badRequest('The workflow must be a JSON object', 'a UI workflow or an API prompt', { field: 'workflow' });
+      }
       const objectInfo = deps.gateway.objectInfo();
       if (objectInfo === null) throw serviceUnavailable('No backend has reported its node definitions yet', 'retry once a backend is up');
       const result = convertWorkflow(workflow, objectInfo);
