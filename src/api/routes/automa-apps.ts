@@ -17,7 +17,7 @@ const ImportBody = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
-    workflow: {},
+    workflow: { type: 'object' },
     inputs: {
       type: 'array',
       maxItems: 200,
