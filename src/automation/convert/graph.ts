@@ -1,4 +1,5 @@
-import { describe, isRecord, Problems, ConversionStopped } from './problems.js';
+import { isRecord } from '../../values.js';
+import { describe, Problems, ConversionStopped } from './problems.js';
 
 /**
  * The UI workflow checked and normalised: ids as strings, both link forms as one shape, each
