@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidField } from '../../errors.js';
 import type { MissedPolicy, NewSchedule, ScheduleTarget } from '../../store/index.js';
+import { messageOf } from '../../values.js';
 import { cronSlots, isTimeZone, oneShot, type Slots } from './slots.js';
 
 /** POST /automa/schedules as it arrives (the route schema has checked the types). */
@@ -37,7 +38,7 @@ export function newSchedule(input: ScheduleInput, available: AvailableTargets, n
     try {
       slots = cronSlots(input.cron, timezone);
     } catch (err) {
-      throw invalidField('cron', `is not a cron pattern croner accepts: ${err instanceof Error ? err.message : String(err)}`);
+      throw invalidField('cron', `is not a cron pattern croner accepts: ${messageOf(err)}`);
     }
   } else {
     at = Date.parse(input.at ?? '');
