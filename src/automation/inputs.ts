@@ -3,7 +3,7 @@ import { asInputValue, choicesWithBackends, inputInfoOf, numberOf, type PoolInfo
 import type { ApiPrompt, AppInput, AppInputType, InputBinding } from './types.js';
 
 /** Seeds beyond this cannot travel exactly through JSON numbers in most clients (JavaScript's). */
-export const MAX_JSON_SEED = Number.MAX_SAFE_INTEGER;
+const MAX_JSON_SEED = Number.MAX_SAFE_INTEGER;
 
 /** A binding that no longer fits the workflow (its node or input is gone, or is now a link). */
 export interface BrokenInput {

@@ -1,6 +1,5 @@
 import type { OutputKind, RunOutput } from './types.js';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from '../values.js';
 
 const VIDEO = /\.(mp4|webm|mov|mkv|avi|m4v)$/i;
 const AUDIO = /\.(mp3|wav|flac|ogg|opus|m4a|aac)$/i;

@@ -51,7 +51,7 @@ export function outputOf(prompt: ApiPrompt, id: string): AppOutput {
 }
 
 /** Node ids in numeric order where they are numbers ("3" before "10"), then the rest. */
-export function sortedIds(prompt: ApiPrompt): string[] {
+function sortedIds(prompt: ApiPrompt): string[] {
   return Object.keys(prompt).sort((a, b) => {
     const [x, y] = [Number(a), Number(b)];
     if (Number.isFinite(x) && Number.isFinite(y)) return x - y;

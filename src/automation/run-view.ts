@@ -3,14 +3,13 @@ import type { RunRow } from '../store/index.js';
 import { typedOutputs } from './outputs.js';
 import { runStatus } from './run-state.js';
 import type { RunOutput, RunStatus } from './types.js';
+import { isRecord } from '../values.js';
 
 /** What a run view needs to know of the queue right now. */
 export interface LiveQueue {
   isRunning(promptId: string): boolean;
   progress(promptId: string): RunProgress | null;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function statusOf(row: RunRow, queue: LiveQueue): RunStatus {
   return runStatus(row.status, row.status === 'queued' && row.submitted && queue.isRunning(row.promptId));

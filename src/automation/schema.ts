@@ -32,7 +32,7 @@ export function runBodySchema(inputs: readonly AppInput[]): { readonly [keyword:
 }
 
 /** One input's schema. Annotations (title, description, default) come with every type. */
-export function inputSchema(input: AppInput): JsonSchema {
+function inputSchema(input: AppInput): JsonSchema {
   const notes = { title: input.label, ...(input.description !== '' && { description: input.description }), ...(input.default !== null && { default: input.default }) };
   const range = { ...(input.min !== undefined && { minimum: input.min }), ...(input.max !== undefined && { maximum: input.max }) };
   switch (input.type) {

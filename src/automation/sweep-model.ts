@@ -63,7 +63,7 @@ export function countsOf(statuses: readonly RunStatus[]): Record<RunStatus, numb
   return counts;
 }
 
-export function sweepLinks(id: string): Record<string, string> {
+function sweepLinks(id: string): Record<string, string> {
   return {
     self: `/automa/sweeps/${id}`,
     runs: `/automa/runs?sweep=${id}`,

@@ -1,8 +1,7 @@
 import { invalidWorkflow, unknownNodeClasses } from '../errors.js';
 import { backendsWithClass, nodeInfoOf, type PoolInfo } from './pool-info.js';
 import type { ApiPrompt } from './types.js';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from '../values.js';
 
 /** A workflow as imported: its API prompt, and App Mode's inputs and outputs when it had them. */
 export interface ImportedWorkflow {

@@ -50,6 +50,7 @@ export type ScheduleDetail = ScheduleView & { readonly fires: readonly ScheduleF
 /** POST /automa/schedules: one target, and exactly one of `cron` and `at`. */
 export interface CreateScheduleBody {
   readonly name?: string;
+  /** A raw API-format graph, submitted as POST /prompt would. */
   readonly prompt?: Readonly<Record<string, unknown>>;
   readonly extra_data?: Readonly<Record<string, unknown>>;
   readonly app?: string;

@@ -1,4 +1,5 @@
-import { isRecord, Problems, setOwn } from './problems.js';
+import { isRecord } from '../../values.js';
+import { Problems, setOwn } from './problems.js';
 import type { ApiPrompt, ConvertResult } from './types.js';
 
 /**

@@ -3,7 +3,8 @@ import { isEmitted } from './emit.js';
 import { detectWorkflowFormat } from './format.js';
 import { idOf, parseWorkflow } from './graph.js';
 import { buildNodeStates, type NodeState } from './nodes.js';
-import { ConversionStopped, describe, isRecord, Problems } from './problems.js';
+import { isRecord } from '../../values.js';
+import { ConversionStopped, describe, Problems } from './problems.js';
 import type { ConvertProblem } from './types.js';
 
 /**

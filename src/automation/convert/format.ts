@@ -1,4 +1,4 @@
-import { isRecord } from './problems.js';
+import { isRecord } from '../../values.js';
 
 export type WorkflowFormat = { readonly format: 'api' | 'ui' } | { readonly format: 'invalid'; readonly reason: string };
 

@@ -1,4 +1,5 @@
-import { describe, isRecord, Problems, ConversionStopped } from './problems.js';
+import { isRecord } from '../../values.js';
+import { describe, Problems, ConversionStopped } from './problems.js';
 
 /**
  * The UI workflow checked and normalised: ids as strings, both link forms as one shape, each
@@ -7,7 +8,7 @@ import { describe, isRecord, Problems, ConversionStopped } from './problems.js';
 
 /** Ids of a subgraph's boundary pseudo-nodes, as links name them. */
 export const SUBGRAPH_INPUT_ID = '-10';
-export const SUBGRAPH_OUTPUT_ID = '-20';
+const SUBGRAPH_OUTPUT_ID = '-20';
 
 // Far above any real workflow; they bound the work a hostile file can ask for.
 const MAX_NODES_PER_GRAPH = 10_000;

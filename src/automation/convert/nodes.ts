@@ -1,5 +1,6 @@
 import type { Graph, GraphNode, ParsedWorkflow, SubgraphDef } from './graph.js';
-import { isRecord, type Problems } from './problems.js';
+import { isRecord } from '../../values.js';
+import type { Problems } from './problems.js';
 import { layoutOf, readWidgetValues, type NodeLayout, type WidgetValue } from './widgets.js';
 
 /**

@@ -34,10 +34,6 @@ export class ConversionStopped extends Error {
   }
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Set an own enumerable property whatever the key: plain assignment of `__proto__` would change
  * the object's prototype instead, and node ids and input names come from untrusted files.

@@ -116,7 +116,7 @@ function bypassInputIndex(at: Executable, slot: number, type: string): number {
 }
 
 /** LiteGraph.isValidConnection: "*" or "" matches anything; comma lists match when any member does. */
-export function isValidConnection(a: string, b: string): boolean {
+function isValidConnection(a: string, b: string): boolean {
   if (a === '' || a === '*' || b === '' || b === '*' || a === b) return true;
   const left = a.toLowerCase();
   const right = b.toLowerCase();

@@ -98,7 +98,7 @@ const DATE_PARTS: Readonly<Record<string, (d: Date) => number>> = {
 };
 
 /** The frontend's formatDate: yyyy, yy, MM, M, dd, d, hh, h, mm, m, ss, s (local time). */
-export function formatDate(format: string, date: Date): string {
+function formatDate(format: string, date: Date): string {
   return format.replace(/dd?|MM?|hh?|mm?|ss?|yyy?y?/g, (token) => {
     if (token === 'yy') return String(date.getFullYear()).slice(2);
     if (token === 'yyyy') return String(date.getFullYear());

@@ -92,7 +92,7 @@ export interface ApiNode {
 /** ComfyUI's API format: `{"<execution id>": {class_type, inputs, _meta}}`. */
 export type ApiPrompt = Record<string, ApiNode>;
 
-export const PROBLEM_CODES = [
+const PROBLEM_CODES = [
   'INVALID_SHAPE',
   'UNSUPPORTED_VERSION',
   'UNKNOWN_NODE_CLASS',

@@ -1,4 +1,4 @@
-import { isRecord } from './problems.js';
+import { isRecord } from '../../values.js';
 
 /**
  * A node's widgets and sockets as the frontend builds them from `/object_info`

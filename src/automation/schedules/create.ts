@@ -1,23 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { CreateScheduleBody } from '../../contract/index.js';
 import { invalidField } from '../../errors.js';
-import type { MissedPolicy, NewSchedule, ScheduleTarget } from '../../store/index.js';
+import type { NewSchedule, ScheduleTarget } from '../../store/index.js';
+import { messageOf } from '../../values.js';
 import { cronSlots, isTimeZone, oneShot, type Slots } from './slots.js';
 
 /** POST /automa/schedules as it arrives (the route schema has checked the types). */
-export interface ScheduleInput {
-  readonly name?: string;
-  readonly app?: string;
-  readonly inputs?: Readonly<Record<string, unknown>>;
-  readonly sweep?: Readonly<Record<string, unknown>>;
-  /** A raw API-format graph, submitted as POST /prompt would. */
-  readonly prompt?: Readonly<Record<string, unknown>>;
-  readonly extra_data?: Readonly<Record<string, unknown>>;
-  readonly cron?: string;
-  readonly at?: string;
-  readonly timezone?: string;
-  readonly missed?: MissedPolicy;
-  readonly paused?: boolean;
-}
+export type ScheduleInput = CreateScheduleBody;
 
 /** Which target kinds this build can submit to (app and sweep need workflow apps, issue #13). */
 export interface AvailableTargets {
@@ -37,7 +26,7 @@ export function newSchedule(input: ScheduleInput, available: AvailableTargets, n
     try {
       slots = cronSlots(input.cron, timezone);
     } catch (err) {
-      throw invalidField('cron', `is not a cron pattern croner accepts: ${err instanceof Error ? err.message : String(err)}`);
+      throw invalidField('cron', `is not a cron pattern croner accepts: ${messageOf(err)}`);
     }
   } else {
     at = Date.parse(input.at ?? '');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { ScheduleRecord, ScheduleStore, ScheduleTarget } from '../../store/index.js';
+import { messageOf } from '../../values.js';
 import { cronSlots, oneShot, type Slots } from './slots.js';
 
 /** What a fired slot produced. */
@@ -80,7 +81,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const result = await submitTarget(options.targets, schedule.target, key);
       await store.finishFire(schedule.id, slot, { result });
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       logger.warn({ schedule: schedule.id, slot: new Date(slot).toISOString(), err: message }, 'scheduled submission failed');
       await store.finishFire(schedule.id, slot, { error: message.slice(0, 1000) });
     }

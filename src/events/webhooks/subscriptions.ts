@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { CreateWebhookBody } from '../../contract/index.js';
 import { invalidField } from '../../errors.js';
 import type { WebhookEndpoint, WebhookEndpointPatch, WebhookFilter, WebhookStore } from '../../store/index.js';
 import { patternProblem } from '../filter.js';
 import type { AddressPolicy } from './address-policy.js';
 import { isUsableSecret, newWebhookSecret } from './signing.js';
 
-export interface SubscriptionInput {
-  readonly url: string;
-  readonly events: readonly string[];
-  readonly filter?: { readonly app?: string; readonly sweep?: string };
-  readonly description?: string | null;
-  readonly enabled?: boolean;
-}
+/** What POST /automa/webhooks takes. */
+export type SubscriptionInput = CreateWebhookBody;
 
 /** A one-off subscription: a run's or sweep's `webhook_url`, for its own events only. */
 export interface OneOffInput {
