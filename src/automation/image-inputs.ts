@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import sharp from 'sharp';
 import type { FieldProblem } from '../errors.js';
-import type { FileService } from '../files/index.js';
+import { loadSharp, type FileService } from '../files/index.js';
 import type { AppInput } from './types.js';
 
 /** What image inputs need of the files module: the same upload path as POST /upload/image. */
@@ -43,6 +42,7 @@ async function storeDataUrl(value: string, files: ImageFiles): Promise<{ name: s
   if (bytes.length > files.maxUploadBytes) return { problem: `the image is larger than --max-upload-size (${files.maxUploadBytes} bytes)` };
   let format: string | undefined;
   try {
+    const sharp = await loadSharp();
     format = (await sharp(bytes).metadata()).format;
   } catch {
     return { problem: 'the data URL does not hold an image that can be read' };

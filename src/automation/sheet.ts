@@ -1,4 +1,5 @@
-import sharp from 'sharp';
+import type sharp from 'sharp';
+import { loadSharp } from '../files/index.js';
 import type { ExpandedAxis } from './cells.js';
 import type { InputValue, SweepMode } from './types.js';
 
@@ -75,6 +76,7 @@ export async function renderSheet(layout: SheetLayout, cells: readonly SheetCell
     left: layout.rowHeaderWidth + SHEET_GAP + (index % columns) * (thumb + SHEET_GAP),
     top: layout.headerHeight + SHEET_GAP + Math.floor(index / columns) * (thumb + SHEET_GAP),
   });
+  const sharp = await loadSharp();
   const thumbs: sharp.OverlayOptions[] = [];
   const placeholders: { index: number; status: string }[] = [];
   let next = 0;
@@ -82,7 +84,7 @@ export async function renderSheet(layout: SheetLayout, cells: readonly SheetCell
     while (next < cells.length) {
       const index = next++;
       const cell = cells[index] as SheetCell;
-      const picture = await thumbnail(cell, thumb);
+      const picture = await thumbnail(sharp, cell, thumb);
       if (picture === null) placeholders.push({ index, status: cell.status });
       else thumbs.push({ input: picture, raw: { width: thumb, height: thumb, channels: 3 }, ...at(index) });
     }
@@ -96,7 +98,7 @@ export async function renderSheet(layout: SheetLayout, cells: readonly SheetCell
 }
 
 /** The cell's picture fitted into thumb×thumb (raw RGB), or null when it has none or it cannot be read. */
-async function thumbnail(cell: SheetCell, thumb: number): Promise<Buffer | null> {
+async function thumbnail(sharp: typeof import('sharp'), cell: SheetCell, thumb: number): Promise<Buffer | null> {
   const bytes = await cell.load();
   if (bytes === null) return null;
   try {

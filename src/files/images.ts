@@ -5,7 +5,7 @@ import type Sharp from 'sharp';
  * load it on first use rather than at start-up.
  */
 let loading: Promise<typeof Sharp> | undefined;
-const loadSharp = (): Promise<typeof Sharp> => (loading ??= import('sharp').then((module) => module.default));
+export const loadSharp = (): Promise<typeof Sharp> => (loading ??= import('sharp').then((module) => module.default));
 import { badRequest, notAnImage } from '../errors.js';
 import { readPngTextChunks, withPngChunks } from './png-text.js';
 import { messageOf } from '../values.js';

@@ -2,6 +2,8 @@
 export { createFileService, ASSET_FOLDER, type FileService, type FileServiceDeps, type StoredFile } from './service.js';
 /** BLAKE3 content hashes (Comfy API v2 assets). */
 export { blake3File, BLAKE3_HASH } from './blake3.js';
+/** sharp, loaded on first use (it costs start-up time and ~20 MB resident). */
+export { loadSharp } from './images.js';
 /** What a file name says it is. */
 export { contentTypeOf, safeFileHeaders } from './content-types.js';
 /** A backend as the files module addresses it. */

@@ -262,20 +262,25 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function submitMany(bodies: readonly unknown[], request?: { readonly usageSource?: string | undefined }): Promise<(SubmitResult | AppError)[]> {
     const results: (SubmitResult | AppError)[] = [];
     const accepted: { index: number; submission: Submission; number: number }[] = [];
+    // First what needs I/O (which files we hold; it may refresh the backends' object_info) ...
+    const checked: { index: number; body: unknown; ownedInputs: Set<string> }[] = [];
     for (const [index, body] of bodies.entries()) {
       try {
         checkPromptDepth(body);
-        const ownedInputs = await inputFilesWeHold(body);
+        checked.push({ index, body, ownedInputs: await inputFilesWeHold(body) });
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        results[index] = error;
+      }
+    }
+    // ... then one synchronous pass against one view of the pool: numbers stay distinct, and the
+    // object_info list and replacement table are built once per batch, not once per prompt.
+    const objectInfos = links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo]));
+    const replacements = mergeNodeReplacements(links.map((l) => l.nodeReplacements));
+    for (const { index, body, ownedInputs } of checked) {
+      try {
         const taken = counter;
-        const submission = prepareSubmission(body, {
-          counter: taken,
-          now: Date.now(),
-          objectInfos: links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo])),
-          ownedInputs,
-          replacements: mergeNodeReplacements(links.map((l) => l.nodeReplacements)),
-          usageSource: request?.usageSource,
-        });
-        // Taken before the insert so concurrent submissions get distinct numbers.
+        const submission = prepareSubmission(body, { counter: taken, now: Date.now(), objectInfos, ownedInputs, replacements, usageSource: request?.usageSource });
         counter = taken + 1;
         accepted.push({ index, submission, number: taken });
       } catch (error) {

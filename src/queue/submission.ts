@@ -59,10 +59,10 @@ export function checkPromptDepth(body: unknown): void {
  * prompt_id must be a canonical lowercase UUID, `number` overrides the counter and `front` makes
  * it negative (runs first); nodes of a replaced class that no backend offers are rewritten to
  * their successor before validation, so placement can find any backend with the new class.
- * Invalid prompts throw ComfyUI's 400.
+ * Invalid prompts throw ComfyUI's 400. The caller has run checkPromptDepth on `body` first (the
+ * gateway does, before it looks for input files), so the body is not walked for depth twice.
  */
 export function prepareSubmission(body: unknown, context: SubmitContext): Submission {
-  checkPromptDepth(body);
   if (!isRecord(body)) {
     throw badRequest('Body must be a JSON object', `got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`);
   }

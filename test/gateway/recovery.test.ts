@@ -4,6 +4,7 @@ import { makeTempDir, startTestApp } from '../helpers/app.js';
 import { ComfyTestClient, eventually, getJson, postJson, simpleGraph } from '../helpers/comfy-client.js';
 import { startService, stopService } from '../main/service.js';
 import { startFakeComfy } from '../fake-comfy/server.js';
+import { openSse } from '../events/helpers.js';
 
 interface HistoryEntry {
   status: { status_str: string; messages: [string, Record<string, unknown>][] };
@@ -63,6 +64,17 @@ test('kill -9 of the gateway with prompts pending, running and being submitted: 
   const counts = submissionsById(fake.control.received.prompts);
   for (const id of acknowledged) assert.equal(counts.get(id), 1, `prompt ${id} reached the backend exactly once`);
   assert.deepEqual(await getJson(`${second.url}/prompt`), { exec_info: { queue_remaining: 0 } });
+
+  // The outbox: each prompt's events were appended in its own store transactions, so across the
+  // kill every acknowledged prompt is in the log queued once and succeeded once.
+  const stream = await openSse(`${second.url}/automa/events?types=prompt.queued,prompt.succeeded&since=0`);
+  t.after(() => stream.close());
+  const said = (type: string, id: string) => stream.bodies().filter((e) => e.type === type && e.data.prompt_id === id).length;
+  await stream.waitFor(() => acknowledged.every((id) => said('prompt.succeeded', id) >= 1), 'a prompt.succeeded per acknowledged prompt');
+  for (const id of acknowledged) {
+    assert.equal(said('prompt.queued', id), 1, `prompt ${id} queued once in the event log`);
+    assert.equal(said('prompt.succeeded', id), 1, `prompt ${id} succeeded once in the event log`);
+  }
 });
 
 test('the backend crashes mid-run and comes back: the lost prompt is requeued and completes, the client sees it start again', async (t) => {
