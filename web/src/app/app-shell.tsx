@@ -45,7 +45,7 @@ export function Shell({ children }: { children: ReactNode }) {
               </Badge>
             )}
             <Tooltip label={connected ? t('header.liveOn') : t('header.liveOff')}>
-              <Badge color={connected ? 'teal' : 'gray'} variant="dot" data-testid="live-state" data-connected={connected}>
+              <Badge color={connected ? 'teal' : 'red'} variant="dot" data-testid="live-state" data-connected={connected}>
                 {connected ? t('header.live') : t('header.offline')}
               </Badge>
             </Tooltip>
