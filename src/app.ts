@@ -122,7 +122,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Late-bound: health and files are set up before the gateway, which owns the live pool.
   let pool: Gateway | undefined;
-  const backends = createPoolHealth(() => pool?.links ?? []);
+  const backends = createPoolHealth(
+    () => pool?.links ?? [],
+    () => pool?.cluster() ?? null,
+  );
 
   // Before any route: metrics see every request, refused ones included; the origin check, CORS
   // and API keys guard every route and upgrade; compression and OpenAPI apply to later routes.

@@ -39,14 +39,22 @@ function webAppDirs(): string[] {
 export async function startService(config: Config, logger: Logger): Promise<StartResult> {
   let store: Store;
   try {
-    store = createSqliteStore({ dataDir: config.dataDir });
+    store = await openStore(config);
   } catch (err) {
-    return { ok: false, problem: `cannot open the database in ${config.dataDir}: ${messageOf(err)}` };
+    const where = config.database === null ? `in ${config.dataDir}` : `at ${redactPassword(config.database)}`;
+    return { ok: false, problem: `cannot open the database ${where}: ${messageOf(err)}` };
   }
   // undici's request() without a dispatcher of its own (file transfers to and from backends)
   // connects like the backend pools do.
   setGlobalDispatcher(createUpstreamAgent());
-  const app = await buildApp({ config, store, logger, version: VERSION, webAppDirs: webAppDirs() });
+  let app: App;
+  try {
+    app = await buildApp({ config, store, logger, version: VERSION, webAppDirs: webAppDirs() });
+  } catch (err) {
+    // Nothing owns the store yet: close it here, or a PostgreSQL pool would keep the process alive.
+    await store.close();
+    throw err;
+  }
   app.http.addHook('onClose', async () => store.close());
   const unused = trackUnusedConnections(app.http.server);
 
@@ -58,7 +66,11 @@ export async function startService(config: Config, logger: Logger): Promise<Star
     return { ok: false, problem: `cannot listen on ${config.host}:${config.port}: ${messageOf(err)}` };
   }
   logger.info(
-    { address, dataDir: config.dataDir, backends: config.backends.map((b) => `${b.name}=${b.url}`), publicDir: config.publicDir },
+    {
+      address,
+      dataDir: config.dataDir,
+      ...(config.database !== null && { database: redactPassword(config.database), gateway: config.gatewayId }),
+      backends: config.backends.map((b) => `${b.name}=${b.url}`), publicDir: config.publicDir },
     'comfyui-automa listening',
   );
 
@@ -81,6 +93,24 @@ export async function startService(config: Config, logger: Logger): Promise<Star
       }
     })());
   return { ok: true, service: { app, address, stop } };
+}
+
+/** The SQLite file in the data dir, or PostgreSQL (loaded only then: a desktop start never pays for pg). */
+async function openStore(config: Config): Promise<Store> {
+  if (config.database === null) return createSqliteStore({ dataDir: config.dataDir });
+  const { createPostgresStore } = await import('./store/postgres/store.js');
+  return createPostgresStore({ url: config.database });
+}
+
+/** A database URL fit for a log line or an error message. */
+function redactPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the --database URL';
+  }
 }
 
 /**

@@ -87,6 +87,9 @@ export function registerComfyGateway(
     ...(deps.lifecycle !== undefined && { lifecycle: deps.lifecycle }),
     logger,
     instanceKey: config.dataDir,
+    ...(deps.store.cluster !== undefined && {
+      cluster: { store: deps.store.cluster, gatewayId: config.gatewayId, address: `${config.host}:${config.port}`, leaseTtlMs: config.leaseTtlMs },
+    }),
     prefetch: config.prefetch,
     maxAttempts: config.maxAttempts,
     failoverAfterMs: config.failoverAfterMs,

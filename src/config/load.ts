@@ -1,3 +1,4 @@
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -69,10 +70,16 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   // An empty --data-dir would resolve to the working directory without a word.
   if (one('data-dir')?.trim() === '') problems.push('--data-dir: must not be empty');
 
+  const port = int('port', 8189, 0, 65535);
   const config: Config = {
     host,
-    port: int('port', 8189, 0, 65535),
+    port,
     dataDir: path.resolve(one('data-dir') ?? './data'),
+    database: parseDatabaseUrl(one('database'), problems),
+    // Stable across restarts (a restarted gateway takes its own leases back at once); with port 0
+    // every process is its own.
+    gatewayId: one('gateway-id') ?? `${os.hostname()}:${port === 0 ? `pid${process.pid}` : port}`,
+    leaseTtlMs: int('lease-ttl', 10_000, 1_000, 600_000),
     backends: parseBackends(raw.get('comfyui') ?? [DEFAULT_BACKEND], problems),
     publicDir: one('public-dir') === undefined ? null : path.resolve(one('public-dir') ?? ''),
     maxUploadSizeBytes: megabytes('max-upload-size', 100),
@@ -117,6 +124,24 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   checkExposure(config.host, config.apiKeys, config.allowUnauthenticated, problems);
   if (problems.length > 0) return { kind: 'invalid', problems };
   return { kind: 'config', config: Object.freeze(config) };
+}
+
+/** postgres:// or postgresql:// with a host; the password is never echoed back. */
+function parseDatabaseUrl(text: string | undefined, problems: string[]): string | null {
+  if (text === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push('--database: expected a postgres://user:password@host:port/database URL');
+    return null;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    problems.push(`--database: expected a postgres:// URL, got ${url.protocol}//…`);
+    return null;
+  }
+  if (url.hostname === '' && !url.searchParams.has('host')) problems.push('--database: the URL names no host');
+  return text;
 }
 
 /** Standard Webhooks' (and Svix's) schedule: about 27 hours from the first try to the last. */

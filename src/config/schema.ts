@@ -16,6 +16,12 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** postgres://… puts every table in PostgreSQL (several gateways may share it); null: the SQLite file in dataDir. */
+  readonly database: string | null;
+  /** This gateway's name among those sharing --database (default host:port). */
+  readonly gatewayId: string;
+  /** How long a gateway holds a backend without renewing (a dead gateway's backends move after it). */
+  readonly leaseTtlMs: number;
   readonly backends: readonly BackendConfig[];
   readonly publicDir: string | null;
   readonly maxUploadSizeBytes: number;
@@ -90,6 +96,27 @@ export const OPTIONS = [
     valueName: 'dir',
     defaultText: './data',
     description: 'Where the database file and stored files live.',
+  },
+  {
+    flag: 'database',
+    kind: 'string',
+    valueName: 'url',
+    defaultText: 'the SQLite file in --data-dir',
+    description: 'postgres://user:pass@host:port/db keeps every table in PostgreSQL; gateways started with the same URL and a shared --data-dir form one cluster.',
+  },
+  {
+    flag: 'gateway-id',
+    kind: 'string',
+    valueName: 'name',
+    defaultText: 'host:port',
+    description: "This gateway's name among those sharing --database (unique per process).",
+  },
+  {
+    flag: 'lease-ttl',
+    kind: 'int',
+    valueName: 'ms',
+    defaultText: '10000',
+    description: "With --database: how long a gateway drives a backend without renewing; a dead gateway's backends move to the others after it.",
   },
   {
     flag: 'comfyui',

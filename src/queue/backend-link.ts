@@ -29,8 +29,24 @@ export interface BackendLinkEvents {
 export class BackendLink {
   readonly ref: BackendRef;
   readonly client: BackendClient;
-  /** Our clientId on this backend: stable across our restarts so in-flight prompts reattach. */
-  readonly clientId: string;
+  /**
+   * Our clientId on this backend while we drive it: stable across our restarts, and the same on
+   * every gateway of a cluster, so in-flight prompts reattach to whichever gateway drives it next.
+   */
+  readonly drivingClientId: string;
+  /** The clientId of a gateway that only watches the backend (another gateway drives it). */
+  readonly observingClientId: string;
+  /**
+   * Whether this gateway drives the backend: sends it prompts and follows their events. Always
+   * true for a lone gateway; in a cluster, true while this gateway holds the backend's lease.
+   */
+  driven: boolean;
+  /** Our clientId on the socket now: the driving one, or the observing one. */
+  get clientId(): string {
+    return this.driven ? this.drivingClientId : this.observingClientId;
+  }
+  /** Set while the socket reconnects under the other clientId: that close is not "down". */
+  private switching = false;
   readonly capacity: number;
   readonly inflight = new Map<string, PromptRun>();
   private readonly socket: BackendSocket;
@@ -48,18 +64,21 @@ export class BackendLink {
 
   constructor(
     ref: BackendRef,
-    options: { instanceKey: string; capacity: number; logger: Logger; events: BackendLinkEvents; probeIntervalMs?: number },
+    options: { instanceKey: string; capacity: number; logger: Logger; events: BackendLinkEvents; probeIntervalMs?: number; observer?: string },
   ) {
     this.ref = ref;
     this.probeIntervalMs = options.probeIntervalMs ?? 15_000;
     this.capacity = options.capacity;
     this.client = createBackendClient(ref);
-    this.clientId = `automa-${createHash('sha256').update(`${options.instanceKey}\0${ref.name}`).digest('hex').slice(0, 24)}`;
+    this.drivingClientId = `automa-${createHash('sha256').update(`${options.instanceKey}\0${ref.name}`).digest('hex').slice(0, 24)}`;
+    this.observingClientId = `automa-watch-${createHash('sha256').update(`${options.instanceKey}\0${ref.name}\0${options.observer ?? ''}`).digest('hex').slice(0, 24)}`;
+    // A cluster member starts watching and drives only once it holds the backend's lease.
+    this.driven = options.observer === undefined;
     const { events } = options;
     this.onRecovered = () => events.onUp(this);
     this.socket = createBackendSocket(
       ref,
-      this.clientId,
+      () => this.clientId,
       {
         onOpen: () => {
           this.up = true;
@@ -71,7 +90,8 @@ export class BackendLink {
           events.onUp(this);
         },
         onDown: (reason) => {
-          const wasUp = this.up;
+          const wasUp = this.up && !this.switching;
+          this.switching = false;
           this.up = false;
           this.lastError = reason;
           this.runningId = null;
@@ -87,9 +107,9 @@ export class BackendLink {
     );
   }
 
-  /** Free slots for new prompts; zero while down, draining or reconciling. */
+  /** Free slots for new prompts; zero while down, draining, reconciling or driven by another gateway. */
   freeSlots(): number {
-    if (!this.healthy || this.draining || this.reconciling) return 0;
+    if (!this.driven || !this.healthy || this.draining || this.reconciling) return 0;
     return Math.max(0, this.capacity - this.inflight.size);
   }
 
@@ -216,6 +236,17 @@ export class BackendLink {
 
   start(): void {
     this.socket.start();
+  }
+
+  /**
+   * Start or stop driving the backend (a cluster lease was taken or lost): the socket reconnects
+   * under the other clientId, and opening reports the link up again, which reconciles it.
+   */
+  drive(driven: boolean): void {
+    if (this.driven === driven) return;
+    this.driven = driven;
+    if (this.socket.connected) this.switching = true;
+    this.socket.reconnect();
   }
 
   /** The socket looked fine but the backend evidently lost track of us: reconnect now. */

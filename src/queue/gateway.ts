@@ -1,7 +1,7 @@
 import { conflict, isAppError, type AppError } from '../errors.js';
 import type { QueueSnapshot, SubmitResult } from '../contract/index.js';
 import type { Logger } from '../log.js';
-import type { BackendChangeStore, FinishedState, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
+import type { BackendChangeStore, FinishedState, GatewayPresence, HistoryRecord, HistoryRetention, JobQuery, PromptRecord, PromptStore } from '../store/index.js';
 import type { BackendRef, UpstreamMessage } from '../upstream/index.js';
 import { mergeNodeReplacements, type NodeReplacements } from '../upstream/protocol/index.js';
 import { BackendLink } from './backend-link.js';
@@ -18,6 +18,7 @@ import type { PromptRun, RunProgress } from './prompt-run.js';
 import { isRecord } from '../values.js';
 import { promptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
+import { createClusterSync, type ClusterOptions, type ClusterSync } from './cluster-sync.js';
 import { createWithdrawals } from './withdrawals.js';
 import { checkPromptDepth, prepareSubmission, type Submission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
@@ -41,11 +42,20 @@ export interface GatewayOptions {
   /** How long a backend may stay down before its prompts move to other capable backends. */
   readonly failoverAfterMs: number;
   readonly retention: HistoryRetention;
+  /** Set when several gateways share the database: leases, global numbers, relayed events. */
+  readonly cluster?: ClusterOptions;
   /** Told once per prompt that reaches history, with its run time on the backend. */
   readonly onFinished?: (state: FinishedState, runSeconds: number | null) => void;
 }
 
 export type { SubmitResult, QueueSnapshot };
+
+export interface ClusterView {
+  readonly gateway: string;
+  readonly gateways: readonly GatewayPresence[];
+  /** backend name → the gateway driving it. */
+  readonly holders: ReadonlyMap<string, string>;
+}
 
 
 export interface Gateway {
@@ -94,6 +104,8 @@ export interface Gateway {
   /** Every node class any backend offers (described by the first to offer it, combo choices from all); null before any reported. */
   objectInfo(): Readonly<Record<string, unknown>> | null;
   readonly links: readonly BackendLink[];
+  /** With --database shared by several gateways: this one's id, the live ones, who drives which backend. */
+  cluster(): ClusterView | null;
   backends(): readonly BackendView[];
   backend(name: string): BackendView | undefined;
   addBackend(ref: BackendRef): Promise<BackendView>;
@@ -107,7 +119,14 @@ export interface Gateway {
  * events to the right clients, and records each result in history before telling the client.
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  const { store, events, logger } = options;
+  const { store, logger } = options;
+  let sync: ClusterSync | null = null;
+  // In a cluster, what clients should see also goes to the sockets on the other gateways.
+  const events: ClientEvents = {
+    send: (target, message, raw) => (sync?.clientEvents ?? options.events).send(target, message, raw),
+    sendBinary: (target, frame) => (sync?.clientEvents ?? options.events).sendBinary(target, frame),
+    queueChanged: (count) => (sync?.clientEvents ?? options.events).queueChanged(count),
+  };
   const pending = createPendingQueue();
   let counter = 0;
   let paused = false;
@@ -118,14 +137,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       instanceKey: options.instanceKey,
       capacity: 1 + options.prefetch,
       logger,
+      ...(options.cluster && { observer: options.cluster.gatewayId }),
       events: {
         onUp: (link) => {
-          options.lifecycle?.backend(link.ref.name, 'up', {});
+          // In a cluster the gateway driving a backend speaks for it (one event, not one per gateway).
+          if (link.driven) options.lifecycle?.backend(link.ref.name, 'up', {});
           void reconciler.reconcile(link);
         },
         onDown: (link, reason) => {
           logger.warn({ backend: link.ref.name, reason, inflight: link.inflight.size }, 'backend down');
-          options.lifecycle?.backend(link.ref.name, 'down', { reason });
+          if (link.driven) options.lifecycle?.backend(link.ref.name, 'down', { reason });
           reconciler.scheduleFailover(link);
         },
         onMessage: (link, message, raw) => onMessage(link, message, raw),
@@ -150,7 +171,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     return info;
   };
 
-  const remaining = (): number => pending.size + links.reduce((n, link) => n + link.inflight.size, 0);
+  const remaining = (): number => sync?.remaining() ?? pending.size + links.reduce((n, link) => n + link.inflight.size, 0);
   const findRun = (id: string): { link: BackendLink; run: PromptRun } | undefined => {
     for (const link of links) {
       const run = link.inflight.get(id);
@@ -191,6 +212,30 @@ export function createGateway(options: GatewayOptions): Gateway {
     dispatcher,
     files: options.files,
   });
+  if (options.cluster) {
+    sync = createClusterSync({
+      cluster: options.cluster,
+      prompts: store,
+      pending,
+      links,
+      reconciler,
+      dispatcher,
+      events: options.events,
+      logger,
+      isInFlightHere: (id) => findRun(id) !== undefined,
+      onRequest: async (kind, ids) => {
+        if (kind === 'delete') return withdrawals.deletePending(ids);
+        const targets = ids === 'all' ? runningIds() : ids;
+        for (const id of targets) {
+          const found = findRun(id);
+          if (!found) continue;
+          if (kind === 'cancel') await withdrawals.cancel(id);
+          else if (found.run.started) await dispatcher.interruptRun(found.link, found.run);
+        }
+      },
+    });
+  }
+  const runningIds = (): string[] => links.flatMap((link) => [...link.inflight.values()].filter((r) => r.started).map((r) => r.record.id));
 
   function onMessage(link: BackendLink, message: UpstreamMessage, raw: string): void {
     if (message.type === 'status' || message.type === 'feature_flags') return; // ours are our own
@@ -275,11 +320,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     // ... then one synchronous pass against one view of the pool: numbers stay distinct, and the
     // object_info list and replacement table are built once per batch, not once per prompt.
+    // A cluster's numbers come from the database, so every gateway's are distinct and increasing.
+    const clusterNumbers = sync === null ? null : await sync.numbers(checked.length);
     const objectInfos = links.flatMap((l) => (l.objectInfo === null ? [] : [l.objectInfo]));
     const replacements = mergeNodeReplacements(links.map((l) => l.nodeReplacements));
-    for (const { index, body, ownedInputs } of checked) {
+    for (const [k, { index, body, ownedInputs }] of checked.entries()) {
       try {
-        const taken = counter;
+        const taken = clusterNumbers?.[k] ?? counter;
         const submission = prepareSubmission(body, { counter: taken, now: Date.now(), objectInfos, ownedInputs, replacements, usageSource: request?.usageSource });
         counter = taken + 1;
         accepted.push({ index, submission, number: taken });
@@ -300,7 +347,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     // A lone duplicate prompt_id gives its number back when nobody has taken a later one meanwhile.
     const only = accepted.length === 1 ? accepted[0] : undefined;
-    if (only !== undefined && records[0] === null && counter === only.number + 1) counter = only.number;
+    if (sync === null && only !== undefined && records[0] === null && counter === only.number + 1) counter = only.number;
     if (records.some((r) => r !== null)) {
       events.queueChanged(remaining());
       dispatcher.schedule();
@@ -313,7 +360,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     start: async () => {
       await pool.load();
       for (const record of await store.unfinished()) {
-        const link = record.state === 'submitted' ? links.find((l) => l.ref.name === record.backend) : undefined;
+        // In a cluster a backend's prompts are adopted by whichever gateway takes its lease.
+        const link = record.state === 'submitted' && sync === null ? links.find((l) => l.ref.name === record.backend) : undefined;
+        if (record.state === 'submitted' && sync !== null) continue;
         if (link) reconciler.adopt(link, record);
         else pending.add(record);
       }
@@ -324,8 +373,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       }, 60_000);
       pruneTimer.unref();
       for (const link of links) link.start();
+      await sync?.start();
     },
     stop: async () => {
+      await sync?.stop();
       if (pruneTimer) clearInterval(pruneTimer);
       reconciler.stop();
       dispatcher.stop();
@@ -357,11 +408,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       for (const link of links) {
         for (const run of link.inflight.values()) (run.started ? running : waiting).push(run.record);
       }
+      // Another gateway's backends: running or about to, as far as this gateway can tell.
+      running.push(...(sync?.elsewhere() ?? []));
       waiting.sort((a, b) => a.number - b.number || a.seq - b.seq);
       return { queue_running: running.map(promptTuple), queue_pending: waiting.map(promptTuple) };
     },
-    deletePending: withdrawals.deletePending,
+    deletePending: async (ids) => {
+      await withdrawals.deletePending(ids);
+      // Started or not, prompts another gateway sent to its backends are that gateway's to take back.
+      if (sync !== null) await sync.request('delete', ids === 'all' ? 'all' : ids.filter((id) => findRun(id) === undefined));
+    },
     interrupt: async (promptId) => {
+      if (sync !== null && (promptId === undefined || findRun(promptId) === undefined)) await sync.request('interrupt', promptId === undefined ? 'all' : [promptId]);
       const targets = links.flatMap((link) =>
         [...link.inflight.values()]
           .filter((run) => run.started && (promptId === undefined || run.record.id === promptId))
@@ -369,7 +427,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       );
       await Promise.all(targets.map(({ link, run }) => dispatcher.interruptRun(link, run)));
     },
-    cancel: withdrawals.cancel,
+    cancel: async (id) => {
+      const local = await withdrawals.cancel(id);
+      if (local.cancelled || sync === null || findRun(id) !== undefined) return local;
+      const record = await store.get(id);
+      if (record?.state !== 'submitted') return local;
+      await sync.request('cancel', [id]);
+      return { cancelled: true };
+    },
     currentNodeFor: (clientId) => {
       for (const link of links) {
         for (const run of link.inflight.values()) {
@@ -379,7 +444,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return null;
     },
     isRunning: (id) => findRun(id)?.run.started === true,
-    runningIds: () => links.flatMap((link) => [...link.inflight.values()].filter((r) => r.started).map((r) => r.record.id)),
+    runningIds,
     progress: (id) => {
       const found = findRun(id);
       return found?.run.started === true ? found.run.progress() : null;
@@ -398,6 +463,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       return row ? jobDetail(row, findRun(id)?.run.started === true) : undefined;
     },
     objectInfo: () => unionObjectInfo(),
+    cluster: () =>
+      sync === null || options.cluster === undefined ? null : { gateway: options.cluster.gatewayId, gateways: sync.gateways(), holders: sync.holders() },
     backends: () => links.map(pool.view),
     backend: (name) => {
       const link = pool.find(name);

@@ -1,5 +1,5 @@
 /** The durable gateway queue: submit, dispatch to backends, route events, record history. */
-export { createGateway, type Gateway, type GatewayOptions, type QueueSnapshot, type SubmitResult } from './gateway.js';
+export { createGateway, type ClusterView, type Gateway, type GatewayOptions, type QueueSnapshot, type SubmitResult } from './gateway.js';
 /** What the queue needs from its surroundings (client sockets, files, validation). */
 export type { ClientEvents, ClientMessage, LifecycleEvents, PromptFiles } from './ports.js';
 /** ComfyUI's event targeting rules. */

@@ -57,6 +57,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       await Promise.all([refreshObjectInfo(link), link.probe()]);
       // The version comes with the probe's /system_stats; what the backend offers depends on it.
       await link.refreshNodeReplacements().catch((err: unknown) => logger.warn({ err, backend: link.ref.name }, 'could not read node_replacements'));
+      // A backend another gateway drives: its queue is that gateway's to compare.
+      if (!link.driven) return;
       // Queue first, then history: a prompt absent from the queue can only be finished (in
       // history) or lost, and a history read after the queue read cannot miss it.
       const queue = await link.client.queue();

@@ -18,6 +18,8 @@ export { DELIVERY_STATUSES, WEBHOOK_KINDS } from './webhook-types.js';
 export { FIRE_STATUSES, MISSED_POLICIES } from './schedule-types.js';
 /** The `prompt.*` events' bodies (the queue appends started and progress itself). */
 export { promptProgressEvent, promptStartedEvent, type PromptFacts } from './prompt-events.js';
+/** What gateways sharing a database share: leases, numbers, messages. */
+export type * from './cluster-types.js';
 /** Comfy API v2 assets and Idempotency-Key claims. */
 export type * from './api-v2-types.js';
 /** The embedded SQLite implementation of Store. */

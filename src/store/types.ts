@@ -6,6 +6,7 @@ import type { ScheduleStore } from './schedule-types.js';
 import type { WebhookStore } from './webhook-types.js';
 import type { BackendChangeStore } from './backend-types.js';
 import type { PromptStore } from './prompt-types.js';
+import type { ClusterStore } from './cluster-types.js';
 
 /**
  * The storage contract. Async and narrow on purpose: the embedded SQLite store implements it
@@ -105,6 +106,8 @@ export interface Store {
   readonly assets: AssetStore;
   /** Comfy API v2 Idempotency-Key claims. */
   readonly idempotencyKeys: IdempotencyKeyStore;
+  /** Present when several gateways can share this store (PostgreSQL): leases, numbers, messages. */
+  readonly cluster?: ClusterStore;
   /** True when the store answers and accepts writes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

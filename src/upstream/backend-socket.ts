@@ -32,13 +32,14 @@ export interface BackendSocket {
  */
 export function createBackendSocket(
   backend: BackendRef,
-  clientId: string,
+  /** Read at every (re)connect: a gateway that starts or stops driving the backend changes it. */
+  clientId: () => string,
   handlers: BackendSocketHandlers,
   options: { logger: Logger; maxBackoffMs?: number; pingIntervalMs?: number },
 ): BackendSocket {
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
   const pingIntervalMs = options.pingIntervalMs ?? 20_000;
-  const wsUrl = `${backend.url.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(clientId)}`;
+  const wsUrl = (): string => `${backend.url.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(clientId())}`;
   let socket: WebSocket | null = null;
   let connected = false;
   let running = false;
@@ -59,7 +60,7 @@ export function createBackendSocket(
 
   const open = (): void => {
     if (!running) return;
-    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(wsUrl(), { perMessageDeflate: false, handshakeTimeout: 10_000 });
     socket = ws;
     let wasOpen = false;
     let failure: string | null = null;

@@ -64,7 +64,11 @@ export async function registerOps(http: FastifyInstance, deps: OpsDeps): Promise
   registerReadyRoute(http, deps);
   http.get('/metrics', { schema: docs('operations', 'Prometheus metrics', { responses: { 200: media('text/plain', 'Prometheus text exposition format') } }) }, async (_request, reply) => {
     deps.metrics.wsClients.set(deps.wsClients.count());
-    for (const backend of deps.backends.states()) deps.metrics.backendUp.set({ backend: backend.name }, backend.reachable ? 1 : 0);
+    deps.metrics.backendGateway.reset();
+    for (const backend of deps.backends.states()) {
+      deps.metrics.backendUp.set({ backend: backend.name }, backend.reachable ? 1 : 0);
+      if (backend.gateway !== null) deps.metrics.backendGateway.set({ backend: backend.name, gateway: backend.gateway }, 1);
+    }
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

@@ -14,6 +14,8 @@ export interface Metrics {
   readonly wsClients: Gauge;
   /** 1 when a backend answers its probe, 0 otherwise (set at scrape time). */
   readonly backendUp: Gauge<'backend'>;
+  /** 1 for the gateway driving each backend (several gateways on one database). */
+  readonly backendGateway: Gauge<'backend' | 'gateway'>;
   /** Failed calls to a ComfyUI backend, by backend and kind (unavailable, timeout, ...). */
   readonly upstreamErrors: Counter<'backend' | 'kind'>;
   /** Store operations that failed. */
@@ -64,6 +66,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'automa_backend_up',
       help: '1 when the ComfyUI backend answers its health probe',
       labelNames: ['backend'] as const,
+      registers,
+    }),
+    backendGateway: new Gauge({
+      name: 'automa_backend_gateway',
+      help: '1 for the gateway that drives the backend (with --database shared by several gateways)',
+      labelNames: ['backend', 'gateway'] as const,
       registers,
     }),
     upstreamErrors: new Counter({

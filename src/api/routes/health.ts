@@ -19,12 +19,26 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps
   });
   app.get('/automa/health', { schema }, async () => {
     const storeOk = await deps.store.ping().catch(() => false);
+    const cluster = deps.backends.cluster();
     return {
       status: storeOk ? 'ok' : 'degraded',
       version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
       store: { ok: storeOk },
-      backends: deps.backends.states().map((b) => ({ name: b.name, url: b.url, state: b.state, reachable: b.reachable, last_error: b.lastError })),
+      backends: deps.backends.states().map((b) => ({
+        name: b.name,
+        url: b.url,
+        state: b.state,
+        reachable: b.reachable,
+        last_error: b.lastError,
+        ...(cluster !== null && { gateway: b.gateway }),
+      })),
+      ...(cluster !== null && {
+        cluster: {
+          gateway: cluster.gateway,
+          gateways: cluster.gateways.map((g) => ({ id: g.id, address: g.address, started_at: new Date(g.startedAt).toISOString(), seen_at: new Date(g.seenAt).toISOString() })),
+        },
+      }),
     };
   });
 }

@@ -17,3 +17,24 @@ export const CLUSTER_SQL = `
     acquired_at bigint NOT NULL
   );
 `;
+
+/**
+ * Migration 4: every change of a prompt's state reaches every gateway (their pending queues are
+ * copies of the table's pending rows), on the channel the cluster messages use.
+ */
+export const PROMPT_NOTIFY_SQL = `
+  CREATE SEQUENCE automa_prompt_numbers;
+
+  CREATE FUNCTION automa_prompt_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  DECLARE
+    row_id text := CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END;
+    row_state text := CASE WHEN TG_OP = 'DELETE' THEN 'deleted' ELSE NEW.state END;
+  BEGIN
+    PERFORM pg_notify(current_schema() || '.cluster',
+      json_build_object('from', '', 'kind', 'prompt', 'body', json_build_object('id', row_id, 'state', row_state))::text);
+    RETURN NULL;
+  END
+  $fn$;
+  CREATE TRIGGER automa_prompts_changed AFTER INSERT OR DELETE OR UPDATE OF state ON prompts
+    FOR EACH ROW EXECUTE FUNCTION automa_prompt_notify();
+`;

@@ -3,6 +3,7 @@ import { createPostgresAssetStore } from './assets.js';
 import { createPostgresAutomaStore } from './automa.js';
 import { createPostgresBackendChangeStore } from './backend-changes.js';
 import { createPostgresBackendFileStore } from './backend-files.js';
+import { createPostgresClusterStore } from './cluster.js';
 import { openPostgres, type PostgresDatabase } from './database.js';
 import { createPostgresDocumentStore } from './documents.js';
 import { createPostgresEventLog } from './events.js';
@@ -51,6 +52,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     schedules: createPostgresScheduleStore(db),
     assets: createPostgresAssetStore(db),
     idempotencyKeys: createPostgresIdempotencyKeyStore(db),
+    cluster: createPostgresClusterStore(db),
     ping: async () => {
       if (closed) return false;
       // A write-capable answer: a standby (read-only) server says false here.

@@ -1,0 +1,268 @@
+import type { Logger } from '../log.js';
+import type { ClusterMessage, ClusterStore, GatewayPresence, PromptRecord, PromptStore } from '../store/index.js';
+import type { BackendLink } from './backend-link.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { PendingQueue } from './pending-queue.js';
+import type { ClientEvents, ClientMessage } from './ports.js';
+import type { Reconciler } from './reconciler.js';
+import type { Target } from './targets.js';
+
+export interface ClusterOptions {
+  readonly store: ClusterStore;
+  /** This gateway's name among the others (unique per process sharing the database). */
+  readonly gatewayId: string;
+  /** Where this gateway listens, shown to the others (health). */
+  readonly address: string | null;
+  /** How long a backend's lease lasts without renewal: a dead gateway's backends move after it. */
+  readonly leaseTtlMs: number;
+}
+
+export interface ClusterSyncDeps {
+  readonly cluster: ClusterOptions;
+  readonly prompts: PromptStore;
+  readonly pending: PendingQueue;
+  readonly links: readonly BackendLink[];
+  readonly reconciler: Reconciler;
+  readonly dispatcher: Dispatcher;
+  /** The local WebSocket hub. */
+  readonly events: ClientEvents;
+  readonly logger: Logger;
+  /** Prompts of ours in flight (to keep them out of the pending copy). */
+  readonly isInFlightHere: (id: string) => boolean;
+  /** Another gateway asks us to act on a prompt we hold. */
+  readonly onRequest: (kind: 'cancel' | 'interrupt' | 'delete', ids: readonly string[] | 'all') => Promise<void>;
+}
+
+export interface ClusterSync {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Unfinished prompts across the cluster (ComfyUI's queue_remaining). */
+  remaining(): number;
+  /** Submitted prompts on backends other gateways drive, in run order. */
+  elsewhere(): readonly PromptRecord[];
+  /** `count` priority numbers unique across the cluster. */
+  numbers(count: number): Promise<readonly number[]>;
+  /** ClientEvents that reach sockets on every gateway. */
+  readonly clientEvents: ClientEvents;
+  /** Ask the gateway holding these prompts to act on them. */
+  request(kind: 'cancel' | 'interrupt' | 'delete', ids: readonly string[] | 'all'): Promise<void>;
+  /** backend name → the gateway driving it. */
+  holders(): ReadonlyMap<string, string>;
+  gateways(): readonly GatewayPresence[];
+}
+
+/** How often the pending copy is compared with the table even when no notification came. */
+const RESYNC_MS = 5_000;
+/** Notifications of a burst of inserts (a sweep) are answered by one read. */
+const REFRESH_DEBOUNCE_MS = 15;
+/** Binary frames bigger than this (base64) stay on the gateway that got them: previews are best-effort. */
+const MAX_RELAYED_BINARY = 5_000;
+
+/**
+ * One gateway among several on one database. Keeps this gateway's pending queue a copy of the
+ * table's pending rows (prompt notifications, plus a periodic re-read), drives the backends whose
+ * leases it holds (taking a fair share, adopting a dead gateway's), relays client events to the
+ * sockets on other gateways, and forwards cancel/interrupt to the gateway holding the prompt.
+ */
+export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
+  const { cluster, prompts, pending, links, logger } = deps;
+  const { store, gatewayId, leaseTtlMs } = cluster;
+  const startedAt = Date.now();
+  // A dead gateway's backends are taken at most one round after its leases expire.
+  const roundMs = Math.max(200, Math.min(2_000, Math.floor(leaseTtlMs / 3)));
+  let live: readonly GatewayPresence[] = [];
+  let holders = new Map<string, string>();
+  let unfinished: readonly PromptRecord[] = [];
+  let leaseTimer: NodeJS.Timeout | null = null;
+  let resyncTimer: NodeJS.Timeout | null = null;
+  let refreshTimer: NodeJS.Timeout | null = null;
+  let refreshing: Promise<void> | null = null;
+  let refreshAgain = false;
+  let lastRenewal = Date.now();
+  let stopped = false;
+  const unsubscribe: (() => void)[] = [];
+  let publishing: Promise<void> = Promise.resolve();
+
+  const publish = (kind: string, body: Readonly<Record<string, unknown>>): void => {
+    // One after another: WebSocket frames of a prompt must arrive in the order they were sent.
+    publishing = publishing
+      .then(() => store.publish({ from: gatewayId, kind, body }))
+      .catch((err: unknown) => logger.warn({ err, kind }, 'could not tell the other gateways'));
+  };
+
+  const clientEvents: ClientEvents = {
+    send: (target, message, raw) => {
+      deps.events.send(target, message, raw);
+      if (target.kind !== 'none') publish('ws', { target, raw: raw ?? JSON.stringify(message) });
+    },
+    sendBinary: (target, frame) => {
+      deps.events.sendBinary(target, frame);
+      const data = frame.toString('base64');
+      if (target.kind !== 'none' && data.length <= MAX_RELAYED_BINARY) publish('wsb', { target, data });
+    },
+    queueChanged: () => {
+      scheduleRefresh();
+    },
+  };
+
+  /** Re-read the unfinished rows: the pending copy follows them, and the count is global. */
+  const refresh = async (): Promise<void> => {
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      do {
+        refreshAgain = false;
+        const rows = await prompts.unfinished();
+        const pendingIds = new Set<string>();
+        for (const record of rows) {
+          if (record.state !== 'pending') continue;
+          pendingIds.add(record.id);
+          if (!deps.isInFlightHere(record.id)) pending.add(record);
+        }
+        for (const id of pending.ids()) if (!pendingIds.has(id)) pending.remove(id);
+        unfinished = rows;
+      } while (refreshAgain && !stopped);
+    })().finally(() => {
+      refreshing = null;
+    });
+    await refreshing;
+    deps.dispatcher.schedule();
+    deps.events.queueChanged(unfinished.length);
+  };
+  const scheduleRefresh = (): void => {
+    if (refreshTimer || stopped) return;
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      refresh().catch((err: unknown) => logger.warn({ err }, 'could not re-read the queue'));
+    }, REFRESH_DEBOUNCE_MS);
+  };
+
+  const onMessage = (message: ClusterMessage): void => {
+    if (message.from === gatewayId || stopped) return;
+    const body = message.body;
+    switch (message.kind) {
+      case 'prompt': {
+        // Gone from pending (claimed, cancelled, deleted): drop it now so no dispatch pass here
+        // tries it; new pending rows arrive through the (debounced) re-read.
+        if (body.state !== 'pending' && typeof body.id === 'string') pending.remove(body.id);
+        scheduleRefresh();
+        return;
+      }
+      case 'ws':
+        if (typeof body.raw === 'string') {
+          const parsed = JSON.parse(body.raw) as ClientMessage;
+          deps.events.send(body.target as Target, parsed, body.raw);
+        }
+        return;
+      case 'wsb':
+        if (typeof body.data === 'string') deps.events.sendBinary(body.target as Target, Buffer.from(body.data, 'base64'));
+        return;
+      case 'cancel':
+      case 'interrupt':
+      case 'delete': {
+        const ids = body.ids === 'all' ? 'all' : Array.isArray(body.ids) ? body.ids.filter((id): id is string => typeof id === 'string') : [];
+        deps.onRequest(message.kind, ids).catch((err: unknown) => logger.warn({ err, kind: message.kind }, 'could not act for another gateway'));
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  const held = (): BackendLink[] => links.filter((link) => link.driven);
+
+  /** Start driving a backend: the prompts the store says it holds become ours to follow. */
+  const adopt = async (link: BackendLink): Promise<void> => {
+    const rows = await prompts.unfinished();
+    for (const record of rows) {
+      if (record.state !== 'submitted' || record.backend !== link.ref.name || link.inflight.has(record.id)) continue;
+      pending.remove(record.id);
+      deps.reconciler.adopt(link, record);
+    }
+    logger.info({ backend: link.ref.name, gateway: gatewayId, inflight: link.inflight.size }, 'driving backend');
+    link.drive(true);
+  };
+
+  /** Stop driving: whatever it holds is the next holder's (it reconciles them as a restart would). */
+  const letGo = (link: BackendLink, why: string): void => {
+    logger.warn({ backend: link.ref.name, gateway: gatewayId, why }, 'no longer driving backend');
+    link.inflight.clear();
+    link.drive(false);
+  };
+
+  const leaseRound = async (): Promise<void> => {
+    live = await store.heartbeat({ id: gatewayId, address: cluster.address, startedAt }, leaseTtlMs);
+    const kept = new Set(await store.renew(gatewayId, leaseTtlMs));
+    lastRenewal = Date.now();
+    for (const link of held()) if (!kept.has(link.ref.name)) letGo(link, 'lease taken over');
+    const fairShare = Math.ceil(links.length / Math.max(1, live.length));
+    let mine = held().length;
+    for (const link of links) {
+      if (link.driven || mine >= fairShare) continue;
+      // The statement itself decides (free, expired, or ours), by the database's clock.
+      if (await store.acquire(link.ref.name, gatewayId, leaseTtlMs)) {
+        mine += 1;
+        await adopt(link);
+      }
+    }
+    // A gateway that came back (or joined) gets its share: hand over an idle backend per round.
+    if (mine > fairShare) {
+      const idle = held().find((link) => link.inflight.size === 0);
+      if (idle) {
+        letGo(idle, 'handing over to balance the cluster');
+        await store.release(idle.ref.name, gatewayId);
+      }
+    }
+    holders = new Map((await store.leases()).map((l) => [l.backend, l.holder]));
+  };
+
+  const leaseTick = (): void => {
+    leaseRound()
+      .catch((err: unknown) => {
+        logger.warn({ err }, 'could not renew backend leases');
+        // Past the TTL another gateway may be driving them: stop before two do.
+        if (Date.now() - lastRenewal > leaseTtlMs) for (const link of held()) letGo(link, 'leases could not be renewed');
+      })
+      .finally(() => {
+        if (stopped) return;
+        leaseTimer = setTimeout(leaseTick, roundMs);
+        leaseTimer.unref();
+      });
+  };
+
+  return {
+    clientEvents,
+    start: async () => {
+      unsubscribe.push(await store.subscribe(onMessage));
+      unsubscribe.push(store.onMissed(scheduleRefresh));
+      await refresh();
+      await leaseRound();
+      leaseTimer = setTimeout(leaseTick, roundMs);
+      leaseTimer.unref();
+      resyncTimer = setInterval(scheduleRefresh, RESYNC_MS);
+      resyncTimer.unref();
+    },
+    stop: async () => {
+      stopped = true;
+      if (leaseTimer) clearTimeout(leaseTimer);
+      if (resyncTimer) clearInterval(resyncTimer);
+      if (refreshTimer) clearTimeout(refreshTimer);
+      for (const fn of unsubscribe) fn();
+      await publishing;
+      // Leaving hands our backends over now, not a TTL from now.
+      await store.leave(gatewayId).catch((err: unknown) => logger.warn({ err }, 'could not hand over backend leases'));
+    },
+    remaining: () => unfinished.length,
+    elsewhere: () => unfinished.filter((r) => r.state === 'submitted' && !deps.isInFlightHere(r.id)),
+    numbers: (count) => store.nextNumbers(count),
+    request: async (kind, ids) => {
+      if (ids !== 'all' && ids.length === 0) return;
+      publish(kind, { ids });
+      await publishing;
+    },
+    holders: () => holders,
+    gateways: () => live,
+  };
+}

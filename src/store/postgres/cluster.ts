@@ -1,0 +1,92 @@
+import type { BackendLease, ClusterMessage, ClusterStore, GatewayPresence } from '../cluster-types.js';
+import type { PostgresDatabase } from './database.js';
+
+/** NOTIFY channel of gateway messages and prompt changes (migration 4's trigger sends on it too). */
+const CHANNEL = 'cluster';
+/** PostgreSQL refuses NOTIFY payloads from 8000 bytes on. */
+export const MAX_MESSAGE_BYTES = 7900;
+/** The database's clock in ms: leases compare against one clock, never the gateways' own. */
+const NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+interface LeaseRow {
+  backend: string;
+  holder: string;
+  expires_at: number;
+}
+interface GatewayRow {
+  id: string;
+  address: string | null;
+  started_at: number;
+  seen_at: number;
+}
+
+export function createPostgresClusterStore(db: PostgresDatabase): ClusterStore {
+  return {
+    heartbeat: async (gateway, ttlMs) =>
+      db.transaction(async () => {
+        await db.run(
+          `INSERT INTO automa_gateways (id, address, started_at, seen_at) VALUES ($1, $2, $3, ${NOW})
+           ON CONFLICT (id) DO UPDATE SET address = EXCLUDED.address, seen_at = EXCLUDED.seen_at`,
+          [gateway.id, gateway.address, gateway.startedAt],
+        );
+        await db.run(`DELETE FROM automa_gateways WHERE seen_at < ${NOW} - $1::bigint * 10`, [ttlMs]);
+        const rows = await db.query<GatewayRow>(`SELECT id, address, started_at, seen_at FROM automa_gateways WHERE seen_at >= ${NOW} - $1::bigint ORDER BY id`, [
+          ttlMs,
+        ]);
+        return rows.map(toPresence);
+      }),
+    leave: async (gatewayId) =>
+      db.transaction(async () => {
+        await db.run(`DELETE FROM automa_backend_leases WHERE holder = $1`, [gatewayId]);
+        await db.run(`DELETE FROM automa_gateways WHERE id = $1`, [gatewayId]);
+      }),
+    leases: async () =>
+      (await db.query<LeaseRow>(`SELECT backend, holder, expires_at FROM automa_backend_leases ORDER BY backend`)).map(
+        (row): BackendLease => ({ backend: row.backend, holder: row.holder, expiresAt: row.expires_at }),
+      ),
+    acquire: async (backend, gatewayId, ttlMs) => {
+      // One statement: of two gateways racing for an expired lease, the row lock makes the
+      // second re-check the WHERE against the first one's fresh lease, and it loses.
+      const taken = await db.run(
+        `INSERT INTO automa_backend_leases (backend, holder, expires_at, acquired_at) VALUES ($1, $2, ${NOW} + $3::bigint, ${NOW})
+         ON CONFLICT (backend) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at,
+           acquired_at = CASE WHEN automa_backend_leases.holder = EXCLUDED.holder THEN automa_backend_leases.acquired_at ELSE EXCLUDED.acquired_at END
+         WHERE automa_backend_leases.holder = EXCLUDED.holder OR automa_backend_leases.expires_at < ${NOW}`,
+        [backend, gatewayId, ttlMs],
+      );
+      return taken === 1;
+    },
+    renew: async (gatewayId, ttlMs) =>
+      (
+        await db.query<{ backend: string }>(
+          `UPDATE automa_backend_leases SET expires_at = ${NOW} + $2::bigint WHERE holder = $1 AND expires_at >= ${NOW} RETURNING backend`,
+          [gatewayId, ttlMs],
+        )
+      ).map((row) => row.backend),
+    release: async (backend, gatewayId) => {
+      await db.run(`DELETE FROM automa_backend_leases WHERE backend = $1 AND holder = $2`, [backend, gatewayId]);
+    },
+    nextNumbers: async (count) =>
+      count <= 0 ? [] : (await db.query<{ n: number }>(`SELECT nextval('automa_prompt_numbers') AS n FROM generate_series(1, $1)`, [count])).map((row) => row.n),
+    publish: async (message) => {
+      const payload = JSON.stringify(message);
+      if (Buffer.byteLength(payload) > MAX_MESSAGE_BYTES) throw new Error(`cluster message of ${Buffer.byteLength(payload)} bytes is over ${MAX_MESSAGE_BYTES}`);
+      await db.query(`SELECT pg_notify($1, $2)`, [db.channelName(CHANNEL), payload]);
+    },
+    subscribe: async (listener) =>
+      db.listen(CHANNEL, (payload) => {
+        let message: ClusterMessage;
+        try {
+          message = JSON.parse(payload) as ClusterMessage;
+        } catch {
+          return;
+        }
+        listener(message);
+      }),
+    onMissed: (listener) => db.onListenerReconnected(listener),
+  };
+}
+
+function toPresence(row: GatewayRow): GatewayPresence {
+  return { id: row.id, address: row.address, startedAt: row.started_at, seenAt: row.seen_at };
+}
