@@ -29,7 +29,8 @@ export interface PostgresStore extends Store {
 
 /** Connect, migrate, and hand out the same contract as the SQLite store. */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const db = openPostgres(options);
+  const { url, schema } = splitSchema(options.url);
+  const db = openPostgres({ ...options, url, ...(options.schema === undefined && schema !== undefined && { schema }) });
   try {
     await migratePostgres(db);
   } catch (error) {
@@ -65,4 +66,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await db.close();
     },
   };
+}
+
+/**
+ * `?schema=name` on the URL picks the schema (several deployments, or tests, on one database).
+ * libpq knows no such parameter, so it is taken off before the URL reaches the driver.
+ */
+export function splitSchema(text: string): { url: string; schema?: string } {
+  const url = new URL(text);
+  const schema = url.searchParams.get('schema');
+  if (schema === null) return { url: text };
+  url.searchParams.delete('schema');
+  return { url: url.toString(), ...(schema !== '' && { schema }) };
 }
