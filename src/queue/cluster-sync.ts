@@ -55,6 +55,8 @@ export interface ClusterSync {
 const RESYNC_MS = 5_000;
 /** Notifications of a burst of inserts (a sweep) are answered by one read. */
 const REFRESH_DEBOUNCE_MS = 15;
+/** More changed rows than this since the last read: one read of all unfinished rows is cheaper. */
+const MAX_CHANGED_READ = 64;
 /** Binary frames bigger than this (base64) stay on the gateway that got them: previews are best-effort. */
 const MAX_RELAYED_BINARY = 5_000;
 
@@ -72,7 +74,6 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
   const roundMs = Math.max(200, Math.min(2_000, Math.floor(leaseTtlMs / 3)));
   let live: readonly GatewayPresence[] = [];
   let holders = new Map<string, string>();
-  let unfinished: readonly PromptRecord[] = [];
   let leaseTimer: NodeJS.Timeout | null = null;
   let resyncTimer: NodeJS.Timeout | null = null;
   let refreshTimer: NodeJS.Timeout | null = null;
@@ -105,7 +106,41 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     },
   };
 
-  /** Re-read the unfinished rows: the pending copy follows them, and the count is global. */
+  /** Prompts other gateways sent to backends they drive, by id (queue views list them as running). */
+  const elsewhere = new Map<string, PromptRecord>();
+  /** Prompts that became pending or submitted since the last read; past a burst's worth, one full read. */
+  const changed = new Set<string>();
+  let fullRead = true;
+
+  const place = (record: PromptRecord): void => {
+    if (deps.isInFlightHere(record.id)) return;
+    if (record.state === 'pending') pending.add(record);
+    else pending.remove(record.id);
+    if (record.state === 'submitted') elsewhere.set(record.id, record);
+    else elsewhere.delete(record.id);
+  };
+
+  /** The whole table's unfinished rows: the pending copy and the count start over from them. */
+  const readAll = async (): Promise<void> => {
+    const rows = await prompts.unfinished();
+    const live = new Set(rows.map((r) => r.id));
+    for (const id of pending.ids()) if (!live.has(id)) pending.remove(id);
+    elsewhere.clear();
+    for (const record of rows) place(record);
+    count = rows.length;
+  };
+
+  /** Just the rows named since the last read, and the count. */
+  const readChanged = async (): Promise<void> => {
+    const ids = [...changed];
+    changed.clear();
+    const records = await Promise.all(ids.map((id) => prompts.get(id)));
+    for (const record of records) if (record !== undefined && (record.state === 'pending' || record.state === 'submitted')) place(record);
+    const { total } = await prompts.jobs({ statuses: ['pending', 'in_progress'], runningIds: [], sortBy: 'created_at', order: 'asc', limit: 0, offset: 0 });
+    count = total;
+  };
+
+  let count = 0;
   const refresh = async (): Promise<void> => {
     if (refreshing) {
       refreshAgain = true;
@@ -114,22 +149,18 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     refreshing = (async () => {
       do {
         refreshAgain = false;
-        const rows = await prompts.unfinished();
-        const pendingIds = new Set<string>();
-        for (const record of rows) {
-          if (record.state !== 'pending') continue;
-          pendingIds.add(record.id);
-          if (!deps.isInFlightHere(record.id)) pending.add(record);
-        }
-        for (const id of pending.ids()) if (!pendingIds.has(id)) pending.remove(id);
-        unfinished = rows;
+        if (fullRead || changed.size > MAX_CHANGED_READ) {
+          fullRead = false;
+          changed.clear();
+          await readAll();
+        } else await readChanged();
       } while (refreshAgain && !stopped);
     })().finally(() => {
       refreshing = null;
     });
     await refreshing;
     deps.dispatcher.schedule();
-    deps.events.queueChanged(unfinished.length);
+    deps.events.queueChanged(count);
   };
   const scheduleRefresh = (): void => {
     if (refreshTimer || stopped) return;
@@ -146,7 +177,11 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
       case 'prompt': {
         // Gone from pending (claimed, cancelled, deleted): drop it now so no dispatch pass here
         // tries it; new pending rows arrive through the (debounced) re-read.
-        if (body.state !== 'pending' && typeof body.id === 'string') pending.remove(body.id);
+        if (typeof body.id === 'string') {
+          if (body.state === 'pending' || body.state === 'submitted') changed.add(body.id);
+          else elsewhere.delete(body.id);
+          if (body.state !== 'pending') pending.remove(body.id);
+        }
         scheduleRefresh();
         return;
       }
@@ -236,12 +271,20 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     clientEvents,
     start: async () => {
       unsubscribe.push(await store.subscribe(onMessage));
-      unsubscribe.push(store.onMissed(scheduleRefresh));
+      unsubscribe.push(
+        store.onMissed(() => {
+          fullRead = true;
+          scheduleRefresh();
+        }),
+      );
       await refresh();
       await leaseRound();
       leaseTimer = setTimeout(leaseTick, roundMs);
       leaseTimer.unref();
-      resyncTimer = setInterval(scheduleRefresh, RESYNC_MS);
+      resyncTimer = setInterval(() => {
+        fullRead = true;
+        scheduleRefresh();
+      }, RESYNC_MS);
       resyncTimer.unref();
     },
     stop: async () => {
@@ -254,8 +297,8 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
       // Leaving hands our backends over now, not a TTL from now.
       await store.leave(gatewayId).catch((err: unknown) => logger.warn({ err }, 'could not hand over backend leases'));
     },
-    remaining: () => unfinished.length,
-    elsewhere: () => unfinished.filter((r) => r.state === 'submitted' && !deps.isInFlightHere(r.id)),
+    remaining: () => count,
+    elsewhere: () => [...elsewhere.values()].filter((r) => !deps.isInFlightHere(r.id)).sort((a, b) => a.number - b.number || a.seq - b.seq),
     numbers: (count) => store.nextNumbers(count),
     request: async (kind, ids) => {
       if (ids !== 'all' && ids.length === 0) return;

@@ -372,8 +372,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         store.pruneHistory(options.retention, Date.now()).catch((err: unknown) => logger.error({ err }, 'history pruning failed'));
       }, 60_000);
       pruneTimer.unref();
-      for (const link of links) link.start();
+      // Leases first: the backends this gateway drives connect under the driving clientId at once.
       await sync?.start();
+      for (const link of links) link.start();
     },
     stop: async () => {
       await sync?.stop();
