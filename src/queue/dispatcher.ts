@@ -98,7 +98,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return;
     }
     try {
-      await store.markSubmitted(record.id, link.ref.name, attempt);
+      // Still submitted in the store to a backend this gateway has no link to (found so at start-up,
+      // or its requeue below failed): back to pending first, since only a pending prompt can be claimed.
+      if (record.state === 'submitted') await store.requeue(record.id);
+      if (!(await store.markSubmitted(record.id, link.ref.name, attempt))) {
+        // No longer pending: cancelled or removed meanwhile, or another gateway sharing the store
+        // claimed it. It is not ours to send; its slot is free again.
+        if (!withdrawn()) link.inflight.delete(record.id);
+        schedule();
+        return;
+      }
       if (withdrawn()) return;
       await deps.files.ensureInputsOnBackend(link.ref, record.prompt);
       if (withdrawn()) return;
@@ -118,9 +127,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       logger.warn({ err, promptId: record.id, backend: link.ref.name }, 'could not submit prompt; it stays queued');
       if (withdrawn()) return;
       link.inflight.delete(record.id);
-      await store.requeue(record.id).catch((e: unknown) => logger.error({ err: e }, 'requeue failed'));
-      // A submit that never reached the backend does not use up an attempt.
-      pending.add(record);
+      const requeued = await store.requeue(record.id).then(
+        () => true,
+        (e: unknown) => {
+          logger.error({ err: e }, 'requeue failed');
+          return false;
+        },
+      );
+      // A submit that never reached the backend does not use up an attempt. Not requeued: the store
+      // may still hold it as submitted, which the next dispatch undoes before claiming it.
+      pending.add({ ...record, state: requeued ? 'pending' : 'submitted', backend: requeued ? null : link.ref.name });
       pausedUntil.set(link, Date.now() + RETRY_AFTER_FAILED_SUBMIT_MS);
       const timer = setTimeout(() => {
         retryTimers.delete(timer);

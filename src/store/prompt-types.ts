@@ -88,7 +88,12 @@ export interface PromptStore {
   unfinished(): Promise<readonly PromptRecord[]>;
   /** The highest seq ever used, so priority numbers keep growing across restarts. */
   lastSeq(): Promise<number>;
-  markSubmitted(id: string, backend: string, attempts: number): Promise<void>;
+  /**
+   * Claim a pending prompt for `backend`: true when this call moved it from pending to submitted;
+   * false when it was no longer pending (cancelled, removed, or claimed by another gateway sharing
+   * the store), and then the caller must not send it.
+   */
+  markSubmitted(id: string, backend: string, attempts: number): Promise<boolean>;
   /** Back to pending (the backend lost it); attempts are kept. */
   requeue(id: string): Promise<void>;
   /** Unfinished prompts (pending or submitted) → cancelled; returns the ids that changed. */

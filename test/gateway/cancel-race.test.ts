@@ -80,7 +80,7 @@ async function start(t: TestContext) {
   });
   const url = `http://127.0.0.1:${(app.http.server.address() as net.AddressInfo).port}`;
   await waitForBackendsUp(url);
-  return { fake, app, url, hold: gated.hold };
+  return { fake, app, url, hold: gated.hold, real };
 }
 
 const draining = (url: string, value: boolean) =>
@@ -145,4 +145,14 @@ test('cancelling a prompt while it is being handed to a backend stops the hand-o
   await assertNeverReachedBackend(fake, url, id);
   const job = await getJson<{ status: string }>(`${url}/api/jobs/${id}`);
   assert.equal(job.status, 'cancelled');
+});
+
+test('a pending prompt another gateway sharing the store claimed first is not sent here, and does not hold a slot', async (t) => {
+  const { fake, url, real } = await start(t);
+  assert.equal((await draining(url, true)).status, 200);
+  const id = await submit(url, 1);
+  assert.equal(await real.prompts.markSubmitted(id, 'elsewhere', 1), true, 'the other gateway’s claim');
+  assert.equal((await draining(url, false)).status, 200);
+  await assertNeverReachedBackend(fake, url, id);
+  assert.equal((await real.prompts.get(id))?.backend, 'elsewhere', 'the claim stands');
 });

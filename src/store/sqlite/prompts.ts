@@ -70,7 +70,7 @@ export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventL
   const getOne = db.prepare<[string], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE id = ?`);
   const unfinished = db.prepare<[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${UNFINISHED} ORDER BY number, seq`);
   const lastSeq = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'prompts'`);
-  const submitted = db.prepare(`UPDATE prompts SET state = 'submitted', backend = ?, attempts = ? WHERE id = ? AND ${UNFINISHED}`);
+  const submitted = db.prepare(`UPDATE prompts SET state = 'submitted', backend = ?, attempts = ? WHERE id = ? AND state = 'pending'`);
   const requeue = db.prepare(`UPDATE prompts SET state = 'pending', backend = NULL WHERE id = ? AND ${UNFINISHED}`);
   const cancelOne = db.prepare<[number, string], FactsRow>(`UPDATE prompts SET state = 'cancelled', end_time = ? WHERE id = ? AND ${UNFINISHED} RETURNING ${FACTS}`);
   const removeOne = db.prepare<[string], FactsRow>(`DELETE FROM prompts WHERE id = ? AND ${UNFINISHED} RETURNING ${FACTS}`);
@@ -135,7 +135,7 @@ export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventL
     },
     unfinished: async () => unfinished.all().map(toRecord),
     lastSeq: async () => lastSeq.get()?.seq ?? 0,
-    markSubmitted: async (id, backend, attempts) => void submitted.run(backend, attempts, id),
+    markSubmitted: async (id, backend, attempts) => submitted.run(backend, attempts, id).changes > 0,
     requeue: async (id) => void requeue.run(id),
     cancel: async (ids) => {
       const now = Date.now();
