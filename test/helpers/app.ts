@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,8 @@ import type { Clock } from '../../src/automation/schedules/index.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { createSqliteStore, type Store } from '../../src/store/index.js';
+import { createPostgresStore } from '../../src/store/postgres/store.js';
+import { postgresUrl, testDatabaseKind } from './postgres.js';
 
 export interface TestApp {
   readonly app: App;
@@ -26,6 +29,15 @@ export function makeTempDir(prefix = 'automa-test-'): { dir: string; remove: () 
 }
 
 /**
+ * Under AUTOMA_TEST_DATABASE=postgres every test app keeps its tables in PostgreSQL, in a schema
+ * named after its data dir: a test that restarts on the same data dir finds the same database.
+ */
+function postgresDatabaseFor(dataDir: string): string {
+  const schema = `t_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  return `${postgresUrl()}?schema=${schema}`;
+}
+
+/**
  * The real app on 127.0.0.1:0 with a real SQLite file in a temp data dir.
  * `argv` takes the service's own flags (e.g. ['--comfyui', fake.url]); the data dir is kept
  * when `dataDir` is given so a test can restart on the same data. `webAppDirs` serves the built
@@ -38,10 +50,11 @@ export async function startTestApp(argv: readonly string[] = [], options: { data
   // Without a --comfyui of the test's own, point at a port nothing listens on (the discard port),
   // so a ComfyUI running on the developer's machine can never answer a test.
   const backend = argv.includes('--comfyui') ? [] : ['--comfyui', 'http://127.0.0.1:9'];
-  const loaded = loadConfig(['--port', '0', '--data-dir', dataDir, '--log-level', process.env.TEST_LOG_LEVEL ?? 'silent', ...backend, ...argv], {});
+  const database = testDatabaseKind() === 'postgres' && !argv.includes('--database') ? ['--database', postgresDatabaseFor(dataDir)] : [];
+  const loaded = loadConfig(['--port', '0', '--data-dir', dataDir, '--log-level', process.env.TEST_LOG_LEVEL ?? 'silent', ...database, ...backend, ...argv], {});
   if (loaded.kind !== 'config') throw new Error(`bad test config: ${JSON.stringify(loaded)}`);
   const { config } = loaded;
-  const store = createSqliteStore({ dataDir });
+  const store = config.database === null ? createSqliteStore({ dataDir }) : await createPostgresStore({ url: config.database, maxConnections: 4 });
   const app = await buildApp({ config, store, logger: createLogger(config.logLevel), version: '0.0.0-test', webAppDirs: options.webAppDirs ?? [], ...(options.scheduleClock !== undefined && { scheduleClock: options.scheduleClock }) });
   app.http.addHook('onClose', async () => store.close());
   await app.http.listen({ host: '127.0.0.1', port: 0 });
