@@ -38,8 +38,15 @@ export function createPostgresEventLog(db: PostgresDatabase): PostgresEventLog {
   let lastHeard = 0;
 
   const appendInTx = async (event: NewEvent, time = Date.now()): Promise<number | null> => {
+    // The transaction's id is taken before the row's id (the CTE runs first), so a reader that
+    // finds a gap in the ids knows every transaction that may still fill it (see `after`).
+    // A workflow run's prompt.* is declined here, before an id is drawn: no gap for readers to wait on.
     const row = await db.one<{ id: number }>(
-      `INSERT INTO automa_events (type, time, subject, app, sweep, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      `WITH tx AS MATERIALIZED (SELECT pg_current_xact_id() AS xid)
+       INSERT INTO automa_events (type, time, subject, app, sweep, data)
+       SELECT $1, $2, $3, $4, $5, $6 FROM tx
+       WHERE NOT ($1 LIKE 'prompt.%' AND EXISTS (SELECT 1 FROM automa_runs WHERE prompt_id = $3))
+       RETURNING id`,
       [event.type, time, event.subject, event.app ?? null, event.sweep ?? null, stringifyExactJson(event.data)],
     );
     return row?.id ?? null;
@@ -53,10 +60,14 @@ export function createPostgresEventLog(db: PostgresDatabase): PostgresEventLog {
     for (const listener of listeners) listener(id, type, subject);
   };
 
+  const gapless = createGaplessReader(db, () => {
+    // A gap was left open: read again shortly even if no append is heard (a rollback sends none).
+    for (const listener of listeners) listener(lastHeard, '', null);
+  });
+
   const store: EventStore = {
     append: (event) => db.transaction(() => appendInTx(event)),
-    after: async (afterId, limit) =>
-      (await db.query<EventRow>(`SELECT ${COLUMNS} FROM automa_events WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit])).map(toRecord),
+    after: (afterId, limit) => gapless.after(afterId, limit),
     get,
     // The sequence, not max(id): ids are never reused after pruning, as SQLite's AUTOINCREMENT.
     lastId: async () => (await db.one<{ id: number }>(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS id FROM automa_events_id_seq`))?.id ?? 0,
@@ -102,3 +113,86 @@ export function createPostgresEventLog(db: PostgresDatabase): PostgresEventLog {
 function toRecord(row: EventRow): EventRecord {
   return { id: row.id, type: row.type, time: row.time, subject: row.subject, app: row.app, sweep: row.sweep, dataJson: row.data };
 }
+
+interface SnapshotRow extends EventRow {
+  snapshot: string;
+}
+
+/**
+ * Ids come from a sequence when a row is inserted, but transactions commit in any order: a
+ * reader that saw 11 and moved its cursor past 10 would never see 10 if it commits later. So a
+ * read stops at the first missing id until it is known to be gone for good: every transaction
+ * that was running when the gap was seen (the snapshot's in-progress list; appends take their
+ * transaction id before their row id) has ended, and the id still is not there.
+ */
+function createGaplessReader(db: PostgresDatabase, recheck: () => void) {
+  /** First missing id → the transactions that may still fill the gap from it. */
+  const open = new Map<number, string[]>();
+  /** Ids proven never to come (rolled back). */
+  const gone = new Set<number>();
+  let timer: NodeJS.Timeout | null = null;
+
+  const scheduleRecheck = (): void => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      recheck();
+    }, GAP_RECHECK_MS);
+    timer.unref();
+  };
+
+  /** True when the ids from..to are all gone for good; false while some may still come. */
+  const closed = async (from: number, to: number, snapshot: string): Promise<boolean> => {
+    for (let id = from; id <= to && gone.has(id); id++) if (id === to) return true;
+    let xip = open.get(from);
+    if (xip === undefined) {
+      xip = snapshot.split(':')[2]?.split(',').filter((x) => x !== '') ?? [];
+      if (xip.length > 0) {
+        open.set(from, xip);
+        scheduleRecheck();
+        return false;
+      }
+    } else {
+      const running = await db.one<{ n: number }>(`SELECT count(*) AS n FROM unnest($1::xid8[]) AS x WHERE pg_xact_status(x) = 'in progress'`, [`{${xip.join(',')}}`]);
+      if ((running?.n ?? 0) > 0) {
+        scheduleRecheck();
+        return false;
+      }
+    }
+    // Nobody who could fill it is still running: what is missing now never comes.
+    open.delete(from);
+    const found = new Set((await db.query<{ id: number }>(`SELECT id FROM automa_events WHERE id BETWEEN $1 AND $2`, [from, to])).map((r) => r.id));
+    for (let id = from; id <= to; id++) if (!found.has(id)) gone.add(id);
+    if (gone.size > MAX_GONE_REMEMBERED) for (const id of [...gone].sort((a, b) => a - b).slice(0, gone.size / 2)) gone.delete(id);
+    // Rows that became visible meanwhile are read on the next pass.
+    return found.size === 0;
+  };
+
+  return {
+    after: async (afterId: number, limit: number): Promise<EventRecord[]> => {
+      for (;;) {
+        const rows = await db.query<SnapshotRow>(
+          `SELECT ${COLUMNS}, pg_current_snapshot()::text AS snapshot FROM automa_events WHERE id > $1 ORDER BY id LIMIT $2`,
+          [afterId, limit],
+        );
+        const out: EventRecord[] = [];
+        let expected = afterId + 1;
+        let reread = false;
+        for (const row of rows) {
+          if (row.id > expected && !(await closed(expected, row.id - 1, row.snapshot))) {
+            reread = open.get(expected) === undefined && out.length === 0;
+            break;
+          }
+          out.push(toRecord(row));
+          expected = row.id + 1;
+        }
+        // The gap closed with rows in it that this read could not see: read them now.
+        if (!reread) return out;
+      }
+    },
+  };
+}
+
+/** How soon an open gap is looked at again when nothing else wakes the readers. */
+const GAP_RECHECK_MS = 50;
+const MAX_GONE_REMEMBERED = 100_000;
