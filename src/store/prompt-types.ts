@@ -55,6 +55,16 @@ export interface JobQuery {
   readonly order: 'asc' | 'desc';
   readonly limit: number | null;
   readonly offset: number;
+  /** Only prompts made by runs of this workflow app (automa_runs.prompt_id → app_id). */
+  readonly appId?: string;
+  /** Only prompts this backend took (the record's `backend`). */
+  readonly backend?: string;
+  /** Only prompts created at or after this time (ms since the epoch). */
+  readonly createdFrom?: number;
+  /** Only prompts created before this time (ms since the epoch). */
+  readonly createdBefore?: number;
+  /** Only prompts whose input values hold this text, case-insensitively (see promptSearchText). */
+  readonly text?: string;
 }
 
 export interface JobRow {
