@@ -88,6 +88,12 @@ try {
   await page.getByTestId('job-detail').locator('img').first().waitFor();
   await page.screenshot({ path: path.join(OUT, 'gallery-detail.png') });
   console.log('docs/screenshots/gallery-detail.png');
+  await page.getByRole('button', { name: 'Run with changes' }).click();
+  await page.getByTestId('rerun-form').locator('input[data-input="3/filename_prefix"]').fill('shot1_warmer');
+  await page.getByTestId('rerun-form').locator('input[data-input="1/color"]').fill('15771230');
+  await page.screenshot({ path: path.join(OUT, 'gallery-rerun.png') });
+  console.log('docs/screenshots/gallery-rerun.png');
+  await page.keyboard.press('Escape');
   await shot('backends', '/backends', 'Backends');
   await shot('settings', '/preferences', 'Settings');
 

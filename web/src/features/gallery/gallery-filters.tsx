@@ -1,10 +1,29 @@
-import { Button, Group, SegmentedControl, Select, TextInput } from '@mantine/core';
+import { Button, Group, SegmentedControl, Select, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconSearch, IconX } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useApps, useBackends } from '../../api/queries';
 import { useI18n } from '../../i18n/i18n';
 import { NO_FILTER, type GalleryFilter, type SortChoice, type StatusFilter } from './job-pages';
+
+/** The order of the grid (not a filter: it stays when the filters are cleared). */
+export function GallerySort({ filter, onChange }: { filter: GalleryFilter; onChange: (filter: GalleryFilter) => void }) {
+  const { t } = useI18n();
+  return (
+    <Select
+      aria-label={t('gallery.sort')}
+      w={170}
+      value={filter.sort}
+      allowDeselect={false}
+      onChange={(value) => onChange({ ...filter, sort: (value ?? 'newest') as SortChoice })}
+      data={[
+        { value: 'newest', label: t('gallery.newest') },
+        { value: 'oldest', label: t('gallery.oldest') },
+        { value: 'longest', label: t('gallery.longest') },
+      ]}
+    />
+  );
+}
 
 /** Whether any filter narrows the history (the order is not a filter). */
 export function isFiltered(filter: GalleryFilter): boolean {
@@ -49,26 +68,19 @@ export function GalleryFilters({ filter, onChange }: { filter: GalleryFilter; on
         aria-label={t('gallery.search')}
         placeholder={t('gallery.searchPlaceholder')}
         leftSection={<IconSearch size={14} />}
-        w={240}
+        w={230}
         value={text}
         onChange={(event) => setText(event.currentTarget.value)}
       />
-      <Select aria-label={t('gallery.filterApp')} placeholder={t('gallery.anyApp')} w={170} searchable clearable data={appOptions} value={filter.app} onChange={(value) => onChange({ ...filter, app: value })} />
+      <Select aria-label={t('gallery.filterApp')} placeholder={t('gallery.anyApp')} w={160} searchable clearable data={appOptions} value={filter.app} onChange={(value) => onChange({ ...filter, app: value })} />
       <Select aria-label={t('gallery.filterBackend')} placeholder={t('gallery.anyBackend')} w={150} clearable data={backendOptions} value={filter.backend} onChange={(value) => onChange({ ...filter, backend: value })} />
-      <TextInput type="date" aria-label={t('gallery.from')} w={150} value={filter.from} max={filter.to || undefined} onChange={(event) => onChange({ ...filter, from: event.currentTarget.value })} />
-      <TextInput type="date" aria-label={t('gallery.to')} w={150} value={filter.to} min={filter.from || undefined} onChange={(event) => onChange({ ...filter, to: event.currentTarget.value })} />
-      <Select
-        aria-label={t('gallery.sort')}
-        w={160}
-        value={filter.sort}
-        allowDeselect={false}
-        onChange={(value) => onChange({ ...filter, sort: (value ?? 'newest') as SortChoice })}
-        data={[
-          { value: 'newest', label: t('gallery.newest') },
-          { value: 'oldest', label: t('gallery.oldest') },
-          { value: 'longest', label: t('gallery.longest') },
-        ]}
-      />
+      <Group gap={4} wrap="nowrap">
+        <TextInput type="date" aria-label={t('gallery.from')} w={150} value={filter.from} max={filter.to || undefined} onChange={(event) => onChange({ ...filter, from: event.currentTarget.value })} />
+        <Text c="dimmed" aria-hidden>
+          –
+        </Text>
+        <TextInput type="date" aria-label={t('gallery.to')} w={150} value={filter.to} min={filter.from || undefined} onChange={(event) => onChange({ ...filter, to: event.currentTarget.value })} />
+      </Group>
       {isFiltered(filter) && (
         <Button variant="subtle" leftSection={<IconX size={14} />} onClick={() => onChange({ ...NO_FILTER, sort: filter.sort })}>
           {t('gallery.clearFilters')}

@@ -3,7 +3,7 @@ import { useCallback, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { EmptyState, ErrorState, LoadingState } from '../../components/state-views';
 import { useI18n } from '../../i18n/i18n';
-import { GalleryFilters, isFiltered } from './gallery-filters';
+import { GalleryFilters, GallerySort, isFiltered } from './gallery-filters';
 import { JobDetailDrawer } from './job-detail';
 import { NO_FILTER, useJobPages, type GalleryFilter } from './job-pages';
 import { ThumbGrid } from './thumb-grid';
@@ -24,11 +24,14 @@ export function GalleryPage() {
     <Stack gap="sm">
       <Group justify="space-between" align="flex-end">
         <Title order={1}>{t('gallery.title')}</Title>
-        {pages.total !== null && (
-          <Text size="xs" c="dimmed" data-testid="gallery-total">
-            {t('gallery.count', { count: pages.total })}
-          </Text>
-        )}
+        <Group gap="sm" align="center">
+          {pages.total !== null && (
+            <Text size="xs" c="dimmed" data-testid="gallery-total">
+              {t('gallery.count', { count: pages.total })}
+            </Text>
+          )}
+          <GallerySort filter={filter} onChange={setFilter} />
+        </Group>
       </Group>
       <GalleryFilters filter={filter} onChange={setFilter} />
       {pages.isPending ? (
