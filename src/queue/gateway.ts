@@ -19,6 +19,7 @@ import { isRecord } from '../values.js';
 import { promptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
 import { createWithdrawals } from './withdrawals.js';
+import { createMoveToFront, type MoveResult } from './move-to-front.js';
 import { checkPromptDepth, prepareSubmission, type Submission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
 
@@ -77,6 +78,8 @@ export interface Gateway {
   interrupt(promptId?: string): Promise<void>;
   /** POST /api/jobs/{id}/cancel: pending → never runs, running → interrupted, else a no-op (false). */
   cancel(id: string): Promise<{ cancelled: boolean }>;
+  /** Make a prompt waiting in our queue the next to run; not moved if a backend holds it already. */
+  moveToFront(id: string): Promise<MoveResult>;
   /** The node a client's running prompt is on (for a socket that connects mid-run). */
   currentNodeFor(clientId: string): string | null;
   /** Whether a prompt is executing right now (vs. waiting). */
@@ -181,6 +184,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     finisher,
   });
   const withdrawals = createWithdrawals({ store, pending, links, dispatcher, events, remaining, findRun });
+  const moveToFront = createMoveToFront({ store, pending, dispatcher, events, remaining });
   const reconciler = createReconciler({
     store,
     pending,
@@ -370,6 +374,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await Promise.all(targets.map(({ link, run }) => dispatcher.interruptRun(link, run)));
     },
     cancel: withdrawals.cancel,
+    moveToFront,
     currentNodeFor: (clientId) => {
       for (const link of links) {
         for (const run of link.inflight.values()) {

@@ -101,6 +101,8 @@ export interface PromptStore {
   markSubmitted(id: string, backend: string, attempts: number): Promise<void>;
   /** Back to pending (the backend lost it); attempts are kept. */
   requeue(id: string): Promise<void>;
+  /** A new priority number for a prompt still pending in our queue (move to front); false if it is not pending. */
+  renumber(id: string, number: number): Promise<boolean>;
   /** Unfinished prompts (pending or submitted) → cancelled; returns the ids that changed. */
   cancel(ids: readonly string[]): Promise<readonly string[]>;
   /** Unfinished prompts are removed outright (POST /queue delete/clear); returns the ids removed. */

@@ -73,6 +73,7 @@ export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventL
   const lastSeq = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'prompts'`);
   const submitted = db.prepare(`UPDATE prompts SET state = 'submitted', backend = ?, attempts = ? WHERE id = ? AND ${UNFINISHED}`);
   const requeue = db.prepare(`UPDATE prompts SET state = 'pending', backend = NULL WHERE id = ? AND ${UNFINISHED}`);
+  const renumber = db.prepare<[number, string], never>(`UPDATE prompts SET number = ? WHERE id = ? AND state = 'pending'`);
   const cancelOne = db.prepare<[number, string], FactsRow>(`UPDATE prompts SET state = 'cancelled', end_time = ? WHERE id = ? AND ${UNFINISHED} RETURNING ${FACTS}`);
   const removeOne = db.prepare<[string], FactsRow>(`DELETE FROM prompts WHERE id = ? AND ${UNFINISHED} RETURNING ${FACTS}`);
   const removeAll = db.prepare<[], FactsRow>(`DELETE FROM prompts WHERE ${UNFINISHED} RETURNING ${FACTS}`);
@@ -139,6 +140,7 @@ export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventL
     lastSeq: async () => lastSeq.get()?.seq ?? 0,
     markSubmitted: async (id, backend, attempts) => void submitted.run(backend, attempts, id),
     requeue: async (id) => void requeue.run(id),
+    renumber: async (id, number) => renumber.run(number, id).changes === 1,
     cancel: async (ids) => {
       const now = Date.now();
       return db.transaction(() => cancelled(ids.flatMap((id) => cancelOne.all(now, id)), now));

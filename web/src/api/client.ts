@@ -194,6 +194,8 @@ export const api = {
 
   queue: (signal?: AbortSignal) => getJson<QueueSnapshot>('/queue', signal),
   deletePending: (ids: readonly string[]) => send<void>('POST', '/queue', { delete: ids }),
+  /** A prompt waiting in our queue becomes the next to run (`moved` is false when a backend holds it already). */
+  moveToFront: (promptId: string) => send<{ moved: boolean; number?: number }>('POST', `/automa/queue/${encodeURIComponent(promptId)}/front`),
   interrupt: (promptId: string) => send<void>('POST', '/interrupt', { prompt_id: promptId }),
   submit: (prompt: Readonly<Record<string, unknown>>, extraData: Readonly<Record<string, unknown>>) =>
     send<SubmitResult>('POST', '/prompt', { prompt, client_id: getSettings().clientId, extra_data: extraData }),

@@ -45,6 +45,7 @@ export const en = {
   'overview.onUnknownBackend': 'starting',
   'overview.interrupt': 'Interrupt',
   'overview.cancel': 'Cancel',
+  'overview.moveToFront': 'Move to front',
   'overview.cancelAll': 'Cancel all {count}',
   'overview.nodes': '{count} nodes',
   'overview.waiting': 'waiting for a backend',

@@ -47,6 +47,7 @@ export const zh: Record<MessageKey, string> = {
   'overview.onUnknownBackend': '正在启动',
   'overview.interrupt': '中断',
   'overview.cancel': '取消',
+  'overview.moveToFront': '移到最前',
   'overview.cancelAll': '全部取消（{count}）',
   'overview.nodes': '{count} 个节点',
   'overview.waiting': '等待后端',
