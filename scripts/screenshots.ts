@@ -71,7 +71,7 @@ try {
 
   await page.goto(`${app.url}/`);
   await page.getByTestId('live-state').and(page.locator('[data-connected="true"]')).waitFor();
-  for (const color of [0x4858f1, 0xf0a35e, 0x2fb380, 0xd94f70]) await postJson(`${app.url}/prompt`, { prompt: running(color), extra_data: { preview_method: 'auto' } });
+  for (const color of [0x4858f1, 0xf0a35e, 0x2fb380, 0xd94f70, 0x8d97f7, 0x6bc4e8]) await postJson(`${app.url}/prompt`, { prompt: running(color), extra_data: { preview_method: 'auto' } });
   await Promise.all(stalls.map((s) => s.reached));
   // No reload here: progress and previews sent before a reload would not come again.
   await page.getByTestId('live-preview').nth(1).waitFor();
