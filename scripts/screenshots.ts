@@ -71,7 +71,7 @@ try {
 
   await page.goto(`${app.url}/`);
   await page.getByTestId('live-state').and(page.locator('[data-connected="true"]')).waitFor();
-  for (const color of [0x4858f1, 0xf0a35e, 0x2fb380, 0xd94f70]) await postJson(`${app.url}/prompt`, { prompt: running(color), extra_data: { preview_method: 'auto' } });
+  for (const color of [0x4858f1, 0xf0a35e, 0x2fb380, 0xd94f70, 0x8d97f7, 0x6bc4e8]) await postJson(`${app.url}/prompt`, { prompt: running(color), extra_data: { preview_method: 'auto' } });
   await Promise.all(stalls.map((s) => s.reached));
   // No reload here: progress and previews sent before a reload would not come again.
   await page.getByTestId('live-preview').nth(1).waitFor();
@@ -88,6 +88,12 @@ try {
   await page.getByTestId('job-detail').locator('img').first().waitFor();
   await page.screenshot({ path: path.join(OUT, 'gallery-detail.png') });
   console.log('docs/screenshots/gallery-detail.png');
+  await page.getByRole('button', { name: 'Run with changes' }).click();
+  await page.getByTestId('rerun-form').locator('input[data-input="3/filename_prefix"]').fill('shot1_warmer');
+  await page.getByTestId('rerun-form').locator('input[data-input="1/color"]').fill('15771230');
+  await page.screenshot({ path: path.join(OUT, 'gallery-rerun.png') });
+  console.log('docs/screenshots/gallery-rerun.png');
+  await page.keyboard.press('Escape');
   await shot('backends', '/backends', 'Backends');
   await shot('settings', '/preferences', 'Settings');
 

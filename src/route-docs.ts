@@ -6,6 +6,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
  */
 export const API_TAGS = {
   gateway: { name: 'Gateway (ComfyUI API)', description: "ComfyUI's own API, answered by the gateway from its durable queue and backend pool; each route also under /api." },
+  queue: { name: 'Queue', description: "The gateway's queue beyond ComfyUI's API: move a waiting prompt to the front." },
   files: { name: 'Files', description: "ComfyUI's upload and view routes, served from the gateway's own file tree." },
   proxy: { name: 'Proxy', description: "Requests passed to a ComfyUI backend as they are, ComfyUI's answer passed back unchanged." },
   backends: { name: 'Backends', description: 'The backend pool at runtime: list, add, drain and remove ComfyUI backends.' },

@@ -13,6 +13,7 @@ import { registerObjectInfoRoutes } from './routes/comfy-info.js';
 import { registerPoolInfoRoutes } from './routes/comfy-pool-info.js';
 import { registerComfyQueueRoutes } from './routes/comfy-queue.js';
 import { registerJobRoutes } from './routes/jobs.js';
+import { registerQueueFrontRoute } from './routes/queue-front.js';
 import { upstreamErrorCounter, type Metrics } from './ops/index.js';
 import type { UpgradeRouter } from './upgrade-router.js';
 import { createWsHub, type WsHub } from './ws-hub.js';
@@ -109,6 +110,7 @@ export function registerComfyGateway(
   deps.upgrades.add((pathname) => pathname === '/ws' || pathname === '/api/ws', hub.handleUpgrade);
   registerComfyQueueRoutes(app, { gateway: started, maxUploadSizeBytes: config.maxUploadSizeBytes });
   registerJobRoutes(app, { gateway: started });
+  registerQueueFrontRoute(app, { gateway: started });
   const onUpstreamError = upstreamErrorCounter(deps.metrics);
   registerBackendRoutes(app, { gateway: started, config, logger, upgrades: deps.upgrades, onUpstreamError });
   registerPoolInfoRoutes(app, { links: () => started.links, defaultName: config.backends[0]?.name });

@@ -114,6 +114,8 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
 
   const place = (record: PromptRecord): void => {
     if (deps.isInFlightHere(record.id)) return;
+    // Moved to the front elsewhere: the copy takes its new place.
+    if (pending.get(record.id)?.number !== record.number) pending.remove(record.id);
     if (record.state === 'pending') pending.add(record);
     else pending.remove(record.id);
     if (record.state === 'submitted') elsewhere.set(record.id, record);

@@ -20,6 +20,7 @@ import { promptTuple } from './tuples.js';
 import { createReconciler } from './reconciler.js';
 import { createClusterSync, type ClusterOptions, type ClusterSync } from './cluster-sync.js';
 import { createWithdrawals } from './withdrawals.js';
+import { createMoveToFront, type MoveResult } from './move-to-front.js';
 import { checkPromptDepth, prepareSubmission, type Submission } from './submission.js';
 import { targetForBinary, targetForEvent } from './targets.js';
 
@@ -87,6 +88,8 @@ export interface Gateway {
   interrupt(promptId?: string): Promise<void>;
   /** POST /api/jobs/{id}/cancel: pending → never runs, running → interrupted, else a no-op (false). */
   cancel(id: string): Promise<{ cancelled: boolean }>;
+  /** Make a prompt waiting in our queue the next to run; not moved if a backend holds it already. */
+  moveToFront(id: string): Promise<MoveResult>;
   /** The node a client's running prompt is on (for a socket that connects mid-run). */
   currentNodeFor(clientId: string): string | null;
   /** Whether a prompt is executing right now (vs. waiting). */
@@ -202,6 +205,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     finisher,
   });
   const withdrawals = createWithdrawals({ store, pending, links, dispatcher, events, remaining, findRun });
+  const moveToFront = createMoveToFront({ store, pending, dispatcher, events, remaining });
   const reconciler = createReconciler({
     store,
     pending,
@@ -436,6 +440,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await sync.request('cancel', [id]);
       return { cancelled: true };
     },
+    moveToFront,
     currentNodeFor: (clientId) => {
       for (const link of links) {
         for (const run of link.inflight.values()) {

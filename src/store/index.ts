@@ -5,6 +5,8 @@ export type * from './prompt-types.js';
 /** Runtime changes to the backend pool. */
 export type * from './backend-types.js';
 export { PROMPT_STATES, JOB_STATUSES } from './prompt-types.js';
+/** The text the jobs filter `text` searches in a prompt (every store stores it at insert). */
+export { promptSearchText } from './prompt-search.js';
 /** Which files each backend holds, for input replication. */
 export type * from './backend-file-types.js';
 /** Workflow apps, their runs and sweeps. */

@@ -55,6 +55,16 @@ export interface JobQuery {
   readonly order: 'asc' | 'desc';
   readonly limit: number | null;
   readonly offset: number;
+  /** Only prompts made by runs of this workflow app (automa_runs.prompt_id → app_id). */
+  readonly appId?: string;
+  /** Only prompts this backend took (the record's `backend`). */
+  readonly backend?: string;
+  /** Only prompts created at or after this time (ms since the epoch). */
+  readonly createdFrom?: number;
+  /** Only prompts created before this time (ms since the epoch). */
+  readonly createdBefore?: number;
+  /** Only prompts whose input values hold this text, case-insensitively (see promptSearchText). */
+  readonly text?: string;
 }
 
 export interface JobRow {
@@ -96,6 +106,8 @@ export interface PromptStore {
   markSubmitted(id: string, backend: string, attempts: number): Promise<boolean>;
   /** Back to pending (the backend lost it); attempts are kept. */
   requeue(id: string): Promise<void>;
+  /** A new priority number for a prompt still pending in our queue (move to front); false if it is not pending. */
+  renumber(id: string, number: number): Promise<boolean>;
   /** Unfinished prompts (pending or submitted) → cancelled; returns the ids that changed. */
   cancel(ids: readonly string[]): Promise<readonly string[]>;
   /** Unfinished prompts are removed outright (POST /queue delete/clear); returns the ids removed. */

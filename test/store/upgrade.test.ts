@@ -43,6 +43,12 @@ test('a database written by 0.1.0 opens and reads exactly as 0.1.0 read it', asy
   };
   assert.equal(stringifyExactJson(read), fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
 
+  // Its prompts are found by the jobs filters added since (search text filled in by the migration).
+  const found = await store.prompts.jobs({ statuses: ['completed', 'pending'], runningIds: [], sortBy: 'created_at', order: 'asc', limit: null, offset: 0, text: '20' });
+  assert.deepEqual(found.rows.map((row) => row.record.id), ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222']);
+  const none = await store.prompts.jobs({ statuses: ['completed', 'pending'], runningIds: [], sortBy: 'created_at', order: 'asc', limit: null, offset: 0, text: 'ksampler' });
+  assert.equal(none.total, 0, 'class names are not searched');
+
   // And it takes new writes on top of the old data.
   const created = await store.documents.create('notes', { text: 'third' });
   assert.equal((await store.documents.get('notes', created.document.id))?.document['text'], 'third');

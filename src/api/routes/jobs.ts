@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { badRequest, notFound } from '../../errors.js';
+import { badRequest, invalidField, notFound } from '../../errors.js';
 import type { Gateway } from '../../queue/index.js';
 import { JOB_STATUSES, type JobStatus } from '../../store/index.js';
 import { docs } from '../../route-docs.js';
@@ -13,12 +13,21 @@ const JobsQuery = Type.Object({
   sort_order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
   offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  // Ours, beside ComfyUI's parameters (the web app's gallery filters); absent, the answer is ComfyUI's.
+  app: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only jobs made by runs of this workflow app (its id).' })),
+  backend: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only jobs this backend of the pool took (its name).' })),
+  created_from: Type.Optional(Type.Integer({ minimum: 0, description: 'Only jobs created at or after this time (ms since the epoch).' })),
+  created_before: Type.Optional(Type.Integer({ minimum: 0, description: 'Only jobs created before this time (ms since the epoch).' })),
+  text: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: "Only jobs with this text in an input value of the workflow (case-insensitive)." })),
 });
 const JobParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const CancelMany = Type.Object({ job_ids: Type.Array(Type.Unknown(), { maxItems: 10_000, description: 'Job (prompt) ids: lowercase UUIDs.' }) }, { additionalProperties: true });
 const list = docs('gateway', 'List jobs: queued, running and finished prompts', {
+  description:
+    "ComfyUI's listing. `app`, `backend`, `created_from`, `created_before` and `text` are this gateway's own filters (the web app's gallery uses them); " +
+    'given together they all apply, and `pagination.total` counts what they let through.',
   querystring: JobsQuery,
-  responses: { 200: JobListSchema, 400: 'A status, sort or page parameter is not allowed' },
+  responses: { 200: JobListSchema, 400: 'A status, sort, page or filter parameter is not allowed' },
 });
 const getOne = docs('gateway', 'One job, with its workflow and outputs', { params: JobParams, responses: { 200: JobDetailSchema, 400: 'The id is too long', 404: 'No job with this id' } });
 const cancelOne = docs('gateway', 'Cancel a job (pending or running)', {
@@ -44,12 +53,20 @@ export function registerJobRoutes(app: FastifyInstance, deps: { gateway: Gateway
     const statuses = parseStatuses(query.status);
     const offset = query.offset ?? 0;
     const limit = query.limit ?? null;
+    if (query.created_from !== undefined && query.created_before !== undefined && query.created_before <= query.created_from) {
+      throw invalidField('created_before', 'must be later than created_from', query.created_before);
+    }
     const { jobs, total } = await gateway.jobs({
       statuses,
       sortBy: query.sort_by ?? 'created_at',
       order: query.sort_order ?? 'desc',
       limit,
       offset,
+      ...(query.app !== undefined && { appId: query.app }),
+      ...(query.backend !== undefined && { backend: query.backend }),
+      ...(query.created_from !== undefined && { createdFrom: query.created_from }),
+      ...(query.created_before !== undefined && { createdBefore: query.created_before }),
+      ...(query.text !== undefined && { text: query.text }),
     });
     return { jobs, pagination: { offset, limit, total, has_more: offset + jobs.length < total } };
   });

@@ -26,7 +26,9 @@ export const AUTOMATION_SQL = `
     end_time           bigint,
     -- Completion order for /history (from prompts_history_order); NULL until finished or after deletion from history.
     history_seq        bigint,
-    history            text
+    history            text,
+    -- Input values, lowercased (store/prompt-search.ts): the gallery's text filter.
+    search_text        text NOT NULL DEFAULT ''
   );
   CREATE SEQUENCE prompts_history_order OWNED BY prompts.history_seq;
   CREATE INDEX prompts_unfinished ON prompts (number, seq) WHERE state IN ('pending', 'submitted');
@@ -34,6 +36,7 @@ export const AUTOMATION_SQL = `
   CREATE INDEX prompts_history_end ON prompts (end_time) WHERE history_seq IS NOT NULL;
   -- /api/jobs sorts on (create_time, seq) within the states it asks for.
   CREATE INDEX prompts_created ON prompts (create_time, seq);
+  CREATE INDEX prompts_by_backend ON prompts (backend, create_time) WHERE backend IS NOT NULL;
   CREATE INDEX prompts_by_state ON prompts (state, create_time);
 
   -- Bumped in every transaction that changes history: a gateway's cached /history page is good

@@ -35,6 +35,6 @@ export const PROMPT_NOTIFY_SQL = `
     RETURN NULL;
   END
   $fn$;
-  CREATE TRIGGER automa_prompts_changed AFTER INSERT OR DELETE OR UPDATE OF state ON prompts
+  CREATE TRIGGER automa_prompts_changed AFTER INSERT OR DELETE OR UPDATE OF state, number ON prompts
     FOR EACH ROW EXECUTE FUNCTION automa_prompt_notify();
 `;

@@ -1,3 +1,4 @@
+import { promptSearchText } from '../prompt-search.js';
 import { conflict } from '../../errors.js';
 import { parseExactJson, stringifyExactJson } from '../../json.js';
 import type {
@@ -73,8 +74,8 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
   /** Insert one prompt and append its `prompt.queued` event; call inside a transaction. */
   const insertOne = async (prompt: NewPrompt): Promise<PromptRecord | null> => {
     const row = await db.one<{ seq: number }>(
-      `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time)
-       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING seq`,
+      `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time, search_text)
+       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING seq`,
       [
         prompt.id,
         prompt.number,
@@ -84,6 +85,7 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
         stringifyExactJson(prompt.extraData),
         JSON.stringify(prompt.outputsToExecute),
         prompt.createTime,
+        promptSearchText(prompt.prompt),
       ],
     );
     if (!row) return null;
@@ -137,6 +139,7 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
       const row = await db.one<PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE id = $1`, [id]);
       return row ? toRecord(row) : undefined;
     },
+    renumber: async (id, number) => (await db.run(`UPDATE prompts SET number = $1 WHERE id = $2 AND state = 'pending'`, [number, id])) === 1,
     unfinished: async () => (await db.query<PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${UNFINISHED} ORDER BY number, seq`)).map(toRecord),
     lastSeq: async () => (await db.one<{ seq: number }>(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS seq FROM prompts_seq_seq`))?.seq ?? 0,
     // The claim: of all gateways sharing the database, only the one whose update found it pending sends it.
@@ -238,7 +241,18 @@ async function jobs(db: PostgresDatabase, query: JobQuery): Promise<{ rows: read
     cancelled: () => `state IN ('cancelled', 'interrupted')`,
   };
   const chosen = query.statuses.map((status) => clauses[status]());
-  const where = chosen.length === 0 ? 'false' : chosen.join(' OR ');
+  const conditions = [chosen.length === 0 ? 'false' : `(${chosen.join(' OR ')})`];
+  const filter = (sql: (param: string) => string, value: PgValue): void => {
+    params.push(value);
+    conditions.push(sql(`$${params.length}`));
+  };
+  if (query.appId !== undefined) filter((p) => `id IN (SELECT prompt_id FROM automa_runs WHERE app_id = ${p})`, query.appId);
+  if (query.backend !== undefined) filter((p) => `backend = ${p}`, query.backend);
+  if (query.createdFrom !== undefined) filter((p) => `create_time >= ${p}`, query.createdFrom);
+  if (query.createdBefore !== undefined) filter((p) => `create_time < ${p}`, query.createdBefore);
+  // Lowercased here, as the stored text was (promptSearchText): SQL's lower() follows the locale.
+  if (query.text !== undefined) filter((p) => `strpos(search_text, ${p}) > 0`, query.text.toLowerCase());
+  const where = conditions.join(' AND ');
   const order = query.order === 'asc' ? 'ASC' : 'DESC';
   const sort =
     query.sortBy === 'execution_duration'

@@ -242,4 +242,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
     `,
   },
+  {
+    version: 9,
+    name: 'prompt_filters',
+    sql: `
+      -- The jobs list's filters (GET /api/jobs: backend, date, text; the web app's gallery).
+      -- search_text is store/prompt-search.ts's promptSearchText(prompt), written at insert; rows
+      -- from before this migration get nearly the same from SQL (lowercasing is ASCII-only there,
+      -- and an integer beyond 2^63 reads as a float).
+      ALTER TABLE prompts ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+      UPDATE prompts SET search_text = coalesce((
+        SELECT lower(group_concat(input.value, char(10)))
+          FROM json_each(prompts.prompt) AS node,
+               json_each(CASE WHEN node.type = 'object' THEN node.value ELSE '{}' END, '$.inputs') AS input
+         WHERE input.type IN ('text', 'integer', 'real')), '');
+      -- Every column the list filters and sorts on, in create_time order: a page's seqs and its
+      -- count read this index alone, not the table rows (whose graphs and history entries make a
+      -- scan of them take seconds at 100k prompts). It starts with create_time, so it also serves
+      -- what prompts_created did.
+      CREATE INDEX prompts_listed ON prompts (create_time, state, backend, start_time, end_time, search_text);
+      DROP INDEX prompts_created;
+    `,
+  },
 ];

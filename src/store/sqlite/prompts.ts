@@ -12,6 +12,7 @@ import type {
   PromptState,
   PromptStore,
 } from '../prompt-types.js';
+import { promptSearchText } from '../prompt-search.js';
 import { promptCancelledEvent, promptFinishedEvent, promptQueuedEvent, type PromptFacts } from '../prompt-events.js';
 import type { SqlValue, SqliteDatabase } from './database.js';
 import type { SqliteEventLog } from './events.js';
@@ -64,14 +65,15 @@ const MAX_CACHED_PAGES = 16;
 export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventLog): PromptStore {
   const pages = new Map<string, Buffer>();
   const insert = db.prepare(
-    `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time)
-     VALUES (?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
+    `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time, search_text)
+     VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
   );
   const getOne = db.prepare<[string], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE id = ?`);
   const unfinished = db.prepare<[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${UNFINISHED} ORDER BY number, seq`);
   const lastSeq = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'prompts'`);
   const submitted = db.prepare(`UPDATE prompts SET state = 'submitted', backend = ?, attempts = ? WHERE id = ? AND state = 'pending'`);
   const requeue = db.prepare(`UPDATE prompts SET state = 'pending', backend = NULL WHERE id = ? AND ${UNFINISHED}`);
+  const renumber = db.prepare<[number, string], never>(`UPDATE prompts SET number = ? WHERE id = ? AND state = 'pending'`);
   const cancelOne = db.prepare<[number, string], FactsRow>(`UPDATE prompts SET state = 'cancelled', end_time = ? WHERE id = ? AND ${UNFINISHED} RETURNING ${FACTS}`);
   const removeOne = db.prepare<[string], FactsRow>(`DELETE FROM prompts WHERE id = ? AND ${UNFINISHED} RETURNING ${FACTS}`);
   const removeAll = db.prepare<[], FactsRow>(`DELETE FROM prompts WHERE ${UNFINISHED} RETURNING ${FACTS}`);
@@ -115,6 +117,7 @@ export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventL
       stringifyExactJson(prompt.extraData),
       JSON.stringify(prompt.outputsToExecute),
       prompt.createTime,
+      promptSearchText(prompt.prompt),
     ) as { seq: number } | undefined;
     if (!row) return null;
     events.appendSync(promptQueuedEvent(prompt), prompt.createTime);
@@ -137,6 +140,7 @@ export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventL
     lastSeq: async () => lastSeq.get()?.seq ?? 0,
     markSubmitted: async (id, backend, attempts) => submitted.run(backend, attempts, id).changes > 0,
     requeue: async (id) => void requeue.run(id),
+    renumber: async (id, number) => renumber.run(number, id).changes === 1,
     cancel: async (ids) => {
       const now = Date.now();
       return db.transaction(() => cancelled(ids.flatMap((id) => cancelOne.all(now, id)), now));
@@ -195,7 +199,8 @@ export function createSqlitePromptStore(db: SqliteDatabase, events: SqliteEventL
 
 function jobs(db: SqliteDatabase, query: JobQuery): { rows: readonly JobRow[]; total: number } {
   const running = JSON.stringify(query.runningIds);
-  const isRunning = `id IN (SELECT value FROM json_each(?))`;
+  // By seq through the id index, not by id: the whole WHERE then reads prompts_listed alone.
+  const isRunning = `seq IN (SELECT seq FROM prompts WHERE id IN (SELECT value FROM json_each(?)))`;
   const clauses: Record<JobStatus, { sql: string; usesRunning: boolean }> = {
     pending: { sql: `(state = 'pending' OR (state = 'submitted' AND NOT ${isRunning}))`, usesRunning: true },
     in_progress: { sql: `(state = 'submitted' AND ${isRunning})`, usesRunning: true },
@@ -204,16 +209,29 @@ function jobs(db: SqliteDatabase, query: JobQuery): { rows: readonly JobRow[]; t
     cancelled: { sql: `state IN ('cancelled', 'interrupted')`, usesRunning: false },
   };
   const chosen = query.statuses.map((status) => clauses[status]);
-  const where = chosen.length === 0 ? '0' : chosen.map((c) => c.sql).join(' OR ');
-  const params = chosen.filter((c) => c.usesRunning).map(() => running);
+  const where = [chosen.length === 0 ? '0' : `(${chosen.map((c) => c.sql).join(' OR ')})`];
+  const params: SqlValue[] = chosen.filter((c) => c.usesRunning).map(() => running);
+  const filter = (sql: string, value: SqlValue): void => {
+    where.push(sql);
+    params.push(value);
+  };
+  if (query.appId !== undefined) filter(`seq IN (SELECT p.seq FROM automa_runs AS r JOIN prompts AS p ON p.id = r.prompt_id WHERE r.app_id = ?)`, query.appId);
+  if (query.backend !== undefined) filter(`backend = ?`, query.backend);
+  if (query.createdFrom !== undefined) filter(`create_time >= ?`, query.createdFrom);
+  if (query.createdBefore !== undefined) filter(`create_time < ?`, query.createdBefore);
+  if (query.text !== undefined) filter(`instr(search_text, ?) > 0`, query.text.toLowerCase());
+  const conditions = where.join(' AND ');
   const order = query.order === 'asc' ? 'ASC' : 'DESC';
   const sort =
     query.sortBy === 'execution_duration'
       ? `(coalesce(end_time, 0) - coalesce(start_time, 0)) ${order}, create_time ${order}`
       : `create_time ${order}, seq ${order}`;
-  const total = (db.prepare(`SELECT count(*) AS n FROM prompts WHERE ${where}`).get(...params) as { n: number }).n;
+  const total = (db.prepare(`SELECT count(*) AS n FROM prompts WHERE ${conditions}`).get(...params) as { n: number }).n;
+  // The page's seqs first, from the index alone; only then its rows: reading the skipped rows
+  // (OFFSET 50000 deep in a gallery) cost seconds, their index entries a few ms.
+  const page = `SELECT seq FROM prompts WHERE ${conditions} ORDER BY ${sort} LIMIT ? OFFSET ?`;
   const rows = db
-    .prepare<SqlValue[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT ? OFFSET ?`)
+    .prepare<SqlValue[], PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE seq IN (${page}) ORDER BY ${sort}`)
     .all(...params, query.limit ?? -1, query.offset);
   return { rows: rows.map((row) => ({ record: toRecord(row), entryJson: row.history })), total };
 }

@@ -129,6 +129,14 @@ export interface JobsQuery {
   readonly sortBy: 'created_at' | 'execution_duration';
   readonly offset: number;
   readonly limit: number;
+  /** The service's own filters (GET /api/jobs `app`, `backend`, `created_from`, `created_before`, `text`). */
+  readonly appId?: string;
+  readonly backend?: string;
+  /** ms since the epoch, inclusive. */
+  readonly createdFrom?: number;
+  /** ms since the epoch, exclusive. */
+  readonly createdBefore?: number;
+  readonly text?: string;
 }
 
 /** Where a file of a prompt's outputs can be read; `preview` asks /view for a light WebP. */
@@ -186,6 +194,8 @@ export const api = {
 
   queue: (signal?: AbortSignal) => getJson<QueueSnapshot>('/queue', signal),
   deletePending: (ids: readonly string[]) => send<void>('POST', '/queue', { delete: ids }),
+  /** A prompt waiting in our queue becomes the next to run (`moved` is false when a backend holds it already). */
+  moveToFront: (promptId: string) => send<{ moved: boolean; number?: number }>('POST', `/automa/queue/${encodeURIComponent(promptId)}/front`),
   interrupt: (promptId: string) => send<void>('POST', '/interrupt', { prompt_id: promptId }),
   submit: (prompt: Readonly<Record<string, unknown>>, extraData: Readonly<Record<string, unknown>>) =>
     send<SubmitResult>('POST', '/prompt', { prompt, client_id: getSettings().clientId, extra_data: extraData }),
@@ -198,6 +208,11 @@ export const api = {
       offset: String(query.offset),
       limit: String(query.limit),
     });
+    if (query.appId !== undefined) params.set('app', query.appId);
+    if (query.backend !== undefined) params.set('backend', query.backend);
+    if (query.createdFrom !== undefined) params.set('created_from', String(query.createdFrom));
+    if (query.createdBefore !== undefined) params.set('created_before', String(query.createdBefore));
+    if (query.text !== undefined) params.set('text', query.text);
     return getJson<JobList>(`/api/jobs?${params.toString()}`, signal);
   },
   job: (id: string, signal?: AbortSignal) => getJson<JobDetail>(`/api/jobs/${encodeURIComponent(id)}`, signal),
@@ -231,6 +246,8 @@ export const api = {
   /** The same workflow with the inputs chosen here (bound again by node and input). */
   setAppInputs: (app: AppView, inputs: readonly InputBindingBody[]) => send<AppView>('PUT', `${appPath(app.id)}/workflow`, { workflow: app.prompt, inputs }),
   deleteApp: (id: string) => send<void>('DELETE', appPath(id)),
+  /** An app from a workflow in hand (API or UI format), e.g. a finished job's. */
+  createApp: (name: string, workflow: Readonly<Record<string, unknown>>) => send<AppView>('POST', '/automa/apps', { name, workflow }),
   uploadImage: (file: File) => {
     const form = new FormData();
     form.set('image', file, file.name);

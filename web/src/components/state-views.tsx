@@ -19,7 +19,16 @@ export function LoadingState({ label }: { label?: string }) {
   );
 }
 
-/** What went wrong, in the service's words, with a retry. */
+/**
+ * Whether asking again may help: no answer came (network) or the service failed (5xx). A 4xx is
+ * the request's own fault and answers the same every time, so its message is all there is to show.
+ */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.type === 'network' || error.status === 0 || error.status >= 500;
+}
+
+/** What went wrong, in the service's words, with a retry when another try may help. */
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { t } = useI18n();
   const message = error instanceof Error ? error.message : String(error);
@@ -34,7 +43,7 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
             {error.details}
           </Text>
         )}
-        {onRetry && (
+        {onRetry && isRetryable(error) && (
           <Button variant="light" color="red" onClick={onRetry}>
             {t('common.retry')}
           </Button>

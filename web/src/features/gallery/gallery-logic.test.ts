@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSummary } from '@contract';
 import { readDevices, vramUsedPercent } from '../../components/devices';
-import { pagesFor, sortFor, statusesFor } from './job-pages';
+import { dayStart, jobsQueryFor, NO_FILTER, pagesFor, sortFor, statusesFor } from './job-pages';
 import { outputFiles, promptParameters, thumbnailOf } from './outputs';
 import { columnsFor } from './thumb-grid';
-import { rerunExtraData } from './job-detail';
+import { changedRunExtraData, editableInputs, problemOf, promptWith, rerunExtraData } from './rerun-values';
 
 describe('paging', () => {
   it('asks only for the pages that hold the visible items', () => {
@@ -19,6 +19,27 @@ describe('paging', () => {
     expect(statusesFor('failed')).toEqual(['failed']);
     expect(sortFor('longest')).toEqual({ order: 'desc', sortBy: 'execution_duration' });
     expect(sortFor('oldest')).toEqual({ order: 'asc', sortBy: 'created_at' });
+  });
+
+  it('sends every filter to the server, leaving out the ones not set', () => {
+    expect(jobsQueryFor(NO_FILTER, 2)).toEqual({ statuses: ['completed', 'failed', 'cancelled'], order: 'desc', sortBy: 'created_at', offset: 240, limit: 120 });
+    const query = jobsQueryFor({ status: 'failed', sort: 'oldest', app: 'app-1', backend: 'gpu-2', from: '2026-03-01', to: '2026-03-02', text: '  red fox ' }, 0);
+    expect(query).toEqual({
+      statuses: ['failed'],
+      order: 'asc',
+      sortBy: 'created_at',
+      offset: 0,
+      limit: 120,
+      appId: 'app-1',
+      backend: 'gpu-2',
+      createdFrom: new Date(2026, 2, 1).getTime(),
+      // The "to" day is included: up to the next local midnight.
+      createdBefore: new Date(2026, 2, 3).getTime(),
+      text: 'red fox',
+    });
+    expect(jobsQueryFor({ ...NO_FILTER, text: '   ', from: 'not a day' }, 0)).not.toHaveProperty('text');
+    expect(dayStart('2026-12-31', 1)).toBe(new Date(2027, 0, 1).getTime());
+    expect(dayStart('')).toBeUndefined();
   });
 
   it('fits at least one column', () => {
@@ -58,6 +79,48 @@ describe('outputs', () => {
 
   it('re-runs with the workflow kept and the old client id dropped', () => {
     expect(rerunExtraData({ client_id: 'old', extra_pnginfo: { workflow: {} } })).toEqual({ extra_pnginfo: { workflow: {} } });
+  });
+});
+
+describe('run with changes', () => {
+  const prompt = {
+    '10': { class_type: 'SaveImage', inputs: { images: ['8', 0], filename_prefix: 'fox' } },
+    '3': { class_type: 'KSampler', inputs: { seed: 5, cfg: 7.5, model: ['4', 0], denoise_map: [1, 2, 3], tiled: false } },
+    '6': { class_type: 'CLIPTextEncode', inputs: { text: 'a red fox', clip: ['4', 1] }, _meta: { title: 'Positive' } },
+  };
+
+  it('offers each literal input in node order, links left out, typed by its value', () => {
+    const inputs = editableInputs(prompt);
+    expect(inputs.map((i) => [i.key, i.kind, i.initial])).toEqual([
+      ['3/seed', 'number', '5'],
+      ['3/cfg', 'number', '7.5'],
+      ['3/denoise_map', 'json', '[1,2,3]'],
+      ['3/tiled', 'boolean', false],
+      ['6/text', 'text', 'a red fox'],
+      ['10/filename_prefix', 'text', 'fox'],
+    ]);
+    expect(inputs.find((i) => i.node === '6')?.title).toBe('Positive');
+  });
+
+  it('builds the changed prompt with values of the inputs’ own types, the job’s prompt untouched', () => {
+    const inputs = editableInputs(prompt);
+    const changed = promptWith(prompt, inputs, { '3/seed': '42', '3/tiled': true, '3/denoise_map': '[4]', '6/text': 'a blue fox' });
+    expect(changed['3']).toEqual({ class_type: 'KSampler', inputs: { seed: 42, cfg: 7.5, model: ['4', 0], denoise_map: [4], tiled: true } });
+    expect((changed['6'] as { inputs: unknown }).inputs).toEqual({ text: 'a blue fox', clip: ['4', 1] });
+    expect(prompt['6'].inputs.text).toBe('a red fox');
+  });
+
+  it('refuses a number or JSON field that does not read as one', () => {
+    const [seed, , map] = editableInputs(prompt);
+    expect(seed && problemOf(seed, 'abc')).toBe('number');
+    expect(seed && problemOf(seed, ' ')).toBe('number');
+    expect(seed && problemOf(seed, '1e3')).toBeNull();
+    expect(map && problemOf(map, '[1,')).toBe('json');
+  });
+
+  it('drops the stale UI workflow (its widgets hold the old values) but keeps the other extra data', () => {
+    expect(changedRunExtraData({ client_id: 'old', extra_pnginfo: { workflow: { nodes: [] }, note: 'x' }, preview_method: 'auto' })).toEqual({ extra_pnginfo: { note: 'x' }, preview_method: 'auto' });
+    expect(changedRunExtraData({ extra_pnginfo: { workflow: {} } })).toEqual({});
   });
 });
 

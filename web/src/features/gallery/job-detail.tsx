@@ -1,19 +1,17 @@
-import { ActionIcon, Anchor, Badge, Button, Code, Drawer, Group, ScrollArea, SimpleGrid, Stack, Table, Tabs, Text, Tooltip } from '@mantine/core';
-import { IconDownload, IconPlayerPlay, IconTrash } from '@tabler/icons-react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { Link } from 'react-router';
+import { ActionIcon, Badge, Code, Drawer, Group, ScrollArea, SimpleGrid, Stack, Table, Tabs, Text, Tooltip } from '@mantine/core';
+import { IconDownload } from '@tabler/icons-react';
 import type { JobDetail } from '@contract';
-import { api, viewUrl } from '../../api/client';
+import { viewUrl } from '../../api/client';
 import { useJob } from '../../api/queries';
-import { AuthImage, downloadFile, downloadJson } from '../../components/auth-image';
+import { AuthImage, downloadFile } from '../../components/auth-image';
 import { formatDuration, formatTime, shortId } from '../../components/format';
 import { ErrorState, LoadingState } from '../../components/state-views';
 import { useI18n } from '../../i18n/i18n';
 import { failureMessage } from '../overview/overview-page';
+import { JobActions } from './job-actions';
 import { isImageFile, outputFiles, promptParameters } from './outputs';
 
-/** One job in full, in a drawer over the grid: outputs, parameters, workflow, timings; re-run, download, delete. */
+/** One job in full, in a drawer over the grid: outputs, parameters, workflow, timings, and its actions. */
 export function JobDetailDrawer({ promptId, onClose }: { promptId: string | undefined; onClose: () => void }) {
   const { t } = useI18n();
   const job = useJob(promptId);
@@ -24,32 +22,10 @@ export function JobDetailDrawer({ promptId, onClose }: { promptId: string | unde
   );
 }
 
-/** The workflow's extra_data for a new run: our client id replaces the old one, the rest (the UI workflow) is kept. */
-export function rerunExtraData(extraData: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const { client_id: _dropped, ...rest } = extraData;
-  return rest;
-}
-
 function Detail({ job, onDeleted }: { job: JobDetail; onDeleted: () => void }) {
   const { t, language } = useI18n();
   const locale = language === 'zh' ? 'zh-CN' : 'en';
-  const queryClient = useQueryClient();
-  const [queued, setQueued] = useState<string | null>(null);
   const files = outputFiles(job.outputs);
-  const rerun = useMutation({
-    mutationFn: () => api.submit(job.workflow.prompt, rerunExtraData(job.workflow.extra_data)),
-    onSuccess: (result) => {
-      setQueued(result.prompt_id);
-      void queryClient.invalidateQueries({ queryKey: ['queue'] });
-    },
-  });
-  const remove = useMutation({
-    mutationFn: () => api.deleteHistory([job.id]),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['jobs'] });
-      onDeleted();
-    },
-  });
   const start = job.execution_start_time;
   const end = job.execution_end_time;
 
@@ -61,26 +37,7 @@ function Detail({ job, onDeleted }: { job: JobDetail; onDeleted: () => void }) {
           {job.id}
         </Text>
       </Group>
-      <Group gap="xs">
-        <Button leftSection={<IconPlayerPlay size={14} />} onClick={() => rerun.mutate()} loading={rerun.isPending}>
-          {t('gallery.rerun')}
-        </Button>
-        <Button variant="default" leftSection={<IconDownload size={14} />} onClick={() => downloadJson(job.workflow.prompt, `${job.id}.json`)}>
-          {t('gallery.downloadWorkflow')}
-        </Button>
-        <Button variant="subtle" color="red" leftSection={<IconTrash size={14} />} onClick={() => remove.mutate()} loading={remove.isPending}>
-          {t('gallery.delete')}
-        </Button>
-      </Group>
-      {queued !== null && (
-        <Text size="sm" role="status">
-          {t('gallery.queued', { id: shortId(queued) })}{' '}
-          <Anchor component={Link} to="/">
-            {t('nav.overview')}
-          </Anchor>
-        </Text>
-      )}
-      {(rerun.error ?? remove.error) && <ErrorState error={rerun.error ?? remove.error} />}
+      <JobActions job={job} onDeleted={onDeleted} />
       {job.status === 'failed' && job.execution_error !== undefined && (
         <Text size="sm" c="var(--mantine-color-error)">
           {failureMessage(job)}

@@ -4,7 +4,7 @@
  */
 import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
 import type { JobStatus, JobSummary } from '@contract';
-import { api } from '../../api/client';
+import { api, type JobsQuery } from '../../api/client';
 
 export const PAGE_SIZE = 120;
 
@@ -14,6 +14,41 @@ export type SortChoice = 'newest' | 'oldest' | 'longest';
 export interface GalleryFilter {
   readonly status: StatusFilter;
   readonly sort: SortChoice;
+  /** An app's id: only jobs its runs made. */
+  readonly app: string | null;
+  readonly backend: string | null;
+  /** Local calendar days (`YYYY-MM-DD`, as `<input type="date">` gives them), both included; '' for open. */
+  readonly from: string;
+  readonly to: string;
+  /** Text in the jobs' input values; '' for any. */
+  readonly text: string;
+}
+
+export const NO_FILTER: GalleryFilter = { status: 'all', sort: 'newest', app: null, backend: null, from: '', to: '', text: '' };
+
+/** Midnight at the start of a local calendar day `YYYY-MM-DD`, `days` later; undefined for ''. */
+export function dayStart(day: string, days = 0): number | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return undefined;
+  return new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days).getTime();
+}
+
+/** The /api/jobs query for one page of the gallery: all the filtering happens on the server. */
+export function jobsQueryFor(filter: GalleryFilter, page: number): JobsQuery {
+  const createdFrom = dayStart(filter.from);
+  const createdBefore = dayStart(filter.to, 1);
+  const text = filter.text.trim();
+  return {
+    statuses: statusesFor(filter.status),
+    ...sortFor(filter.sort),
+    offset: page * PAGE_SIZE,
+    limit: PAGE_SIZE,
+    ...(filter.app !== null && { appId: filter.app }),
+    ...(filter.backend !== null && { backend: filter.backend }),
+    ...(createdFrom !== undefined && { createdFrom }),
+    ...(createdBefore !== undefined && { createdBefore }),
+    ...(text !== '' && { text }),
+  };
 }
 
 /** Statuses of finished jobs: the gallery is history, not the queue. */
@@ -36,9 +71,10 @@ export function pagesFor(first: number, last: number, pageSize = PAGE_SIZE): num
 }
 
 function pageQuery(filter: GalleryFilter, page: number) {
+  const query = jobsQueryFor(filter, page);
   return {
-    queryKey: ['jobs', 'gallery', filter.status, filter.sort, page],
-    queryFn: ({ signal }: { signal: AbortSignal }) => api.jobs({ statuses: statusesFor(filter.status), ...sortFor(filter.sort), offset: page * PAGE_SIZE, limit: PAGE_SIZE }, signal),
+    queryKey: ['jobs', 'gallery', query],
+    queryFn: ({ signal }: { signal: AbortSignal }) => api.jobs(query, signal),
     staleTime: 10_000,
   };
 }

@@ -55,6 +55,18 @@ describe('QueuePanel', () => {
     expect((init.headers as Record<string, string>).authorization).toBe('Bearer k1');
   });
 
+  it('moves a prompt waiting in our queue to the front; the first one has nothing to move past', async () => {
+    const fetchMock = vi.fn(async () => Response.json({ moved: true, number: 1 }));
+    vi.stubGlobal('fetch', fetchMock);
+    renderPanel();
+    expect(screen.queryByRole('button', { name: 'Move to front bbbbbbbb' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Move to front cccccccc' }));
+    await waitFor(() => expect(fetchMock).toHaveBeenCalled());
+    const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe('/automa/queue/cccccccc-0000-4000-8000-000000000003/front');
+    expect(init.method).toBe('POST');
+  });
+
   it('shows the service’s error when cancelling fails', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => Response.json({ error: { type: 'bad_request', message: 'nope', details: 'why', extra_info: {} } }, { status: 400 })));
     renderPanel();

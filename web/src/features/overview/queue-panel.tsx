@@ -1,5 +1,5 @@
 import { ActionIcon, Button, Divider, Group, Stack, Table, Text, Tooltip } from '@mantine/core';
-import { IconX } from '@tabler/icons-react';
+import { IconArrowBarToUp, IconX } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo } from 'react';
 import type { BackendView, QueueSnapshot } from '@contract';
@@ -12,8 +12,8 @@ import { useLiveConnection } from '../../live/live-context';
 import { RunningJob } from './running-job';
 
 /**
- * What runs and what waits. Pending prompts can be cancelled; the gateway has no way to reorder
- * a prompt already queued (ComfyUI's queue has none either), so there is no "move to front".
+ * What runs and what waits. Pending prompts can be cancelled, and one waiting in our queue can be
+ * moved to the front (POST /automa/queue/{id}/front); one a backend has prefetched keeps its place.
  */
 export function QueuePanel({ queue, backends }: { queue: QueueSnapshot; backends: readonly BackendView[] }) {
   const { t } = useI18n();
@@ -26,7 +26,14 @@ export function QueuePanel({ queue, backends }: { queue: QueueSnapshot; backends
     mutationFn: (ids: readonly string[]) => api.deletePending(ids),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['queue'] }),
   });
+  const toFront = useMutation({
+    mutationFn: (id: string) => api.moveToFront(id),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['queue'] }),
+  });
   const pendingIds = queue.queue_pending.map((item) => item[1]);
+  // Only ours can move; the first of ours is at the front already.
+  const firstWaiting = pendingIds.find((id) => backendOf(id) === null);
+  const failure = cancel.error ?? toFront.error;
 
   return (
     <Section
@@ -54,9 +61,9 @@ export function QueuePanel({ queue, backends }: { queue: QueueSnapshot; backends
         <Text size="xs" fw={600} c="dimmed" tt="uppercase">
           {t('overview.pending', { count: queue.queue_pending.length })}
         </Text>
-        {cancel.error && (
+        {failure && (
           <Text size="xs" c="red" role="alert">
-            {cancel.error.message}
+            {failure.message}
           </Text>
         )}
         {queue.queue_pending.length === 0 ? (
@@ -74,6 +81,15 @@ export function QueuePanel({ queue, backends }: { queue: QueueSnapshot; backends
                   </Table.Td>
                   <Table.Td c="dimmed">{t('overview.nodes', { count: Object.keys(item[2]).length })}</Table.Td>
                   <Table.Td c="dimmed">{backendOf(item[1]) === null ? t('overview.waiting') : t('overview.prefetchedOn', { name: backendOf(item[1]) ?? '' })}</Table.Td>
+                  <Table.Td w={36}>
+                    {backendOf(item[1]) === null && item[1] !== firstWaiting && (
+                      <Tooltip label={t('overview.moveToFront')}>
+                        <ActionIcon variant="subtle" size="sm" aria-label={`${t('overview.moveToFront')} ${shortId(item[1])}`} onClick={() => toFront.mutate(item[1])} loading={toFront.isPending && toFront.variables === item[1]}>
+                          <IconArrowBarToUp size={14} />
+                        </ActionIcon>
+                      </Tooltip>
+                    )}
+                  </Table.Td>
                   <Table.Td w={40}>
                     <Tooltip label={t('overview.cancel')}>
                       <ActionIcon color="red" size="sm" aria-label={`${t('overview.cancel')} ${shortId(item[1])}`} onClick={() => cancel.mutate([item[1]])}>
