@@ -242,4 +242,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
     `,
   },
+  {
+    version: 9,
+    name: 'webhook_delivery_leases',
+    sql: `
+      -- A sender is sending the delivery until then (see WebhookStore.lease); NULL: nobody is.
+      ALTER TABLE automa_webhook_deliveries ADD COLUMN lease_until INTEGER;
+    `,
+  },
 ];
