@@ -220,8 +220,7 @@ export function createPostgresWebhookStore(db: PostgresDatabase, events: Postgre
     redeliver: (endpointId, deliveryId, now) =>
       db.transaction(async () => {
         const past = await getDelivery(endpointId, deliveryId);
-        // FOR KEY SHARE: retention pruning the event now waits, so the new delivery keeps it (pending ones are kept).
-        if (past === undefined || (await db.one(`SELECT 1 FROM automa_events WHERE id = $1 FOR KEY SHARE`, [past.event_id])) === undefined) return undefined;
+        if (past === undefined || (await events.get(past.event_id)) === undefined) return undefined;
         const row = await insertDelivery(endpointId, past.event_id, past.subject, now);
         return row === undefined ? undefined : toDelivery(row);
       }),
