@@ -36,6 +36,8 @@ export function createEventServices(deps: { store: Store; config: Config; logger
     logger,
     retryScheduleMs: config.webhookRetryScheduleMs,
     concurrency: config.webhookConcurrency,
+    // Connect, then headers and body each within the timeout, with room to record the attempt.
+    leaseMs: config.webhookConnectTimeoutMs + 2 * config.webhookTimeoutMs + 60_000,
     userAgent: `comfyui-automa/${deps.version} (webhooks)`,
   });
   const subscriptions = createSubscriptions({ store: store.webhooks, policy, onChange: () => sender.wake() });

@@ -92,13 +92,23 @@ export interface WebhookStore {
   active(): Promise<readonly WebhookEndpoint[]>;
   /**
    * Pending deliveries of one endpoint due at `now`, oldest first, each the oldest pending one of
-   * its subject (so a subject's events arrive in order), skipping `busy` ids.
+   * its subject (so a subject's events arrive in order), skipping `busy` ids and leased ones.
    */
   due(endpointId: string, now: number, limit: number, busy: ReadonlySet<number>): Promise<readonly WebhookDelivery[]>;
-  /** The earliest time after `now` at which a pending delivery of an active endpoint falls due (null: none). */
+  /** The earliest time after `now` at which a pending delivery of an active endpoint falls due or its lease lapses (null: none). */
   nextDueTime(now: number): Promise<number | null>;
   delivery(endpointId: string, id: number): Promise<WebhookDelivery | undefined>;
-  /** Records an attempt and the delivery's new state in one transaction. */
+  /**
+   * Take a due delivery for its next attempt until `until` (ms): true when the caller may send it
+   * now; false when another sender holds it (a gateway sharing the database) or it moved on since
+   * `delivery` was read. `due` skips held deliveries until the lease lapses (a sender that died
+   * mid-attempt); `recordAttempt` ends it.
+   */
+  lease(delivery: WebhookDelivery, now: number, until: number): Promise<boolean>;
+  /**
+   * Records an attempt and the delivery's new state in one transaction. The state moves only from
+   * the one `delivery` was read at (same attempt count): a late attempt is logged, not applied.
+   */
   recordAttempt(delivery: WebhookDelivery, attempt: Omit<DeliveryAttempt, 'deliveryId' | 'eventId' | 'attempt'>, outcome: AttemptOutcome): Promise<void>;
   /** After a success: the endpoint is back, so its deliveries waiting on a backoff go now. */
   hurry(endpointId: string, now: number): Promise<void>;

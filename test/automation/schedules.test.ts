@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createScheduler, newSchedule, type Clock, type FireResult, type ScheduleTargets } from '../../src/automation/schedules/index.js';
 import { createLogger } from '../../src/log.js';
-import { createSqliteStore, type MissedPolicy, type Store } from '../../src/store/index.js';
-import { makeTempDir } from '../helpers/app.js';
+import type { MissedPolicy, Store } from '../../src/store/index.js';
+import { openSharedTestStore, STORE_KINDS, type StoreKind } from '../helpers/stores.js';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2030-03-01T08:00:30Z');
@@ -35,13 +35,10 @@ function recordingTargets(): ScheduleTargets & { calls: { key: string; body: unk
   };
 }
 
-function openStore(t: TestContext, dir?: string): { store: Store; dir: string } {
-  const temp = dir === undefined ? makeTempDir() : undefined;
-  if (temp) t.after(temp.remove);
-  const dataDir = dir ?? temp?.dir ?? '';
-  const store = createSqliteStore({ dataDir });
-  t.after(() => store.close());
-  return { store, dir: dataDir };
+/** A fresh store of `kind`, and `reopen` for another on the same data (a restart). */
+async function openStore(kind: StoreKind, t: TestContext): Promise<{ store: Store; reopen: () => Promise<Store> }> {
+  const { store, another } = await openSharedTestStore(kind, t);
+  return { store, reopen: another };
 }
 
 async function addEveryFiveMinutes(store: Store, missed: MissedPolicy = 'skip'): Promise<string> {
@@ -50,8 +47,8 @@ async function addEveryFiveMinutes(store: Store, missed: MissedPolicy = 'skip'):
   return schedule.id;
 }
 
-test('a cron schedule fires each slot once, on time, and arms its timer for the next slot', async (t) => {
-  const { store } = openStore(t);
+for (const kind of STORE_KINDS) test(`${kind}: a cron schedule fires each slot once, on time, and arms its timer for the next slot`, async (t) => {
+  const { store } = await openStore(kind, t);
   const clock = manualClock(T0);
   const targets = recordingTargets();
   const scheduler = createScheduler({ store: store.schedules, targets, clock, misfireGraceMs: MINUTE, logger: createLogger('silent') });
@@ -78,8 +75,8 @@ test('a cron schedule fires each slot once, on time, and arms its timer for the 
   ]);
 });
 
-test('after downtime, missed slots are skipped by default, or fired once with run_once', async (t) => {
-  const { store } = openStore(t);
+for (const kind of STORE_KINDS) test(`${kind}: after downtime, missed slots are skipped by default, or fired once with run_once`, async (t) => {
+  const { store } = await openStore(kind, t);
   const clock = manualClock(T0);
   const targets = recordingTargets();
   const scheduler = createScheduler({ store: store.schedules, targets, clock, misfireGraceMs: MINUTE, logger: createLogger('silent') });
@@ -93,8 +90,8 @@ test('after downtime, missed slots are skipped by default, or fired once with ru
   for (const id of [skip, once]) assert.equal((await store.schedules.get(id))?.nextTime, Date.parse('2030-03-01T09:05:00Z'));
 });
 
-test('a slot claimed when the process died is submitted again after restart with the same key, not a new slot', async (t) => {
-  const { store, dir } = openStore(t);
+for (const kind of STORE_KINDS) test(`${kind}: a slot claimed when the process died is submitted again after restart with the same key, not a new slot`, async (t) => {
+  const { store, reopen } = await openStore(kind, t);
   const clock = manualClock(T0);
   const id = await addEveryFiveMinutes(store);
   const slot = Date.parse('2030-03-01T08:05:00Z');
@@ -102,7 +99,7 @@ test('a slot claimed when the process died is submitted again after restart with
   assert.equal(await store.schedules.claim(id, slot, slot, slot + 5 * MINUTE, slot), true);
   await store.close();
 
-  const reopened = openStore(t, dir).store;
+  const reopened = await reopen();
   const targets = recordingTargets();
   clock.set(slot + 30_000);
   const scheduler = createScheduler({ store: reopened.schedules, targets, clock, misfireGraceMs: MINUTE, logger: createLogger('silent') });
@@ -112,8 +109,8 @@ test('a slot claimed when the process died is submitted again after restart with
   assert.equal((await reopened.schedules.fires(id, 5))[0]?.status, 'fired');
 });
 
-test('a paused schedule does not fire; a one-shot fires once and is done', async (t) => {
-  const { store } = openStore(t);
+for (const kind of STORE_KINDS) test(`${kind}: a paused schedule does not fire; a one-shot fires once and is done`, async (t) => {
+  const { store } = await openStore(kind, t);
   const clock = manualClock(T0);
   const targets = recordingTargets();
   const scheduler = createScheduler({ store: store.schedules, targets, clock, misfireGraceMs: MINUTE, logger: createLogger('silent') });

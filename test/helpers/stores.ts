@@ -23,3 +23,26 @@ export async function openTestStore(kind: StoreKind, t: Pick<TestContext, 'after
   t.after(() => store.close());
   return store;
 }
+
+/**
+ * A fresh store of `kind` and a way to open another on the same data: the same file (SQLite), or
+ * the same schema (PostgreSQL: what a second gateway on the shared database sees). All are
+ * closed after the test.
+ */
+export async function openSharedTestStore(kind: StoreKind, t: Pick<TestContext, 'after'>): Promise<{ store: Store; another(): Promise<Store> }> {
+  let another: () => Promise<Store>;
+  if (kind === 'postgres') {
+    const { url, schema } = testSchema(t);
+    another = () => createPostgresStore({ url, schema, maxConnections: 4 });
+  } else {
+    const temp = makeTempDir();
+    t.after(temp.remove);
+    another = async () => createSqliteStore({ dataDir: temp.dir });
+  }
+  const open = async (): Promise<Store> => {
+    const store = await another();
+    t.after(() => store.close());
+    return store;
+  };
+  return { store: await open(), another: open };
+}

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createSqliteStore, type DocumentStore, type ListQuery } from '../../src/store/index.js';
-import { makeTempDir } from '../helpers/app.js';
-
-function openDocuments(t: { after: (fn: () => unknown) => void }): DocumentStore {
-  const temp = makeTempDir('automa-store-json-');
-  t.after(temp.remove);
-  const store = createSqliteStore({ dataDir: temp.dir });
-  t.after(() => store.close());
-  return store.documents;
-}
+import type { ListQuery } from '../../src/store/index.js';
+import { openTestStore, STORE_KINDS } from '../helpers/stores.js';
 
 /** Bodies whose JSON text is easy to get wrong when spliced rather than serialised. */
 const BODIES: readonly Record<string, unknown>[] = [
@@ -21,8 +13,8 @@ const BODIES: readonly Record<string, unknown>[] = [
   { kind: 'k1', ok: true, no: false, nothing: null },
 ];
 
-test('getJson is the JSON text of what get returns, byte for byte, before and after writes', async (t) => {
-  const documents = openDocuments(t);
+for (const kind of STORE_KINDS) test(`${kind}: getJson is the JSON text of what get returns, byte for byte, before and after writes`, async (t) => {
+  const { documents } = await openTestStore(kind, t);
   for (const body of BODIES) {
     const { document } = await documents.create('texts', { ...body, id: 'client copy', update_time: 'dropped' });
     for (const write of [
@@ -41,14 +33,15 @@ test('getJson is the JSON text of what get returns, byte for byte, before and af
   assert.equal(await documents.getJson('texts', '00000000-0000-4000-8000-000000000000'), undefined);
 });
 
-test('listJson pages are the JSON texts of list pages, with the same cursors, filters and order', async (t) => {
-  const documents = openDocuments(t);
+for (const kind of STORE_KINDS) test(`${kind}: listJson pages are the JSON texts of list pages, with the same cursors, filters and order`, async (t) => {
+  const { documents } = await openTestStore(kind, t);
   for (let round = 0; round < 3; round++) for (const body of BODIES) await documents.create('pages', body);
   const queries: ListQuery[] = [
     { order: 'desc', limit: 4 },
     { order: 'asc', limit: 5 },
     { order: 'desc', limit: 2, where: { kind: 'k1' } },
     { order: 'asc', limit: 1, where: { ok: true, kind: 'k1' } },
+    { order: 'asc', limit: 2, where: { text: BODIES[3]?.text as string } },
     { order: 'desc', limit: 50 },
   ];
   for (const query of queries) {

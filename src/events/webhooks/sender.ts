@@ -17,6 +17,11 @@ export interface WebhookSenderOptions {
   readonly retryScheduleMs: readonly number[];
   /** Deliveries in flight per endpoint. */
   readonly concurrency: number;
+  /**
+   * How long an attempt holds its delivery (WebhookStore.lease) from other gateways on the same
+   * database: longer than an attempt can take, so it only lapses when its sender died.
+   */
+  readonly leaseMs: number;
   readonly userAgent: string;
   readonly now?: () => number;
 }
@@ -101,6 +106,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   };
 
   const send = async (endpoint: WebhookEndpoint, delivery: WebhookDelivery): Promise<void> => {
+    // Another gateway sharing the database may have read the same due delivery: one sends it.
+    if (!(await webhooks.lease(delivery, now(), now() + options.leaseMs))) return;
     const [event, secret] = await Promise.all([options.events.get(delivery.eventId), webhooks.secret(endpoint.id)]);
     const started = now();
     if (event === undefined || secret === undefined) {

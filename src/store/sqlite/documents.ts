@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, preconditionFailed } from '../../errors.js';
+import { preconditionFailed } from '../../errors.js';
+import {
+  clientFields,
+  decodeCursor,
+  encodeCursor,
+  laterThan,
+  SERVER_FIELDS,
+  toDocument,
+  toJson,
+  withServerFields,
+  type DocumentRow,
+} from '../document-rows.js';
 import { applyMergePatch } from '../merge-patch.js';
 import type {
   CollectionSummary,
@@ -11,17 +22,6 @@ import type {
   WriteCondition,
 } from '../types.js';
 import type { SqlValue, SqliteDatabase, Statement } from './database.js';
-
-interface DocumentRow {
-  seq: number;
-  id: string;
-  create_time: string;
-  update_time: string;
-  revision: number;
-  body: string;
-}
-
-const SERVER_FIELDS = new Set(['id', 'create_time', 'update_time']);
 
 /** Documents as rows: client fields in a JSON `body`, server fields in columns. */
 export function createSqliteDocumentStore(db: SqliteDatabase, now: () => Date = () => new Date()): DocumentStore {
@@ -154,58 +154,4 @@ function equalityClause(field: string, value: JsonScalar): { clause: string; par
     };
   }
   return { clause: `(json_extract(body, ${pathExpr}) = ? AND json_type(body, ${pathExpr}) = 'text')`, params: [field, value, field] };
-}
-
-/**
- * `now`, or 1 ms past the previous update_time when the clock has not moved on (two writes in
- * one millisecond, or a clock stepped back): clients sync on update_time, so it must advance.
- */
-function laterThan(previous: string, now: Date): string {
-  return new Date(Math.max(now.getTime(), Date.parse(previous) + 1)).toISOString();
-}
-
-function toDocument(row: DocumentRow): StoredDocument {
-  return withServerFields(JSON.parse(row.body) as Record<string, unknown>, row.id, row.create_time, row.update_time);
-}
-
-/**
- * Sets the server's fields on a body this module owns (fresh from JSON.parse or clientFields)
- * rather than spreading it into a new object: the spread cost as much as the JSON.parse and
- * SQLite read together (newest-50 page at half the speed of raw better-sqlite3). The body never
- * holds these keys (clientFields on every write), so they come last, in this order.
- */
-function withServerFields(body: Record<string, unknown>, id: string, createTime: string, updateTime: string): StoredDocument {
-  body.id = id;
-  body.create_time = createTime;
-  body.update_time = updateTime;
-  return body as StoredDocument;
-}
-
-/**
- * What JSON.stringify(toDocument(row)) gives, spliced instead: the body is JSON.stringify's text
- * of an object without the server's keys, and toDocument appends them after its keys.
- */
-function toJson(row: DocumentRow): string {
-  const server = `"id":${JSON.stringify(row.id)},"create_time":${JSON.stringify(row.create_time)},"update_time":${JSON.stringify(row.update_time)}}`;
-  return row.body === '{}' ? `{${server}` : `${row.body.slice(0, -1)},${server}`;
-}
-
-function clientFields(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) if (!SERVER_FIELDS.has(key)) out[key] = value;
-  return out;
-}
-
-function encodeCursor(seq: number): string {
-  return Buffer.from(JSON.stringify({ s: seq })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown };
-    if (typeof parsed.s === 'number' && Number.isSafeInteger(parsed.s) && parsed.s >= 0) return parsed.s;
-  } catch {
-    // fall through to the error below
-  }
-  throw badRequest('Invalid cursor', 'pass next_cursor from a previous page unchanged');
 }

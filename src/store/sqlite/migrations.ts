@@ -264,4 +264,12 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX prompts_created;
     `,
   },
+  {
+    version: 10,
+    name: 'webhook_delivery_leases',
+    sql: `
+      -- A sender is sending the delivery until then (see WebhookStore.lease); NULL: nobody is.
+      ALTER TABLE automa_webhook_deliveries ADD COLUMN lease_until INTEGER;
+    `,
+  },
 ];

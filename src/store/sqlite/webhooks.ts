@@ -59,23 +59,32 @@ const DELIVERY = 'id, endpoint_id, event_id, subject, status, attempts, next_tim
 
 /** Webhook endpoints, deliveries and attempts on the store's connection. */
 export function createSqliteWebhookStore(db: SqliteDatabase, events: SqliteEventLog): WebhookStore {
+  // One process writes a SQLite file: a lease left from before this open is a dead sender's, so
+  // its delivery goes again now rather than when the lease would have lapsed.
+  db.prepare(`UPDATE automa_webhook_deliveries SET lease_until = NULL WHERE lease_until IS NOT NULL`).run();
   const getEndpoint = db.prepare<[string], EndpointRow>(`SELECT ${ENDPOINT} FROM automa_webhooks WHERE id = ?`);
   const getDelivery = db.prepare<[string, number], DeliveryRow>(`SELECT ${DELIVERY} FROM automa_webhook_deliveries WHERE endpoint_id = ? AND id = ?`);
-  // A delivery is due when its time has come and no older pending delivery of the same subject
-  // waits before it: a subject's events reach the receiver in order, even through retries.
+  // A delivery is due when its time has come, no sender holds it, and no older pending delivery
+  // of the same subject waits before it: a subject's events reach the receiver in order, even
+  // through retries.
   const due = db.prepare<[string, number, number], DeliveryRow>(
     `SELECT ${DELIVERY} FROM automa_webhook_deliveries d
-      WHERE d.endpoint_id = ? AND d.status = 'pending' AND d.next_time <= ?
+      WHERE d.endpoint_id = ?1 AND d.status = 'pending' AND d.next_time <= ?2 AND (d.lease_until IS NULL OR d.lease_until <= ?2)
         AND NOT EXISTS (SELECT 1 FROM automa_webhook_deliveries p
                          WHERE p.endpoint_id = d.endpoint_id AND p.status = 'pending' AND p.subject IS d.subject AND p.id < d.id)
-      ORDER BY d.id LIMIT ? + 0`,
+      ORDER BY d.id LIMIT ?3 + 0`,
   );
   const nextDue = db.prepare<[number], { t: number | null }>(
-    `SELECT min(d.next_time) AS t FROM automa_webhook_deliveries d JOIN automa_webhooks w ON w.id = d.endpoint_id
-      WHERE d.status = 'pending' AND d.next_time > ? AND w.enabled = 1 AND w.paused_time IS NULL`,
+    `SELECT min(max(d.next_time, coalesce(d.lease_until, 0))) AS t FROM automa_webhook_deliveries d JOIN automa_webhooks w ON w.id = d.endpoint_id
+      WHERE d.status = 'pending' AND max(d.next_time, coalesce(d.lease_until, 0)) > ? AND w.enabled = 1 AND w.paused_time IS NULL`,
   );
-  const setDelivery = db.prepare<[string, number, number | null, number, number | null, string | null, number]>(
-    `UPDATE automa_webhook_deliveries SET status = ?, attempts = ?, next_time = ?, update_time = ?, last_status_code = ?, last_error = ? WHERE id = ?`,
+  const setDelivery = db.prepare<[string, number, number | null, number, number | null, string | null, number, number]>(
+    `UPDATE automa_webhook_deliveries SET status = ?, attempts = ?, next_time = ?, update_time = ?, last_status_code = ?, last_error = ?, lease_until = NULL
+      WHERE id = ? AND attempts = ?`,
+  );
+  const lease = db.prepare<[number, number, number, number]>(
+    `UPDATE automa_webhook_deliveries SET lease_until = ?
+      WHERE id = ? AND status = 'pending' AND attempts = ? AND (lease_until IS NULL OR lease_until <= ?)`,
   );
   const insertAttempt = db.prepare<[number, string, number, number, number | null, number, string | null, string | null]>(
     `INSERT INTO automa_webhook_attempts (delivery_id, endpoint_id, attempt, time, status_code, latency_ms, error, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -139,13 +148,16 @@ export function createSqliteWebhookStore(db: SqliteDatabase, events: SqliteEvent
       const row = getDelivery.get(endpointId, id);
       return row === undefined ? undefined : toDelivery(row);
     },
+    lease: async (delivery, now, until) => lease.run(until, delivery.id, delivery.attempts, now).changes === 1,
     recordAttempt: async (delivery, attempt, outcome) =>
       db.transaction(() => {
         const number = delivery.attempts + 1;
         insertAttempt.run(delivery.id, delivery.endpointId, number, attempt.time, attempt.statusCode, attempt.latencyMs, attempt.error, attempt.response);
         const nextTime = outcome.status === 'pending' ? outcome.nextTime : null;
-        setDelivery.run(outcome.status, number, nextTime, attempt.time, attempt.statusCode, attempt.error, delivery.id);
-        if (outcome.status === 'succeeded') succeeded.run(attempt.time, attempt.time, delivery.endpointId);
+        // Only the state this attempt was made from moves on: an attempt recorded late (its lease
+        // lapsed and another sender went again) is logged but does not undo the newer one.
+        const moved = setDelivery.run(outcome.status, number, nextTime, attempt.time, attempt.statusCode, attempt.error, delivery.id, delivery.attempts).changes;
+        if (moved === 1 && outcome.status === 'succeeded') succeeded.run(attempt.time, attempt.time, delivery.endpointId);
       }, 'immediate'),
     hurry: async (endpointId, now) =>
       void db
@@ -198,7 +210,7 @@ export function createSqliteWebhookStore(db: SqliteDatabase, events: SqliteEvent
     recover: async (endpointId, since, now) =>
       db
         .prepare(
-          `UPDATE automa_webhook_deliveries SET status = 'pending', attempts = 0, next_time = ?, update_time = ?
+          `UPDATE automa_webhook_deliveries SET status = 'pending', attempts = 0, next_time = ?, update_time = ?, lease_until = NULL
             WHERE endpoint_id = ? AND status = 'dead' AND create_time >= ? AND event_id IN (SELECT id FROM automa_events)`,
         )
         .run(now, now, endpointId, since).changes,
