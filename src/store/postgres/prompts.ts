@@ -85,7 +85,8 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
         stringifyExactJson(prompt.extraData),
         JSON.stringify(prompt.outputsToExecute),
         prompt.createTime,
-        promptSearchText(prompt.prompt),
+        // PostgreSQL text cannot hold NUL; nobody searches for one.
+        promptSearchText(prompt.prompt).replaceAll('\0', ''),
       ],
     );
     if (!row) return null;
