@@ -55,14 +55,14 @@ export async function startService(config: Config, logger: Logger): Promise<Star
     await store.close();
     throw err;
   }
-  app.http.addHook('onClose', async () => store.close());
   const unused = trackUnusedConnections(app.http.server);
 
   let address: string;
   try {
     address = await app.http.listen({ host: config.host, port: config.port });
   } catch (err) {
-    await app.http.close(); // closes the store cleanly too
+    await app.http.close();
+    await store.close();
     return { ok: false, problem: `cannot listen on ${config.host}:${config.port}: ${messageOf(err)}` };
   }
   logger.info(
@@ -87,6 +87,8 @@ export async function startService(config: Config, logger: Logger): Promise<Star
         const closed = app.http.close();
         unused.destroy();
         await closed;
+        // Last: the queue's own shutdown (onClose) still writes, e.g. handing backend leases over.
+        await store.close();
         logger.info('stopped');
       } finally {
         clearTimeout(force);

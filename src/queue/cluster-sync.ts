@@ -244,12 +244,19 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
         await adopt(link);
       }
     }
-    // A gateway that came back (or joined) gets its share: hand over an idle backend per round.
-    if (mine > fairShare) {
-      const idle = held().find((link) => link.inflight.size === 0);
-      if (idle) {
-        letGo(idle, 'handing over to balance the cluster');
-        await store.release(idle.ref.name, gatewayId);
+    // A gateway that came back (or joined) gets its share: while this one drives two more than
+    // the least loaded live gateway, it hands over one backend per round.
+    const leases = await store.leases();
+    const load = new Map(live.map((g) => [g.id, 0]));
+    for (const lease of leases) if (load.has(lease.holder)) load.set(lease.holder, (load.get(lease.holder) ?? 0) + 1);
+    const least = Math.min(...load.values());
+    if (mine > least + 1) {
+      // An idle one if any; else a busy one: its next holder reattaches its prompts as after a restart.
+      const mineNow = held();
+      const handed = mineNow.find((link) => link.inflight.size === 0) ?? mineNow[0];
+      if (handed) {
+        letGo(handed, 'handing over to balance the cluster');
+        await store.release(handed.ref.name, gatewayId);
       }
     }
     holders = new Map((await store.leases()).map((l) => [l.backend, l.holder]));

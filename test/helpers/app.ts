@@ -56,7 +56,6 @@ export async function startTestApp(argv: readonly string[] = [], options: { data
   const { config } = loaded;
   const store = config.database === null ? createSqliteStore({ dataDir }) : await createPostgresStore({ url: config.database, maxConnections: 4 });
   const app = await buildApp({ config, store, logger: createLogger(config.logLevel), version: '0.0.0-test', webAppDirs: options.webAppDirs ?? [], ...(options.scheduleClock !== undefined && { scheduleClock: options.scheduleClock }) });
-  app.http.addHook('onClose', async () => store.close());
   await app.http.listen({ host: '127.0.0.1', port: 0 });
   const address = app.http.server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');
@@ -72,6 +71,7 @@ export async function startTestApp(argv: readonly string[] = [], options: { data
       if (closed) return;
       closed = true;
       await app.http.close();
+      await store.close();
       temp?.remove();
     },
   };
