@@ -6,6 +6,7 @@
 //   node bench/cold-start.mjs [--runs 10] [--] <command...>
 //   node bench/cold-start.mjs release/comfyui-automa-0.1.0-linux-x64
 //   node bench/cold-start.mjs -- node dist/bin.js
+//   WINEPREFIX=… node bench/cold-start.mjs -- /usr/lib/wine/wine64 release/comfyui-automa-0.1.0-win-x64.exe
 //
 // Prints one line per start, then min / median / max and the load average before and after
 // (the machine is shared: a figure is only as good as the load it was measured under).
@@ -50,11 +51,15 @@ async function start(cache) {
   const port = await freePort();
   const env = { ...process.env, XDG_CACHE_HOME: cache };
   for (const name of Object.keys(env)) if (name.startsWith('AUTOMA_')) delete env[name];
+  // Its output goes to a file (wine's console emulation mangles a pipe), shown if it fails.
+  const logFile = path.join(data, 'output.log');
+  const out = fs.openSync(logFile, 'w');
   const t0 = performance.now();
   const child = spawn(command, [...commandArgs, '--host', '127.0.0.1', '--port', String(port), '--data-dir', data, '--log-level', 'warn'], {
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', out, out],
   });
+  fs.closeSync(out);
   const exited = new Promise((resolve) => child.on('exit', resolve));
   let ms = null;
   // Polled every 2 ms: the poll's own cost is a connect() refused by the kernel until it listens.
@@ -64,8 +69,9 @@ async function start(cache) {
   }
   child.kill('SIGTERM');
   await exited;
+  const output = fs.readFileSync(logFile, 'utf8');
   fs.rmSync(data, { recursive: true, force: true });
-  if (ms === null) throw new Error(`${command} did not answer /automa/health (exit ${child.exitCode})`);
+  if (ms === null) throw new Error(`${command} did not answer /automa/health (exit ${child.exitCode}):\n${output}`);
   return ms;
 }
 
