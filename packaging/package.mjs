@@ -4,7 +4,7 @@
 // release/: comfyui-automa-<version>-linux-x64 and comfyui-automa-<version>-win-x64.exe, plus
 // SHA256SUMS. Nothing is needed beside them: the web app, the API docs' assets, sharp's native
 // library and the tray helper are embedded and written to a cache folder on first run.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,12 +30,12 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 const started = performance.now();
 const step = (what) => process.stdout.write(`package: ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s  ${what}\n`);
-/** Runs a program to its end, its output passed through; rejects on a non-zero exit. */
+/** Runs a program to its end, its output passed through; rejects unless it exits with 0. */
 const run = (command, args) =>
   new Promise((resolve, reject) => {
-    const child = execFile(command, args, { cwd: root, maxBuffer: 64 * 2 ** 20 }, (err) => (err ? reject(err) : resolve()));
-    child.stdout.pipe(process.stdout);
-    child.stderr.pipe(process.stderr);
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} ${args[0] ?? ''}: exit ${code ?? signal}`))));
   });
 
 /** Files in the extracted layout that are the same for every target: static files read at run time. */
@@ -116,7 +116,10 @@ try {
   const main = path.join(work, 'main.cjs');
   await bundleExecutableMain(root, main);
   // The targets side by side: most of a Windows build is postject rewriting node.exe (one CPU).
-  await Promise.all(targets.map((name) => packageTarget(name, main, staticAssets())));
+  // Both are let finish before the folder goes, the first failure reported.
+  const shared = staticAssets();
+  const failed = (await Promise.allSettled(targets.map((name) => packageTarget(name, main, shared)))).find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
