@@ -66,11 +66,12 @@ async function writeBlob(target, main, assets, dir) {
     main,
     output: blob,
     disableExperimentalSEAWarning: true,
-    // A startup snapshot cannot hold the service's state (open handles, env read at start).
+    // A startup snapshot would need sea/entry.ts rebuilt around v8.startupSnapshot and every
+    // bundled module safe to snapshot (no handles, no native addon loaded): not attempted.
     useSnapshot: false,
     // V8's compiled top level of the main script: its parse (~5 MB of JavaScript) was the largest
-    // single cost of a start. Only where the blob is written by the binary that runs it (V8 drops a
-    // cache made by another build or platform, and compiles from source as without it).
+    // single cost of a start. Only for a blob written on the platform that runs it: Node's SEA docs
+    // warn that a cache made on another platform can crash the executable at start.
     useCodeCache: target.codeCache,
     assets: { 'manifest.json': path.join(dir, 'manifest.json'), ...Object.fromEntries(files.map((f) => [f.key, f.from])) },
   };

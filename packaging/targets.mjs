@@ -113,7 +113,7 @@ export async function resolveTarget(name, { root, staging, sharpVersion }) {
       fileName: (version) => `comfyui-automa-${version}-win-x64.exe`,
       nodeBinary: path.join(nodeExe, 'bin', 'node.exe'),
       blobNode: path.join(blobNode, 'bin', 'node'),
-      // Written by Linux's node 22, not node.exe: a code cache from it would be another V8 build's.
+      // Written on Linux: a code cache made on another platform can crash node.exe at start (Node's SEA docs).
       codeCache: false,
       native,
       executables: [],

@@ -44,8 +44,9 @@ prepare_system() {
   if ((${#missing[@]} > 0)); then
     say "installing ${missing[*]}"
     if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Retries: one dropped connection to the mirror should not fail CI.
+    $sudo apt-get update -qq -o Acquire::Retries=3
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o Acquire::Retries=3 --no-install-recommends "${missing[@]}" >/dev/null
     say "installed"
   fi
   if [[ ! -f "$WINEPREFIX/system.reg" ]]; then
