@@ -4,7 +4,7 @@
 // release/: comfyui-automa-<version>-linux-x64 and comfyui-automa-<version>-win-x64.exe, plus
 // SHA256SUMS. Nothing is needed beside them: the web app, the API docs' assets, sharp's native
 // library and the tray helper are embedded and written to a cache folder on first run.
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,8 +28,15 @@ const postject = path.join(root, 'node_modules', 'postject', 'dist', 'cli.js');
 // The fuse postject flips so node runs the injected blob (the value node's own SEA docs give).
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-const step = (what) => process.stdout.write(`package: ${what}\n`);
-const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const started = performance.now();
+const step = (what) => process.stdout.write(`package: ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s  ${what}\n`);
+/** Runs a program to its end, its output passed through; rejects unless it exits with 0. */
+const run = (command, args) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} ${args[0] ?? ''}: exit ${code ?? signal}`))));
+  });
 
 /** Files in the extracted layout that are the same for every target: static files read at run time. */
 function staticAssets() {
@@ -45,7 +52,7 @@ function staticAssets() {
 }
 
 /** The SEA config and manifest for one target; returns the blob's path. */
-function writeBlob(target, main, assets, dir) {
+async function writeBlob(target, main, assets, dir) {
   const buildId = createHash('sha256');
   const files = Object.entries(assets).map(([file, from], index) => {
     buildId.update(file).update(fs.readFileSync(from));
@@ -59,13 +66,17 @@ function writeBlob(target, main, assets, dir) {
     main,
     output: blob,
     disableExperimentalSEAWarning: true,
-    // Both would tie the blob to the platform that wrote it; the Windows one is written on Linux.
+    // A startup snapshot would need sea/entry.ts rebuilt around v8.startupSnapshot and every
+    // bundled module safe to snapshot (no handles, no native addon loaded): not attempted.
     useSnapshot: false,
-    useCodeCache: false,
+    // V8's compiled top level of the main script: its parse (~5 MB of JavaScript) was the largest
+    // single cost of a start. Only for a blob written on the platform that runs it: Node's SEA docs
+    // warn that a cache made on another platform can crash the executable at start.
+    useCodeCache: target.codeCache,
     assets: { 'manifest.json': path.join(dir, 'manifest.json'), ...Object.fromEntries(files.map((f) => [f.key, f.from])) },
   };
   fs.writeFileSync(path.join(dir, 'sea-config.json'), JSON.stringify(config, null, 2));
-  run(target.blobNode, ['--experimental-sea-config', path.join(dir, 'sea-config.json')]);
+  await run(target.blobNode, ['--experimental-sea-config', path.join(dir, 'sea-config.json')]);
   return blob;
 }
 
@@ -73,33 +84,45 @@ function sha256(file) {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-if (!values['skip-build']) {
-  step(`building ${path.relative(root, dist) || dist} (scripts/build.mjs, as npm run build)`);
-  run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), dist]);
-}
-fs.mkdirSync(release, { recursive: true });
-const shared = staticAssets();
-const sharpVersion = pkg.dependencies.sharp;
-for (const name of targets) {
-  const target = resolveTarget(name, { root, staging, sharpVersion });
-  // A folder per run: two packagings at once (the tests') must not write each other's blob.
-  fs.mkdirSync(staging, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(staging, `build-${name}-`));
-  step(`${name}: bundling the main script`);
-  const main = path.join(dir, 'main.cjs');
-  await bundleExecutableMain(root, main);
+/** One target's executable in release/, from the main script they all share. */
+async function packageTarget(name, main, shared) {
+  const target = await resolveTarget(name, { root, staging, sharpVersion: pkg.dependencies.sharp });
+  const dir = path.join(path.dirname(main), name);
+  fs.mkdirSync(dir);
   step(`${name}: writing the SEA blob`);
-  const blob = writeBlob(target, main, { ...shared, ...target.native }, dir);
+  const blob = await writeBlob(target, main, { ...shared, ...target.native }, dir);
   const output = path.join(release, target.fileName(pkg.version));
   fs.rmSync(output, { force: true });
   fs.copyFileSync(target.nodeBinary, output);
   fs.chmodSync(output, 0o755);
-  if (target.stripSymbols) run('strip', [output]); // node's debug symbols: ~20 MB nobody runs with
+  if (target.stripSymbols) await run('strip', [output]); // node's debug symbols: ~20 MB nobody runs with
   if (target.removeSignature) removeSignature(output);
   step(`${name}: injecting into ${path.relative(root, target.nodeBinary)}`);
-  run(process.execPath, [postject, output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+  await run(process.execPath, [postject, output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
   step(`${name}: ${path.relative(root, output)} (${(fs.statSync(output).size / 2 ** 20).toFixed(1)} MiB)`);
-  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+if (!values['skip-build']) {
+  step(`building ${path.relative(root, dist) || dist} (scripts/build.mjs, as npm run build)`);
+  await run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), dist]);
+}
+fs.mkdirSync(release, { recursive: true });
+// A folder per run: two packagings at once (the tests') must not write each other's blob.
+fs.mkdirSync(staging, { recursive: true });
+const work = fs.mkdtempSync(path.join(staging, 'build-'));
+try {
+  // One main script for every target: the bundle does not depend on the platform (sea/entry.ts
+  // and the sharp loader pick theirs at run time).
+  step('bundling the main script');
+  const main = path.join(work, 'main.cjs');
+  await bundleExecutableMain(root, main);
+  // The targets side by side: most of a Windows build is postject rewriting node.exe (one CPU).
+  // Both are let finish before the folder goes, the first failure reported.
+  const shared = staticAssets();
+  const failed = (await Promise.allSettled(targets.map((name) => packageTarget(name, main, shared)))).find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
 }
 
 // Sums of every executable in release/ (an earlier run's other target included).

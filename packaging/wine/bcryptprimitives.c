@@ -1,7 +1,7 @@
 /*
  * Test-only stand-in for Windows' bcryptprimitives.dll under wine 8, which lacks it: libvips
  * (sharp) imports ProcessPrng from it, the random-number call of Windows 10+. Built with mingw
- * by packaging/test-wine.sh into the wine prefix the test uses; never shipped.
+ * by packaging/test.sh into the wine prefix the test uses; never shipped.
  */
 #include <windows.h>
 #include <ntsecapi.h>

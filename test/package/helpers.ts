@@ -8,19 +8,28 @@ import { ROOT } from '../main/service.js';
 
 export const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
+const fileName = (target: 'linux-x64' | 'win-x64'): string => (target === 'linux-x64' ? `comfyui-automa-${VERSION}-linux-x64` : `comfyui-automa-${VERSION}-win-x64.exe`);
+
 /**
  * Runs `npm run package` for one target into a fresh temp folder (the build of dist/ included,
  * also into that folder): what the release would contain, built from the checkout as it is.
+ * packaging/test.sh packages every target once for all the test files, before they run, and
+ * names that release folder in RELEASE_UNDER_TEST: its executables are used as they are.
  */
 export async function packageFresh(target: 'linux-x64' | 'win-x64'): Promise<{ dir: string; executable: string; remove: () => void }> {
+  const given = process.env.RELEASE_UNDER_TEST;
+  if (given !== undefined && given !== '') {
+    const executable = path.join(given, fileName(target));
+    if (!fs.existsSync(executable)) throw new Error(`RELEASE_UNDER_TEST has no ${fileName(target)}`);
+    return { dir: given, executable, remove: () => {} };
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `automa-package-${target}-`));
   await promisify(execFile)(
     process.execPath,
     [path.join(ROOT, 'packaging', 'package.mjs'), '--target', target, '--out', path.join(dir, 'release'), '--dist', path.join(dir, 'dist')],
     { cwd: ROOT, maxBuffer: 16 * 2 ** 20 },
   );
-  const name = target === 'linux-x64' ? `comfyui-automa-${VERSION}-linux-x64` : `comfyui-automa-${VERSION}-win-x64.exe`;
-  return { dir, executable: path.join(dir, 'release', name), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { dir, executable: path.join(dir, 'release', fileName(target)), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 interface Message {

@@ -1,8 +1,7 @@
 /**
- * The Windows executable, built fresh by `npm run package`, run under wine (packaging/test-wine.sh
+ * The Windows executable, built fresh by `npm run package`, run under wine (packaging/test.sh
  * prepares the prefix): health, a prompt through the gateway to the fake ComfyUI, its output as
  * is and converted by sharp (its Windows DLLs), and the history kept over a restart.
- * Not part of `npm run test:package`: installing wine takes a minute and more (see the README).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +17,7 @@ import { packageFresh, runPrompt, VERSION } from './helpers.js';
 const WINE = '/usr/lib/wine/wine64';
 let built: Awaited<ReturnType<typeof packageFresh>> | undefined;
 before(async () => {
-  assert.ok(process.env.WINEPREFIX, 'run through packaging/test-wine.sh, which prepares WINEPREFIX');
+  assert.ok(process.env.WINEPREFIX, 'run through packaging/test.sh (npm run test:package), which prepares WINEPREFIX');
   built = await packageFresh('win-x64');
 });
 after(() => built?.remove());
