@@ -26,6 +26,8 @@ export interface ClusterSyncDeps {
   readonly dispatcher: Dispatcher;
   /** The local WebSocket hub. */
   readonly events: ClientEvents;
+  /** Unfinished prompts in the cluster as this gateway knows them now (ComfyUI's queue_remaining). */
+  readonly remaining: () => number;
   readonly logger: Logger;
   /** Prompts of ours in flight (to keep them out of the pending copy). */
   readonly isInFlightHere: (id: string) => boolean;
@@ -36,8 +38,8 @@ export interface ClusterSyncDeps {
 export interface ClusterSync {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Unfinished prompts across the cluster (ComfyUI's queue_remaining). */
-  remaining(): number;
+  /** Prompts other gateways' backends hold (with the pending copy and our own in flight: queue_remaining). */
+  elsewhereCount(): number;
   /** Submitted prompts on backends other gateways drive, in run order. */
   elsewhere(): readonly PromptRecord[];
   /** `count` priority numbers unique across the cluster. */
@@ -101,8 +103,9 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
       const data = frame.toString('base64');
       if (target.kind !== 'none' && data.length <= MAX_RELAYED_BINARY) publish('wsb', { target, data });
     },
-    queueChanged: () => {
-      scheduleRefresh();
+    queueChanged: (remaining) => {
+      lastTold = remaining;
+      deps.events.queueChanged(remaining);
     },
   };
 
@@ -129,20 +132,18 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     for (const id of pending.ids()) if (!live.has(id)) pending.remove(id);
     elsewhere.clear();
     for (const record of rows) place(record);
-    count = rows.length;
   };
 
-  /** Just the rows named since the last read, and the count. */
+  /** Just the rows named since the last read. */
   const readChanged = async (): Promise<void> => {
     const ids = [...changed];
     changed.clear();
     const records = await Promise.all(ids.map((id) => prompts.get(id)));
     for (const record of records) if (record !== undefined && (record.state === 'pending' || record.state === 'submitted')) place(record);
-    const { total } = await prompts.jobs({ statuses: ['pending', 'in_progress'], runningIds: [], sortBy: 'created_at', order: 'asc', limit: 0, offset: 0 });
-    count = total;
   };
 
-  let count = 0;
+  /** The queue_remaining this gateway's clients were last told. */
+  let lastTold = -1;
   const refresh = async (): Promise<void> => {
     if (refreshing) {
       refreshAgain = true;
@@ -162,7 +163,9 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     });
     await refreshing;
     deps.dispatcher.schedule();
-    deps.events.queueChanged(count);
+    // Other gateways' changes: this gateway's clients hear of them too (its own were told at once).
+    const remaining = deps.remaining();
+    if (remaining !== lastTold) clientEvents.queueChanged(remaining);
   };
   const scheduleRefresh = (): void => {
     if (refreshTimer || stopped) return;
@@ -216,6 +219,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     for (const record of rows) {
       if (record.state !== 'submitted' || record.backend !== link.ref.name || link.inflight.has(record.id)) continue;
       pending.remove(record.id);
+      elsewhere.delete(record.id);
       deps.reconciler.adopt(link, record);
     }
     logger.info({ backend: link.ref.name, gateway: gatewayId, inflight: link.inflight.size }, 'driving backend');
@@ -306,7 +310,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
       // Leaving hands our backends over now, not a TTL from now.
       await store.leave(gatewayId).catch((err: unknown) => logger.warn({ err }, 'could not hand over backend leases'));
     },
-    remaining: () => count,
+    elsewhereCount: () => elsewhere.size,
     elsewhere: () => [...elsewhere.values()].filter((r) => !deps.isInFlightHere(r.id)).sort((a, b) => a.number - b.number || a.seq - b.seq),
     numbers: (count) => store.nextNumbers(count),
     request: async (kind, ids) => {

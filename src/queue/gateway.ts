@@ -174,7 +174,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     return info;
   };
 
-  const remaining = (): number => sync?.remaining() ?? pending.size + links.reduce((n, link) => n + link.inflight.size, 0);
+  // In a cluster the pending queue is the whole cluster's, and other gateways' backends hold the rest.
+  const remaining = (): number => pending.size + links.reduce((n, link) => n + link.inflight.size, 0) + (sync?.elsewhereCount() ?? 0);
   const findRun = (id: string): { link: BackendLink; run: PromptRun } | undefined => {
     for (const link of links) {
       const run = link.inflight.get(id);
@@ -225,6 +226,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       reconciler,
       dispatcher,
       events: options.events,
+      remaining,
       logger,
       isInFlightHere: (id) => findRun(id) !== undefined,
       onRequest: async (kind, ids) => {
