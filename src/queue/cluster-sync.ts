@@ -117,6 +117,13 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
 
   const place = (record: PromptRecord): void => {
     if (deps.isInFlightHere(record.id)) return;
+    // Held by a backend no gateway has any more (removed): back to the queue, as after a restart
+    // (the dispatcher requeues it in the store before claiming it; one gateway wins the claim).
+    if (record.state === 'submitted' && !links.some((l) => l.ref.name === record.backend)) {
+      elsewhere.delete(record.id);
+      pending.add(record);
+      return;
+    }
     // Moved to the front elsewhere: the copy takes its new place.
     if (pending.get(record.id)?.number !== record.number) pending.remove(record.id);
     if (record.state === 'pending') pending.add(record);

@@ -54,6 +54,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const retryTimers = new Set<NodeJS.Timeout>();
   /** Submissions under way, so that withdrawing a prompt waits until its submission is settled. */
   const submitting = new Map<PromptRun, Promise<void>>();
+  const lastSubmission = new WeakMap<BackendLink, Promise<void>>();
 
   const hasFreeSlot = (link: BackendLink, now: number): boolean =>
     link.freeSlots() > 0 && (pausedUntil.get(link) ?? 0) <= now;
@@ -79,10 +80,15 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       pending.remove(record.id);
       const run = new PromptRun(record, link.ref.name, record.attempts + 1);
       link.inflight.set(record.id, run);
-      const submission = dispatch(link, run)
+      // One backend's prompts reach it in our order (its own queue runs them in arrival order),
+      // whatever each one's store round trip or input upload takes.
+      const previous = lastSubmission.get(link) ?? Promise.resolve();
+      const submission = previous
+        .then(() => dispatch(link, run))
         .catch((err: unknown) => logger.error({ err, promptId: record.id, backend: link.ref.name }, 'dispatch failed'))
         .finally(() => submitting.delete(run));
       submitting.set(run, submission);
+      lastSubmission.set(link, submission);
     }
   };
 

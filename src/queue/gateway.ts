@@ -260,7 +260,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       options.lifecycle?.progress(run.record, link.ref.name, { value: message.data.value, max: message.data.max, node });
     }
     if (message.type === 'executing' && message.data.node === null) {
-      relay(run, () => finisher.finish(link, run));
+      relay(link, run, () => finisher.finish(link, run));
       return;
     }
     run.observe(message.type, message.data);
@@ -269,7 +269,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (message.type === 'executed' && typeof node === 'string' && isRecord(output)) {
       // Clients load /view as soon as they see `executed` (the ComfyUI frontend does), so the
       // files it names become ours first; the frames behind it wait their turn.
-      relay(run, async () => {
+      relay(link, run, async () => {
         const collected = await options.files.collectOutputs(link.ref, { [node]: output }).catch((err: unknown) => {
           logger.warn({ err, promptId: run.record.id, backend: link.ref.name }, 'could not collect outputs on executed');
           return { [node]: output };
@@ -280,19 +280,27 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
       return;
     }
-    relay(run, () => events.send(target, message, raw));
+    relay(link, run, () => events.send(target, message, raw));
   }
 
-  /** Frames of one run go out in the order the backend sent them, even when one needs I/O first. */
-  function relay(run: PromptRun, step: () => void | Promise<void>): void {
-    run.relayed = run.relayed.then(step).catch((err: unknown) => logger.error({ err, promptId: run.record.id }, 'could not relay a frame'));
+  /**
+   * Frames of one backend go out in the order it sent them, even when one needs I/O first: a
+   * prompt's result is in history before the client hears of the next one (as from ComfyUI).
+   */
+  const relays = new WeakMap<BackendLink, Promise<void>>();
+  function relay(link: BackendLink, run: PromptRun, step: () => void | Promise<void>): void {
+    const next = (relays.get(link) ?? Promise.resolve())
+      .then(step)
+      .catch((err: unknown) => logger.error({ err, promptId: run.record.id }, 'could not relay a frame'));
+    relays.set(link, next);
+    run.relayed = next;
   }
 
   function onBinary(link: BackendLink, frame: Buffer): void {
     const promptId = frame.length >= 4 && frame.readUInt32BE(0) === 4 ? metadataPromptId(frame) : link.runningId;
     const run = promptId === null ? undefined : link.inflight.get(promptId);
     if (!run || run.finishing) return;
-    relay(run, () => events.sendBinary(targetForBinary(run.clientId), frame));
+    relay(link, run, () => events.sendBinary(targetForBinary(run.clientId), frame));
   }
 
   /**
@@ -368,7 +376,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       for (const record of await store.unfinished()) {
         // In a cluster a backend's prompts are adopted by whichever gateway takes its lease.
         const link = record.state === 'submitted' && sync === null ? links.find((l) => l.ref.name === record.backend) : undefined;
-        if (record.state === 'submitted' && sync !== null) continue;
+        // ... as long as some gateway can drive it (all share one backend list): a prompt held by
+        // a backend since removed goes back to the queue, as a lone gateway's does.
+        if (record.state === 'submitted' && sync !== null && links.some((l) => l.ref.name === record.backend)) continue;
         if (link) reconciler.adopt(link, record);
         else pending.add(record);
       }

@@ -52,7 +52,7 @@ const CASES: readonly Case[] = [
 test('every new POST/PATCH/PUT route answers bad input with a 4xx JSON error and writes nothing', async (t) => {
   const svc = await startTestApp();
   t.after(() => svc.close());
-  const before = rowCounts(svc.dataDir);
+  const before = await rowCounts(svc.dataDir);
   const problems: string[] = [];
   for (const { method, path, bodies } of CASES) {
     for (const [what, body] of bodies) {
@@ -70,5 +70,5 @@ test('every new POST/PATCH/PUT route answers bad input with a 4xx JSON error and
     }
   }
   assert.deepEqual(problems, []);
-  assert.deepEqual(rowCounts(svc.dataDir), before);
+  assert.deepEqual(await rowCounts(svc.dataDir), before);
 });

@@ -32,9 +32,13 @@ export function makeTempDir(prefix = 'automa-test-'): { dir: string; remove: () 
  * Under AUTOMA_TEST_DATABASE=postgres every test app keeps its tables in PostgreSQL, in a schema
  * named after its data dir: a test that restarts on the same data dir finds the same database.
  */
+export function postgresSchemaFor(dataDir: string): { url: string; schema: string } {
+  return { url: postgresUrl(), schema: `t_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}` };
+}
+
 function postgresDatabaseFor(dataDir: string): string {
-  const schema = `t_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
-  return `${postgresUrl()}?schema=${schema}`;
+  const { url, schema } = postgresSchemaFor(dataDir);
+  return `${url}?schema=${schema}`;
 }
 
 /**

@@ -81,7 +81,7 @@ const PROTECTED: [string, string, string?][] = [
 test('with a key configured, every route family answers 401 first, and nothing is written', async (t) => {
   const service = await startCustomApp(['--api-key', KEY, '--api-key', OTHER_KEY]);
   t.after(() => service.close());
-  const before = rowCounts(service.dataDir);
+  const before = await rowCounts(service.dataDir);
   const credentials: (Record<string, string> | undefined)[] = [
     undefined,
     { authorization: 'Bearer wrong-key-0123456789abcdef' },
@@ -104,7 +104,7 @@ test('with a key configured, every route family answers 401 first, and nothing i
   }
   // A key in the query string is for WebSockets only: it would end up in logs and referrers.
   assert.equal((await request(`${service.url}/automa/db?token=${KEY}`)).status, 401);
-  assert.deepEqual(rowCounts(service.dataDir), before, 'nothing written');
+  assert.deepEqual(await rowCounts(service.dataDir), before, 'nothing written');
   assert.equal((await request(`${service.url}/automa/health`)).status, 200, 'still serving');
 });
 

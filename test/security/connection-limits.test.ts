@@ -24,7 +24,7 @@ const bodyOf = (answer: string): string => answer.slice(answer.indexOf('\r\n\r\n
 test('a request body that does not arrive within --request-timeout gets 408 and the connection is closed; nothing is written', async (t) => {
   const service = await startCustomApp(['--request-timeout', '1000', '--header-timeout', '500']);
   t.after(() => service.close());
-  const before = rowCounts(service.dataDir);
+  const before = await rowCounts(service.dataDir);
   // Headers in full, then a body that stops halfway: only the request timeout can end this.
   const slow = connect(
     service.port,
@@ -35,7 +35,7 @@ test('a request body that does not arrive within --request-timeout gets 408 and 
   const error = errorOf(bodyOf(answer));
   assert.equal(error.type, 'request_timeout');
   assert.match(error.details, /--request-timeout/);
-  assert.deepEqual(rowCounts(service.dataDir), before);
+  assert.deepEqual(await rowCounts(service.dataDir), before);
   assert.equal((await request(`${service.url}/automa/health`)).status, 200, 'still serving');
 });
 

@@ -1,4 +1,7 @@
 import http from 'node:http';
+import pg from 'pg';
+import { postgresSchemaFor } from '../helpers/app.js';
+import { testDatabaseKind } from '../helpers/postgres.js';
 import net from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -79,7 +82,25 @@ export async function startCustomApp(
 }
 
 /** Row counts of every table in the app's database, to prove a refused request wrote nothing. */
-export function rowCounts(dataDir: string): Record<string, number> {
+/** Rows per table of the test app's database (its SQLite file, or its PostgreSQL schema). */
+export async function rowCounts(dataDir: string): Promise<Record<string, number>> {
+  if (testDatabaseKind() === 'postgres') {
+    const { url, schema } = postgresSchemaFor(dataDir);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const tables = await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [schema]);
+      const counts: Record<string, number> = {};
+      // Heartbeats and leases change as time passes, not as requests write.
+      for (const { name } of tables.rows) {
+        if (name === 'automa_gateways' || name === 'automa_backend_leases') continue;
+        counts[name] = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."${name}"`)).rows[0]?.n);
+      }
+      return counts;
+    } finally {
+      await client.end();
+    }
+  }
   const db = new DatabaseSync(path.join(dataDir, DATABASE_FILE), { readOnly: true });
   try {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as unknown as { name: string }[];

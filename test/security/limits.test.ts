@@ -31,7 +31,7 @@ test('JSON bodies: /automa caps at --max-json-body-size, other routes at --max-u
   // 16 KB for our API, 64 KB for everything else.
   const service = await startCustomApp(['--max-json-body-size', String(16 / 1024), '--max-upload-size', String(64 / 1024)], { setup: sink });
   t.after(() => service.close());
-  const before = rowCounts(service.dataDir);
+  const before = await rowCounts(service.dataDir);
   const json = (bytes: number): string => JSON.stringify({ pad: 'x'.repeat(bytes) });
 
   const tooBigForApi = await request(`${service.url}/automa/db/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json(20 * KB) });
@@ -55,27 +55,27 @@ test('JSON bodies: /automa caps at --max-json-body-size, other routes at --max-u
   const prompt = await request(`${service.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json(80 * KB) });
   assert.equal(prompt.status, 413, 'the gateway\'s /prompt too (ComfyUI caps it with --max-upload-size)');
 
-  assert.deepEqual(rowCounts(service.dataDir), before, 'nothing written');
+  assert.deepEqual(await rowCounts(service.dataDir), before, 'nothing written');
   assert.equal((await request(`${service.url}/automa/health`)).status, 200, 'still serving');
 });
 
 test('multipart uploads over --max-upload-size → 413, nothing kept', async (t) => {
   const service = await startCustomApp(['--max-upload-size', String(64 / 1024)]);
   t.after(() => service.close());
-  const before = rowCounts(service.dataDir);
+  const before = await rowCounts(service.dataDir);
   const form = new FormData();
   form.append('image', new Blob([Buffer.alloc(200 * KB, 1)], { type: 'image/png' }), 'big.png');
   const response = await fetch(`${service.url}/upload/image`, { method: 'POST', body: form });
   assert.equal(response.status, 413);
   assert.equal(errorOf(await response.text()).type, 'payload_too_large');
-  assert.deepEqual(rowCounts(service.dataDir), before);
+  assert.deepEqual(await rowCounts(service.dataDir), before);
   assert.equal((await request(`${service.url}/automa/health`)).status, 200, 'still serving');
 });
 
 test('malformed bodies → 400 in the error shape, nothing written', async (t) => {
   const service = await startCustomApp([]);
   t.after(() => service.close());
-  const before = rowCounts(service.dataDir);
+  const before = await rowCounts(service.dataDir);
   for (const [target, body] of [['/automa/db/notes', '{"title": '], ['/automa/db/notes', '\u0000\u0001garbage'], ['/prompt', '{prompt:1}']]) {
     const response = await request(`${service.url}${target}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     assert.equal(response.status, 400, `${target} ${JSON.stringify(body)}`);
@@ -88,7 +88,7 @@ test('malformed bodies → 400 in the error shape, nothing written', async (t) =
   });
   assert.ok(form.status >= 400 && form.status < 500, `truncated multipart → 4xx, got ${form.status}`);
   errorOf(form.body);
-  assert.deepEqual(rowCounts(service.dataDir), before);
+  assert.deepEqual(await rowCounts(service.dataDir), before);
   assert.equal((await request(`${service.url}/automa/health`)).status, 200, 'still serving');
 });
 

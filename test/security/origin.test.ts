@@ -53,7 +53,7 @@ test('host comparison: ports only when both carry one, IPv6, case', () => {
 test('over HTTP: every route family refuses cross-site and mismatched-origin requests before doing anything', async (t) => {
   const service = await startCustomApp([]);
   t.after(() => service.close());
-  const before = rowCounts(service.dataDir);
+  const before = await rowCounts(service.dataDir);
   const host = `127.0.0.1:${service.port}`;
   const attacks: Record<string, string>[] = [
     { origin: 'http://evil.example' },
@@ -88,7 +88,7 @@ test('over HTTP: every route family refuses cross-site and mismatched-origin req
       assert.match(response.body, /--enable-cors-header/, 'says how to allow it');
     }
   }
-  assert.deepEqual(rowCounts(service.dataDir), before, 'nothing written');
+  assert.deepEqual(await rowCounts(service.dataDir), before, 'nothing written');
   assert.equal((await request(`${service.url}/automa/health`)).status, 200, 'still serving');
 });
 

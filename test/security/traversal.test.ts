@@ -65,7 +65,7 @@ const query = (value: string): string => encodeURIComponent(value).replaceAll('%
 
 test('/view: traversal in filename or subfolder, raw, encoded, double-encoded, backslashed, absolute or with NUL → 4xx, no leak', async (t) => {
   const { service, outsideFiles } = await start(t);
-  const before = { files: outsideFiles(), rows: rowCounts(service.dataDir) };
+  const before = { files: outsideFiles(), rows: await rowCounts(service.dataDir) };
   for (const prefix of ['', '/api']) {
     for (const type of ['output', 'input', 'temp']) {
       for (const spelling of SPELLINGS) {
@@ -84,7 +84,7 @@ test('/view: traversal in filename or subfolder, raw, encoded, double-encoded, b
     assertRefused(await request(`${service.url}${prefix}/view?type=output&filename=escape%2Fsecret.txt`), 'filename through a symlink');
   }
   assert.deepEqual(outsideFiles(), before.files);
-  assert.deepEqual(rowCounts(service.dataDir), before.rows);
+  assert.deepEqual(await rowCounts(service.dataDir), before.rows);
   assert.equal((await request(`${service.url}/automa/health`)).status, 200, 'still serving');
 });
 
@@ -132,7 +132,7 @@ test('static files: traversal in the request path → 4xx, never the secret', as
 
 test('collection names in /automa/db cannot name a path', async (t) => {
   const { service, outsideFiles } = await start(t);
-  const before = { files: outsideFiles(), rows: rowCounts(service.dataDir) };
+  const before = { files: outsideFiles(), rows: await rowCounts(service.dataDir) };
   for (const name of ['..', '%2e%2e', '..%2f..%2fsecret', 'a%00b', 'a%5cb']) {
     for (const method of ['GET', 'POST', 'DELETE']) {
       const response = await request(`${service.url}/automa/db/${name}`, {
@@ -144,5 +144,5 @@ test('collection names in /automa/db cannot name a path', async (t) => {
     }
   }
   assert.deepEqual(outsideFiles(), before.files);
-  assert.deepEqual(rowCounts(service.dataDir), before.rows);
+  assert.deepEqual(await rowCounts(service.dataDir), before.rows);
 });

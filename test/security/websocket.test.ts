@@ -108,7 +108,7 @@ function serverCloseCode(socket: net.Socket): Promise<number> {
 test('the gateway /ws survives garbage, oversized frames and junk text, and keeps serving others', async (t) => {
   const service = await startCustomApp([]);
   t.after(() => service.close());
-  const before = rowCounts(service.dataDir);
+  const before = await rowCounts(service.dataDir);
   const ws = `ws://127.0.0.1:${service.port}/ws`;
 
   // Garbage after a valid handshake (not WebSocket frames at all), and an unmasked client frame:
@@ -151,7 +151,7 @@ test('the gateway /ws survives garbage, oversized frames and junk text, and keep
   t.after(() => fresh.terminate());
   assert.equal((await freshFirst).type, 'status', 'a new client is served');
   assert.equal((await request(`${service.url}/automa/health`)).status, 200, 'still serving HTTP');
-  assert.deepEqual(rowCounts(service.dataDir), before, 'nothing written');
+  assert.deepEqual(await rowCounts(service.dataDir), before, 'nothing written');
 });
 
 test('upgrades to paths without a WebSocket endpoint get 404, not a dropped socket', async (t) => {
