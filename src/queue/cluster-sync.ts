@@ -115,8 +115,11 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
   const changed = new Set<string>();
   let fullRead = true;
 
-  const place = (record: PromptRecord): void => {
+  /** Put a row read from the store where it belongs here; `since`: the pending clock before the read. */
+  const place = (record: PromptRecord, since: number): void => {
     if (deps.isInFlightHere(record.id)) return;
+    // Taken out here while the read was under way (dispatched, cancelled, deleted): the row is older news.
+    if (pending.removedSince(record.id, since)) return;
     // Held by a backend no gateway has any more (removed): back to the queue, as after a restart
     // (the dispatcher requeues it in the store before claiming it; one gateway wins the claim).
     if (record.state === 'submitted' && !links.some((l) => l.ref.name === record.backend)) {
@@ -134,19 +137,23 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
 
   /** The whole table's unfinished rows: the pending copy and the count start over from them. */
   const readAll = async (): Promise<void> => {
+    const since = pending.clock;
+    // Only what was here before the read can be judged gone by it (a prompt added meanwhile is newer).
+    const before = new Set(pending.ids());
     const rows = await prompts.unfinished();
     const live = new Set(rows.map((r) => r.id));
-    for (const id of pending.ids()) if (!live.has(id)) pending.remove(id);
+    for (const id of before) if (!live.has(id)) pending.remove(id);
     elsewhere.clear();
-    for (const record of rows) place(record);
+    for (const record of rows) place(record, since);
   };
 
   /** Just the rows named since the last read. */
   const readChanged = async (): Promise<void> => {
     const ids = [...changed];
     changed.clear();
+    const since = pending.clock;
     const records = await Promise.all(ids.map((id) => prompts.get(id)));
-    for (const record of records) if (record !== undefined && (record.state === 'pending' || record.state === 'submitted')) place(record);
+    for (const record of records) if (record !== undefined && (record.state === 'pending' || record.state === 'submitted')) place(record, since);
   };
 
   /** The queue_remaining this gateway's clients were last told. */

@@ -13,11 +13,20 @@ export interface PendingQueue {
   /** In run order. */
   values(): readonly PromptRecord[];
   ids(): readonly string[];
+  /** Counts removals: a reader notes it before reading the store, to know what left meanwhile. */
+  readonly clock: number;
+  /** True when `id` was removed after `clock` read `since` (a read from before says nothing new of it). */
+  removedSince(id: string, since: number): boolean;
 }
+
+/** Removals remembered for removedSince: a store read takes milliseconds, not thousands of removals. */
+const REMEMBERED_REMOVALS = 10_000;
 
 export function createPendingQueue(): PendingQueue {
   const items: PromptRecord[] = [];
   const byId = new Map<string, PromptRecord>();
+  const removals = new Map<string, number>();
+  let clock = 0;
 
   const before = (a: PromptRecord, b: PromptRecord): boolean => a.number < b.number || (a.number === b.number && a.seq < b.seq);
 
@@ -41,6 +50,9 @@ export function createPendingQueue(): PendingQueue {
     remove: (id) => {
       const record = byId.get(id);
       if (!record) return undefined;
+      removals.delete(id);
+      removals.set(id, ++clock);
+      if (removals.size > REMEMBERED_REMOVALS) removals.delete(removals.keys().next().value as string);
       byId.delete(id);
       items.splice(items.indexOf(record), 1);
       return record;
@@ -48,5 +60,9 @@ export function createPendingQueue(): PendingQueue {
     get: (id) => byId.get(id),
     values: () => items,
     ids: () => items.map((r) => r.id),
+    get clock() {
+      return clock;
+    },
+    removedSince: (id, since) => (removals.get(id) ?? 0) > since,
   };
 }
