@@ -103,7 +103,9 @@ export function createFinisher(deps: FinisherDeps): Finisher {
         return outputs;
       });
       const entry = { prompt: promptTuple(run.record), outputs: collected, status, meta: upstream?.meta ?? {} };
-      await conclude(link, run, classify(status), entry, () => undefined);
+      await conclude(link, run, classify(status), entry, () => {
+        for (const send of run.held.splice(0)) send();
+      });
       // The backend's copy of the entry is no longer needed; ours is the durable one.
       link.client.deleteHistory([id]).catch(() => undefined);
       logger.info({ promptId: id, backend: link.ref.name, state: classify(status) }, 'prompt finished');

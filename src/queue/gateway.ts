@@ -280,6 +280,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
       return;
     }
+    if (VERDICTS.has(message.type)) {
+      run.held.push(() => events.send(target, message, raw));
+      return;
+    }
     relay(link, run, () => events.send(target, message, raw));
   }
 
@@ -498,6 +502,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     removeBackend: async (name) => pool.remove(name),
   };
 }
+
+/** The backend's last word on a prompt: sent on once the result is in our history (the finisher does). */
+const VERDICTS = new Set(['execution_success', 'execution_error', 'execution_interrupted']);
 
 /** prompt_id from a type-4 preview frame's JSON metadata, or null. */
 function metadataPromptId(frame: Buffer): string | null {

@@ -22,6 +22,11 @@ export class PromptRun {
   interruptRequested = false;
   /** The tail of this run's frames on their way to clients (see the gateway's relay). */
   relayed: Promise<void> = Promise.resolve();
+  /**
+   * The backend's verdict frames (execution_success/error/interrupted), held until our history
+   * has the result: a client that reads /history on hearing one finds the entry there.
+   */
+  held: (() => void)[] = [];
   readonly messages: [string, Record<string, unknown>][] = [];
   readonly outputs: Record<string, Record<string, unknown>> = {};
   /** Outputs already copied into our store when `executed` came, by node: what the backend named, and our refs. */
