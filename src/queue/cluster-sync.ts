@@ -50,6 +50,8 @@ export interface ClusterSync {
   request(kind: 'cancel' | 'interrupt' | 'delete', ids: readonly string[] | 'all'): Promise<void>;
   /** backend name → the gateway driving it. */
   holders(): ReadonlyMap<string, string>;
+  /** A lease round now (a backend was added here): it is driven at once, not a round later. */
+  leaseNow(): Promise<void>;
   gateways(): readonly GatewayPresence[];
 }
 
@@ -280,8 +282,12 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     holders = new Map((await store.leases()).map((l) => [l.backend, l.holder]));
   };
 
+  // Rounds never overlap: the timer's and leaseNow's take turns.
+  let round: Promise<void> = Promise.resolve();
+  const nextRound = (): Promise<void> => (round = round.catch(() => undefined).then(leaseRound));
+
   const leaseTick = (): void => {
-    leaseRound()
+    nextRound()
       .catch((err: unknown) => {
         logger.warn({ err }, 'could not renew backend leases');
         // Past the TTL another gateway may be driving them: stop before two do.
@@ -305,7 +311,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
         }),
       );
       await refresh();
-      await leaseRound();
+      await nextRound();
       leaseTimer = setTimeout(leaseTick, roundMs);
       leaseTimer.unref();
       resyncTimer = setInterval(() => {
@@ -333,6 +339,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
       await publishing;
     },
     holders: () => holders,
+    leaseNow: () => nextRound(),
     gateways: () => live,
   };
 }

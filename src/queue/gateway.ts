@@ -492,7 +492,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       const link = pool.find(name);
       return link ? pool.view(link) : undefined;
     },
-    addBackend: async (ref) => pool.view(await pool.add(ref)),
+    addBackend: async (ref) => {
+      const link = await pool.add(ref);
+      await sync?.leaseNow();
+      return pool.view(link);
+    },
     setDraining: async (name, draining) => {
       const view = pool.view(await pool.setDraining(name, draining));
       options.lifecycle?.backend(name, draining ? 'draining' : view.state === 'down' ? 'down' : 'up', { draining });
