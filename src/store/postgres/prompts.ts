@@ -16,6 +16,7 @@ import type {
 import { promptCancelledEvent, promptFinishedEvent, promptQueuedEvent, type PromptFacts } from '../prompt-events.js';
 import type { PgValue, PostgresDatabase } from './database.js';
 import type { PostgresEventLog } from './events.js';
+import { createSharedCommit } from './shared-commit.js';
 
 interface PromptRow {
   seq: number;
@@ -123,19 +124,21 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
     return Buffer.from(`{${rows.map((row) => `${JSON.stringify(row.id)}:${row.history}`).join(',')}}`);
   };
 
+  // One commit for the lot (a sweep's thousands of prompts would otherwise pay one each), shared
+  // with whatever other POST /prompt arrived meanwhile.
+  const insertMany = createSharedCommit(db, async (prompts: readonly NewPrompt[]) => {
+    const records: (PromptRecord | null)[] = [];
+    for (const prompt of prompts) records.push(await insertOne(prompt));
+    return records;
+  });
+
   return {
     insert: async (prompt) => {
-      const record = await db.transaction(() => insertOne(prompt));
+      const [record] = await insertMany([prompt]);
       if (!record) throw conflict('A prompt with this prompt_id already exists', prompt.id);
       return record;
     },
-    // One commit for the lot: a sweep's thousands of prompts would otherwise pay one each.
-    insertMany: (prompts) =>
-      db.transaction(async () => {
-        const records: (PromptRecord | null)[] = [];
-        for (const prompt of prompts) records.push(await insertOne(prompt));
-        return records;
-      }),
+    insertMany,
     get: async (id) => {
       const row = await db.one<PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE id = $1`, [id]);
       return row ? toRecord(row) : undefined;
