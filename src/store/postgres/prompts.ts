@@ -72,27 +72,61 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
   const historyVersion = async (): Promise<number> =>
     (await db.one<{ version: number }>(`SELECT version FROM prompts_history_version`))?.version ?? 0;
 
-  /** Insert one prompt and append its `prompt.queued` event; call inside a transaction. */
-  const insertOne = async (prompt: NewPrompt): Promise<PromptRecord | null> => {
-    const row = await db.one<{ seq: number }>(
-      `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time, search_text)
-       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING seq`,
+  /**
+   * Insert prompts and append each one's `prompt.queued` event, in one statement (one round trip
+   * however many): call inside a transaction. The event part keeps appendInTx's rules (events.ts):
+   * the transaction's id is taken before any event id, a workflow run's prompt gets no
+   * `prompt.*`, and event ids follow the prompts' order. A prompt_id already stored, or repeated
+   * within `prompts`, is not inserted: its slot is null.
+   */
+  const insertAll = async (prompts: readonly NewPrompt[]): Promise<(PromptRecord | null)[]> => {
+    const seen = new Set<string>();
+    const fresh = prompts.filter((p) => !seen.has(p.id) && seen.add(p.id));
+    const column = <T extends string | number | null>(value: (p: NewPrompt) => T): T[] => fresh.map(value);
+    const events = fresh.map(promptQueuedEvent);
+    const rows = await db.query<{ id: string; seq: number }>(
+      `WITH tx AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
+       batch AS (
+         SELECT * FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::text[],
+                              $9::text[], $10::text[], $11::text[], $12::text[])
+           WITH ORDINALITY AS b (id, number, client_id, prompt, extra_data, outputs_to_execute, create_time, search_text,
+                                 event_type, event_app, event_sweep, event_data, k)),
+       inserted AS (
+         INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time, search_text)
+         SELECT id, number, 'pending', client_id, prompt, extra_data, outputs_to_execute, create_time, search_text FROM batch, tx ORDER BY k
+         ON CONFLICT (id) DO NOTHING RETURNING id, seq),
+       appended AS (
+         INSERT INTO automa_events (type, time, subject, app, sweep, data)
+         SELECT b.event_type, b.create_time, b.id, b.event_app, b.event_sweep, b.event_data FROM inserted JOIN batch b USING (id)
+          WHERE NOT (b.event_type LIKE 'prompt.%' AND EXISTS (SELECT 1 FROM automa_runs WHERE prompt_id = b.id))
+          ORDER BY b.k
+         RETURNING id)
+       SELECT id, seq FROM inserted`,
       [
-        prompt.id,
-        prompt.number,
-        prompt.clientId,
+        column((p) => p.id),
+        column((p) => p.number),
+        column((p) => p.clientId),
         // Exact: a seed past 2^53 must reach the backend and history as the client sent it.
-        stringifyExactJson(prompt.prompt),
-        stringifyExactJson(prompt.extraData),
-        JSON.stringify(prompt.outputsToExecute),
-        prompt.createTime,
+        column((p) => stringifyExactJson(p.prompt)),
+        column((p) => stringifyExactJson(p.extraData)),
+        column((p) => JSON.stringify(p.outputsToExecute)),
+        column((p) => p.createTime),
         // PostgreSQL text cannot hold NUL; nobody searches for one.
-        promptSearchText(prompt.prompt).replaceAll('\0', ''),
+        column((p) => promptSearchText(p.prompt).replaceAll('\0', '')),
+        events.map((e) => e.type),
+        events.map((e) => e.app ?? null),
+        events.map((e) => e.sweep ?? null),
+        events.map((e) => stringifyExactJson(e.data)),
       ],
     );
-    if (!row) return null;
-    await events.appendInTx(promptQueuedEvent(prompt), prompt.createTime);
-    return { ...prompt, seq: row.seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null };
+    const seqs = new Map(rows.map((row) => [row.id, row.seq]));
+    const taken = new Set<string>();
+    return prompts.map((prompt) => {
+      const seq = seqs.get(prompt.id);
+      if (seq === undefined || taken.has(prompt.id)) return null;
+      taken.add(prompt.id);
+      return { ...prompt, seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null };
+    });
   };
 
   /** Removed from the queue before it ran (POST /queue delete, /api/jobs cancel): `prompt.cancelled`. */
@@ -126,11 +160,7 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
 
   // One commit for the lot (a sweep's thousands of prompts would otherwise pay one each), shared
   // with whatever other POST /prompt arrived meanwhile.
-  const insertMany = createSharedCommit(db, async (prompts: readonly NewPrompt[]) => {
-    const records: (PromptRecord | null)[] = [];
-    for (const prompt of prompts) records.push(await insertOne(prompt));
-    return records;
-  });
+  const insertMany = createSharedCommit(db, insertAll);
 
   return {
     insert: async (prompt) => {
