@@ -51,12 +51,12 @@ export interface ClusterSync {
   gateways(): readonly GatewayPresence[];
 }
 
+const unfinished = (state: unknown): boolean => state === 'pending' || state === 'submitted';
+
 /** How often the pending copy is compared with the table even when no notification came. */
 const RESYNC_MS = 5_000;
 /** Notifications of a burst of inserts (a sweep) are answered by one read. */
 const REFRESH_DEBOUNCE_MS = 15;
-/** More changed rows than this since the last read: one read of all unfinished rows is cheaper. */
-const MAX_CHANGED_READ = 64;
 /** Binary frames bigger than this (base64) stay on the gateway that got them: previews are best-effort. */
 const MAX_RELAYED_BINARY = 5_000;
 
@@ -108,9 +108,11 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
 
   /** Prompts other gateways sent to backends they drive, by id (queue views list them as running). */
   const elsewhere = new Map<string, PromptRecord>();
-  /** Prompts that became pending or submitted since the last read; past a burst's worth, one full read. */
-  const changed = new Set<string>();
+  /** Prompts that became pending or submitted since the last read, with the number they were told with. */
+  const changed = new Map<string, number | undefined>();
   let fullRead = true;
+  /** Change of the cluster's unfinished count told by notifications since the last read. */
+  let delta = 0;
 
   const place = (record: PromptRecord): void => {
     if (deps.isInFlightHere(record.id)) return;
@@ -124,22 +126,28 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
 
   /** The whole table's unfinished rows: the pending copy and the count start over from them. */
   const readAll = async (): Promise<void> => {
+    // Changes told before the read are in its rows; those told while it ran may not be, and stay
+    // counted until the next full read settles the count.
+    const told = delta;
     const rows = await prompts.unfinished();
     const live = new Set(rows.map((r) => r.id));
     for (const id of pending.ids()) if (!live.has(id)) pending.remove(id);
     elsewhere.clear();
     for (const record of rows) place(record);
     count = rows.length;
+    delta -= told;
   };
 
-  /** Just the rows named since the last read, and the count. */
+  /**
+   * Just the rows named since the last read that this gateway does not already hold as they are
+   * (its own submissions and claims), in one read; the count moves by what the notifications said.
+   */
   const readChanged = async (): Promise<void> => {
-    const ids = [...changed];
+    const ids = [...changed].filter(([id, number]) => !deps.isInFlightHere(id) && (number === undefined || pending.get(id)?.number !== number)).map(([id]) => id);
     changed.clear();
-    const records = await Promise.all(ids.map((id) => prompts.get(id)));
-    for (const record of records) if (record !== undefined && (record.state === 'pending' || record.state === 'submitted')) place(record);
-    const { total } = await prompts.jobs({ statuses: ['pending', 'in_progress'], runningIds: [], sortBy: 'created_at', order: 'asc', limit: 0, offset: 0 });
-    count = total;
+    for (const record of await store.unfinishedAmong(ids)) place(record);
+    count += delta;
+    delta = 0;
   };
 
   let count = 0;
@@ -151,7 +159,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     refreshing = (async () => {
       do {
         refreshAgain = false;
-        if (fullRead || changed.size > MAX_CHANGED_READ) {
+        if (fullRead) {
           fullRead = false;
           changed.clear();
           await readAll();
@@ -180,9 +188,10 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
         // Gone from pending (claimed, cancelled, deleted): drop it now so no dispatch pass here
         // tries it; new pending rows arrive through the (debounced) re-read.
         if (typeof body.id === 'string') {
-          if (body.state === 'pending' || body.state === 'submitted') changed.add(body.id);
+          if (body.state === 'pending' || body.state === 'submitted') changed.set(body.id, body.state === 'pending' && typeof body.number === 'number' ? body.number : undefined);
           else elsewhere.delete(body.id);
           if (body.state !== 'pending') pending.remove(body.id);
+          delta += (unfinished(body.state) ? 1 : 0) - (unfinished(body.was) ? 1 : 0);
         }
         scheduleRefresh();
         return;

@@ -1,5 +1,6 @@
 import type { BackendLease, ClusterMessage, ClusterStore, GatewayPresence } from '../cluster-types.js';
 import type { PostgresDatabase } from './database.js';
+import { PROMPT_COLUMNS, toRecord, type PromptRow } from './prompts.js';
 
 /** NOTIFY channel of gateway messages and prompt changes (migration 4's trigger sends on it too). */
 const CHANNEL = 'cluster';
@@ -66,6 +67,10 @@ export function createPostgresClusterStore(db: PostgresDatabase): ClusterStore {
     release: async (backend, gatewayId) => {
       await db.run(`DELETE FROM automa_backend_leases WHERE backend = $1 AND holder = $2`, [backend, gatewayId]);
     },
+    unfinishedAmong: async (ids) =>
+      ids.length === 0
+        ? []
+        : (await db.query<PromptRow>(`SELECT ${PROMPT_COLUMNS} FROM prompts WHERE id = ANY($1::text[]) AND state IN ('pending', 'submitted')`, [ids])).map(toRecord),
     nextNumbers: async (count) =>
       count <= 0 ? [] : (await db.query<{ n: number }>(`SELECT nextval('automa_prompt_numbers') AS n FROM generate_series(1, $1)`, [count])).map((row) => row.n),
     publish: async (message) => {

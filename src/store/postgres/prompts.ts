@@ -18,7 +18,8 @@ import type { PgValue, PostgresDatabase } from './database.js';
 import type { PostgresEventLog } from './events.js';
 import { createSharedCommit } from './shared-commit.js';
 
-interface PromptRow {
+/** A `prompts` row as `PROMPT_COLUMNS` selects it. */
+export interface PromptRow {
   seq: number;
   id: string;
   number: number;
@@ -51,7 +52,7 @@ interface HistoryRow {
   history: string;
 }
 
-const COLUMNS = `seq, id, number, state, client_id, prompt, extra_data, outputs_to_execute, backend, attempts,
+export const PROMPT_COLUMNS = `seq, id, number, state, client_id, prompt, extra_data, outputs_to_execute, backend, attempts,
   create_time, start_time, end_time, history`;
 const UNFINISHED = `state IN ('pending', 'submitted')`;
 const FINISHED = `state IN ('completed', 'failed', 'interrupted')`;
@@ -170,11 +171,11 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
     },
     insertMany,
     get: async (id) => {
-      const row = await db.one<PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE id = $1`, [id]);
+      const row = await db.one<PromptRow>(`SELECT ${PROMPT_COLUMNS} FROM prompts WHERE id = $1`, [id]);
       return row ? toRecord(row) : undefined;
     },
     renumber: async (id, number) => (await db.run(`UPDATE prompts SET number = $1 WHERE id = $2 AND state = 'pending'`, [number, id])) === 1,
-    unfinished: async () => (await db.query<PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${UNFINISHED} ORDER BY number, seq`)).map(toRecord),
+    unfinished: async () => (await db.query<PromptRow>(`SELECT ${PROMPT_COLUMNS} FROM prompts WHERE ${UNFINISHED} ORDER BY number, seq`)).map(toRecord),
     lastSeq: async () => (await db.one<{ seq: number }>(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS seq FROM prompts_seq_seq`))?.seq ?? 0,
     // The claim: of all gateways sharing the database, only the one whose update found it pending sends it.
     markSubmitted: (id, backend, attempts) =>
@@ -236,7 +237,7 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
       }),
     jobs: (query) => jobs(db, query),
     job: async (id) => {
-      const row = await db.one<PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE id = $1`, [id]);
+      const row = await db.one<PromptRow>(`SELECT ${PROMPT_COLUMNS} FROM prompts WHERE id = $1`, [id]);
       return row ? { record: toRecord(row), entryJson: row.history } : undefined;
     },
     pruneHistory: (retention: HistoryRetention, now) =>
@@ -294,14 +295,14 @@ async function jobs(db: PostgresDatabase, query: JobQuery): Promise<{ rows: read
       : `create_time ${order}, seq ${order}`;
   const total = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM prompts WHERE ${where}`, params))?.n ?? 0;
   const rows = await db.query<PromptRow>(
-    `SELECT ${COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    `SELECT ${PROMPT_COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
     // As SQLite's: a negative limit is no limit, a negative offset none.
     [...params, query.limit === null || query.limit < 0 ? null : query.limit, Math.max(query.offset, 0)],
   );
   return { rows: rows.map((row) => ({ record: toRecord(row), entryJson: row.history })), total };
 }
 
-function toRecord(row: PromptRow): PromptRecord {
+export function toRecord(row: PromptRow): PromptRecord {
   return {
     seq: row.seq,
     id: row.id,
