@@ -17,6 +17,7 @@ import { groupLoad, sampleLoad, snapshot, type GroupLoad } from './lib/load-watc
 import { pinBench, raisePriority } from './lib/proc.js';
 import { markdownTable, writeResults, type ScenarioRow } from './lib/report.js';
 import { createServiceLauncher, type Service, type ServiceMode } from './lib/service.js';
+import { clusterScenarios } from './scenarios/cluster.js';
 import { enqueueScenarios, latencyScenarios } from './scenarios/enqueue.js';
 import { eventsScenarios } from './scenarios/events.js';
 import { fanoutScenarios } from './scenarios/fanout.js';
@@ -28,7 +29,7 @@ import { storeScenarios } from './scenarios/store.js';
 import { sweepScenarios } from './scenarios/sweeps.js';
 import { wsRelayScenarios } from './scenarios/ws-relay.js';
 
-const GROUPS = ['store', 'startup', 'proxy', 'relay', 'read', 'latency', 'fanout', 'enqueue', 'scheduling', 'sweeps', 'events'] as const;
+const GROUPS = ['store', 'startup', 'proxy', 'relay', 'read', 'latency', 'fanout', 'enqueue', 'scheduling', 'sweeps', 'events', 'cluster'] as const;
 type Group = (typeof GROUPS)[number];
 const MAIN_FAKE_GROUPS: readonly Group[] = ['startup', 'proxy', 'relay', 'read', 'latency', 'fanout'];
 
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
   });
 
   await group('events', () => eventsScenarios(ctx));
+  await group('cluster', () => clusterScenarios(ctx));
 
   const after = await sampleLoad();
   const file = writeResults(resultsDir, rows, { before, after, during, pinning: `${pinning.description}; ${priority}` }, started);

@@ -19,6 +19,8 @@ export interface ServiceOptions {
   readonly args: readonly string[];
   /** Use (and keep) this data dir, e.g. one seeded beforehand; default a fresh temp dir. */
   readonly dataDir?: string;
+  /** taskset CPU list for this process instead of the service CPU (e.g. '0-1': float over all). */
+  readonly cpus?: string;
 }
 
 export interface Service {
@@ -73,7 +75,8 @@ export function createServiceLauncher(options: LauncherOptions): ServiceLauncher
         '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'info',
         ...service.args,
       ];
-      const command = [...servicePrefix(pinning), process.execPath, ...nodeArgs];
+      const prefix = service.cpus !== undefined && pinning.enabled ? ['taskset', '-c', service.cpus] : servicePrefix(pinning);
+      const command = [...prefix, process.execPath, ...nodeArgs];
       const started = performance.now();
       const child = spawn(command[0] ?? process.execPath, command.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
       killOnExit(child, () => ownsDir && fs.rmSync(dataDir, { recursive: true, force: true }));

@@ -59,8 +59,6 @@ export interface ClusterSync {
 const RESYNC_MS = 5_000;
 /** Notifications of a burst of inserts (a sweep) are answered by one read. */
 const REFRESH_DEBOUNCE_MS = 15;
-/** More changed rows than this since the last read: one read of all unfinished rows is cheaper. */
-const MAX_CHANGED_READ = 64;
 /** Binary frames bigger than this (base64) stay on the gateway that got them: previews are best-effort. */
 const MAX_RELAYED_BINARY = 5_000;
 
@@ -113,8 +111,8 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
 
   /** Prompts other gateways sent to backends they drive, by id (queue views list them as running). */
   const elsewhere = new Map<string, PromptRecord>();
-  /** Prompts that became pending or submitted since the last read; past a burst's worth, one full read. */
-  const changed = new Set<string>();
+  /** Prompts that became pending or submitted since the last read, with the number they were told with. */
+  const changed = new Map<string, number | undefined>();
   let fullRead = true;
 
   /** Put a row read from the store where it belongs here; `since`: the pending clock before the read. */
@@ -149,13 +147,15 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     for (const record of rows) place(record, since);
   };
 
-  /** Just the rows named since the last read. */
+  /**
+   * Just the rows named since the last read that this gateway does not already hold as they are
+   * (its own submissions and claims), in one read.
+   */
   const readChanged = async (): Promise<void> => {
-    const ids = [...changed];
+    const ids = [...changed].filter(([id, number]) => !deps.isInFlightHere(id) && (number === undefined || pending.get(id)?.number !== number)).map(([id]) => id);
     changed.clear();
     const since = pending.clock;
-    const records = await Promise.all(ids.map((id) => prompts.get(id)));
-    for (const record of records) if (record !== undefined && (record.state === 'pending' || record.state === 'submitted')) place(record, since);
+    for (const record of await store.unfinishedAmong(ids)) place(record, since);
   };
 
   /** The queue_remaining this gateway's clients were last told. */
@@ -168,7 +168,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     refreshing = (async () => {
       do {
         refreshAgain = false;
-        if (fullRead || changed.size > MAX_CHANGED_READ) {
+        if (fullRead) {
           fullRead = false;
           changed.clear();
           await readAll();
@@ -199,7 +199,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
         // Gone from pending (claimed, cancelled, deleted): drop it now so no dispatch pass here
         // tries it; new pending rows arrive through the (debounced) re-read.
         if (typeof body.id === 'string') {
-          if (body.state === 'pending' || body.state === 'submitted') changed.add(body.id);
+          if (body.state === 'pending' || body.state === 'submitted') changed.set(body.id, body.state === 'pending' && typeof body.number === 'number' ? body.number : undefined);
           else elsewhere.delete(body.id);
           if (body.state !== 'pending') pending.remove(body.id);
         }

@@ -1,3 +1,5 @@
+import type { PromptRecord } from './prompt-types.js';
+
 /**
  * What several gateways on one database share beyond the store's records: who is alive, which
  * gateway drives which backend (leases with a time to live), global priority numbers, and a
@@ -35,10 +37,15 @@ export interface ClusterStore {
   /** Extend every lease `gatewayId` holds; the backends still held come back (a lost one was taken over). */
   renew(gatewayId: string, ttlMs: number): Promise<readonly string[]>;
   release(backend: string, gatewayId: string): Promise<void>;
+  /** Of the prompts named, the ones still pending or submitted (one read, however many). */
+  unfinishedAmong(ids: readonly string[]): Promise<readonly PromptRecord[]>;
   /** `count` priority numbers no other gateway gets, increasing. */
   nextNumbers(count: number): Promise<readonly number[]>;
   publish(message: ClusterMessage): Promise<void>;
-  /** Every gateway's published messages, and the `prompts` table's changes as kind `prompt` ({id, state}). */
+  /**
+   * Every gateway's published messages, and the `prompts` table's changes as kind `prompt`:
+   * {id, state, number, was} (`state` 'deleted' for a removed row, `was` null for a new one).
+   */
   subscribe(listener: (message: ClusterMessage) => void): Promise<() => void>;
   /** Told when messages may have been missed (the listening connection dropped and came back). */
   onMissed(listener: () => void): () => void;

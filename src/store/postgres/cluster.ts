@@ -1,5 +1,6 @@
 import type { BackendLease, ClusterMessage, ClusterStore, GatewayPresence } from '../cluster-types.js';
 import type { PostgresDatabase } from './database.js';
+import { PROMPT_COLUMNS, toRecord, type PromptRow } from './prompts.js';
 
 /** NOTIFY channel of gateway messages and prompt changes (migration 4's trigger sends on it too). */
 const CHANNEL = 'cluster';
@@ -21,6 +22,7 @@ interface GatewayRow {
 }
 
 export function createPostgresClusterStore(db: PostgresDatabase): ClusterStore {
+  const numbers = createNumberDraw(db);
   return {
     heartbeat: async (gateway, ttlMs) =>
       db.transaction(async () => {
@@ -66,8 +68,11 @@ export function createPostgresClusterStore(db: PostgresDatabase): ClusterStore {
     release: async (backend, gatewayId) => {
       await db.run(`DELETE FROM automa_backend_leases WHERE backend = $1 AND holder = $2`, [backend, gatewayId]);
     },
-    nextNumbers: async (count) =>
-      count <= 0 ? [] : (await db.query<{ n: number }>(`SELECT nextval('automa_prompt_numbers') AS n FROM generate_series(1, $1)`, [count])).map((row) => row.n),
+    unfinishedAmong: async (ids) =>
+      ids.length === 0
+        ? []
+        : (await db.query<PromptRow>(`SELECT ${PROMPT_COLUMNS} FROM prompts WHERE id = ANY($1::text[]) AND state IN ('pending', 'submitted')`, [ids])).map(toRecord),
+    nextNumbers: async (count) => (count <= 0 ? [] : numbers(count)),
     publish: async (message) => {
       const payload = JSON.stringify(message);
       if (Buffer.byteLength(payload) > MAX_MESSAGE_BYTES) throw new Error(`cluster message of ${Buffer.byteLength(payload)} bytes is over ${MAX_MESSAGE_BYTES}`);
@@ -85,6 +90,40 @@ export function createPostgresClusterStore(db: PostgresDatabase): ClusterStore {
       }),
     onMissed: (listener) => db.onListenerReconnected(listener),
   };
+}
+
+/**
+ * Priority numbers from the cluster's sequence, one round trip for every caller that asks while
+ * a draw is under way (each POST /prompt asks): callers get theirs in the order they asked, each
+ * caller's increasing, none shared.
+ */
+function createNumberDraw(db: PostgresDatabase): (count: number) => Promise<number[]> {
+  let waiting: { count: number; resolve: (numbers: number[]) => void; reject: (error: unknown) => void }[] = [];
+  let drawing = false;
+  const drain = async (): Promise<void> => {
+    drawing = true;
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      const total = batch.reduce((sum, w) => sum + w.count, 0);
+      try {
+        const drawn = (await db.query<{ n: number }>(`SELECT nextval('automa_prompt_numbers') AS n FROM generate_series(1, $1)`, [total])).map((row) => row.n);
+        let at = 0;
+        for (const waiter of batch) {
+          waiter.resolve(drawn.slice(at, at + waiter.count));
+          at += waiter.count;
+        }
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    drawing = false;
+  };
+  return (count) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ count, resolve, reject });
+      if (!drawing) void drain();
+    });
 }
 
 function toPresence(row: GatewayRow): GatewayPresence {

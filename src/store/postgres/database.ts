@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 
-/** A value the pg driver binds as a parameter. */
-export type PgValue = string | number | boolean | null | Buffer;
+/** A value the pg driver binds as a parameter (an array binds as a PostgreSQL array literal). */
+export type PgValue = string | number | boolean | null | Buffer | readonly (string | number | null)[];
 
 export interface PgTransactionHook {
   /** May still write (on the same connection, through `db.query`): its writes commit with the rest; a throw rolls back. */

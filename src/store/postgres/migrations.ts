@@ -1,7 +1,7 @@
 import type { PostgresMigration } from './migrate.js';
 import { CORE_SQL } from './core-sql.js';
 import { AUTOMATION_SQL } from './automation-sql.js';
-import { CLUSTER_SQL, PROMPT_NOTIFY_SQL } from './cluster-sql.js';
+import { CLUSTER_SQL, PROMPT_NOTIFY_DETAIL_SQL, PROMPT_NOTIFY_SQL } from './cluster-sql.js';
 
 /**
  * PostgreSQL's schema, in order. Its own history, not SQLite's: a PostgreSQL database starts at
@@ -16,4 +16,6 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 3, name: 'cluster', sql: CLUSTER_SQL },
   // prompt state changes announced to every gateway; global priority numbers
   { version: 4, name: 'prompt_notify', sql: PROMPT_NOTIFY_SQL },
+  // prompt changes also carry the number and the state left
+  { version: 5, name: 'prompt_notify_detail', sql: PROMPT_NOTIFY_DETAIL_SQL },
 ];

@@ -16,8 +16,10 @@ import type {
 import { promptCancelledEvent, promptFinishedEvent, promptQueuedEvent, type PromptFacts } from '../prompt-events.js';
 import type { PgValue, PostgresDatabase } from './database.js';
 import type { PostgresEventLog } from './events.js';
+import { createSharedCommit } from './shared-commit.js';
 
-interface PromptRow {
+/** A `prompts` row as `PROMPT_COLUMNS` selects it. */
+export interface PromptRow {
   seq: number;
   id: string;
   number: number;
@@ -50,7 +52,7 @@ interface HistoryRow {
   history: string;
 }
 
-const COLUMNS = `seq, id, number, state, client_id, prompt, extra_data, outputs_to_execute, backend, attempts,
+export const PROMPT_COLUMNS = `seq, id, number, state, client_id, prompt, extra_data, outputs_to_execute, backend, attempts,
   create_time, start_time, end_time, history`;
 const UNFINISHED = `state IN ('pending', 'submitted')`;
 const FINISHED = `state IN ('completed', 'failed', 'interrupted')`;
@@ -71,27 +73,61 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
   const historyVersion = async (): Promise<number> =>
     (await db.one<{ version: number }>(`SELECT version FROM prompts_history_version`))?.version ?? 0;
 
-  /** Insert one prompt and append its `prompt.queued` event; call inside a transaction. */
-  const insertOne = async (prompt: NewPrompt): Promise<PromptRecord | null> => {
-    const row = await db.one<{ seq: number }>(
-      `INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time, search_text)
-       VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING seq`,
+  /**
+   * Insert prompts and append each one's `prompt.queued` event, in one statement (one round trip
+   * however many): call inside a transaction. The event part keeps appendInTx's rules (events.ts):
+   * the transaction's id is taken before any event id, a workflow run's prompt gets no
+   * `prompt.*`, and event ids follow the prompts' order. A prompt_id already stored, or repeated
+   * within `prompts`, is not inserted: its slot is null.
+   */
+  const insertAll = async (prompts: readonly NewPrompt[]): Promise<(PromptRecord | null)[]> => {
+    const seen = new Set<string>();
+    const fresh = prompts.filter((p) => !seen.has(p.id) && seen.add(p.id));
+    const column = <T extends string | number | null>(value: (p: NewPrompt) => T): T[] => fresh.map(value);
+    const events = fresh.map(promptQueuedEvent);
+    const rows = await db.query<{ id: string; seq: number }>(
+      `WITH tx AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
+       batch AS (
+         SELECT * FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::text[],
+                              $9::text[], $10::text[], $11::text[], $12::text[])
+           WITH ORDINALITY AS b (id, number, client_id, prompt, extra_data, outputs_to_execute, create_time, search_text,
+                                 event_type, event_app, event_sweep, event_data, k)),
+       inserted AS (
+         INSERT INTO prompts (id, number, state, client_id, prompt, extra_data, outputs_to_execute, create_time, search_text)
+         SELECT id, number, 'pending', client_id, prompt, extra_data, outputs_to_execute, create_time, search_text FROM batch, tx ORDER BY k
+         ON CONFLICT (id) DO NOTHING RETURNING id, seq),
+       appended AS (
+         INSERT INTO automa_events (type, time, subject, app, sweep, data)
+         SELECT b.event_type, b.create_time, b.id, b.event_app, b.event_sweep, b.event_data FROM inserted JOIN batch b USING (id)
+          WHERE NOT (b.event_type LIKE 'prompt.%' AND EXISTS (SELECT 1 FROM automa_runs WHERE prompt_id = b.id))
+          ORDER BY b.k
+         RETURNING id)
+       SELECT id, seq FROM inserted`,
       [
-        prompt.id,
-        prompt.number,
-        prompt.clientId,
+        column((p) => p.id),
+        column((p) => p.number),
+        column((p) => p.clientId),
         // Exact: a seed past 2^53 must reach the backend and history as the client sent it.
-        stringifyExactJson(prompt.prompt),
-        stringifyExactJson(prompt.extraData),
-        JSON.stringify(prompt.outputsToExecute),
-        prompt.createTime,
+        column((p) => stringifyExactJson(p.prompt)),
+        column((p) => stringifyExactJson(p.extraData)),
+        column((p) => JSON.stringify(p.outputsToExecute)),
+        column((p) => p.createTime),
         // PostgreSQL text cannot hold NUL; nobody searches for one.
-        promptSearchText(prompt.prompt).replaceAll('\0', ''),
+        column((p) => promptSearchText(p.prompt).replaceAll('\0', '')),
+        events.map((e) => e.type),
+        events.map((e) => e.app ?? null),
+        events.map((e) => e.sweep ?? null),
+        events.map((e) => stringifyExactJson(e.data)),
       ],
     );
-    if (!row) return null;
-    await events.appendInTx(promptQueuedEvent(prompt), prompt.createTime);
-    return { ...prompt, seq: row.seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null };
+    const seqs = new Map(rows.map((row) => [row.id, row.seq]));
+    const taken = new Set<string>();
+    return prompts.map((prompt) => {
+      const seq = seqs.get(prompt.id);
+      if (seq === undefined || taken.has(prompt.id)) return null;
+      taken.add(prompt.id);
+      return { ...prompt, seq, state: 'pending', backend: null, attempts: 0, startTime: null, endTime: null };
+    });
   };
 
   /** Removed from the queue before it ran (POST /queue delete, /api/jobs cancel): `prompt.cancelled`. */
@@ -123,25 +159,23 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
     return Buffer.from(`{${rows.map((row) => `${JSON.stringify(row.id)}:${row.history}`).join(',')}}`);
   };
 
+  // One commit for the lot (a sweep's thousands of prompts would otherwise pay one each), shared
+  // with whatever other POST /prompt arrived meanwhile.
+  const insertMany = createSharedCommit(db, insertAll);
+
   return {
     insert: async (prompt) => {
-      const record = await db.transaction(() => insertOne(prompt));
+      const [record] = await insertMany([prompt]);
       if (!record) throw conflict('A prompt with this prompt_id already exists', prompt.id);
       return record;
     },
-    // One commit for the lot: a sweep's thousands of prompts would otherwise pay one each.
-    insertMany: (prompts) =>
-      db.transaction(async () => {
-        const records: (PromptRecord | null)[] = [];
-        for (const prompt of prompts) records.push(await insertOne(prompt));
-        return records;
-      }),
+    insertMany,
     get: async (id) => {
-      const row = await db.one<PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE id = $1`, [id]);
+      const row = await db.one<PromptRow>(`SELECT ${PROMPT_COLUMNS} FROM prompts WHERE id = $1`, [id]);
       return row ? toRecord(row) : undefined;
     },
     renumber: async (id, number) => (await db.run(`UPDATE prompts SET number = $1 WHERE id = $2 AND state = 'pending'`, [number, id])) === 1,
-    unfinished: async () => (await db.query<PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE ${UNFINISHED} ORDER BY number, seq`)).map(toRecord),
+    unfinished: async () => (await db.query<PromptRow>(`SELECT ${PROMPT_COLUMNS} FROM prompts WHERE ${UNFINISHED} ORDER BY number, seq`)).map(toRecord),
     lastSeq: async () => (await db.one<{ seq: number }>(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS seq FROM prompts_seq_seq`))?.seq ?? 0,
     // The claim: of all gateways sharing the database, only the one whose update found it pending sends it.
     markSubmitted: (id, backend, attempts) =>
@@ -203,7 +237,7 @@ export function createPostgresPromptStore(db: PostgresDatabase, events: Postgres
       }),
     jobs: (query) => jobs(db, query),
     job: async (id) => {
-      const row = await db.one<PromptRow>(`SELECT ${COLUMNS} FROM prompts WHERE id = $1`, [id]);
+      const row = await db.one<PromptRow>(`SELECT ${PROMPT_COLUMNS} FROM prompts WHERE id = $1`, [id]);
       return row ? { record: toRecord(row), entryJson: row.history } : undefined;
     },
     pruneHistory: (retention: HistoryRetention, now) =>
@@ -261,14 +295,14 @@ async function jobs(db: PostgresDatabase, query: JobQuery): Promise<{ rows: read
       : `create_time ${order}, seq ${order}`;
   const total = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM prompts WHERE ${where}`, params))?.n ?? 0;
   const rows = await db.query<PromptRow>(
-    `SELECT ${COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    `SELECT ${PROMPT_COLUMNS} FROM prompts WHERE ${where} ORDER BY ${sort} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
     // As SQLite's: a negative limit is no limit, a negative offset none.
     [...params, query.limit === null || query.limit < 0 ? null : query.limit, Math.max(query.offset, 0)],
   );
   return { rows: rows.map((row) => ({ record: toRecord(row), entryJson: row.history })), total };
 }
 
-function toRecord(row: PromptRow): PromptRecord {
+export function toRecord(row: PromptRow): PromptRecord {
   return {
     seq: row.seq,
     id: row.id,
