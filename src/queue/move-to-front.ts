@@ -26,7 +26,7 @@ export type MoveResult = { readonly moved: true; readonly number: number } | { r
 export function createMoveToFront(deps: MoveToFrontDeps): (id: string) => Promise<MoveResult> {
   const { store, pending } = deps;
   return async (id) => {
-    const record = pending.remove(id);
+    const record = pending.take(id);
     if (!record) return { moved: false };
     const first = pending.values()[0];
     const number = first === undefined ? record.number : Math.min(record.number, first.number - 1);
@@ -34,6 +34,7 @@ export function createMoveToFront(deps: MoveToFrontDeps): (id: string) => Promis
     try {
       stored = number === record.number || (await store.renumber(id, number));
     } finally {
+      pending.settle(id);
       pending.add(stored ? { ...record, number } : record);
     }
     if (!stored) return { moved: false };

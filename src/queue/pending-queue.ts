@@ -15,8 +15,14 @@ export interface PendingQueue {
   ids(): readonly string[];
   /** Counts removals: a reader notes it before reading the store, to know what left meanwhile. */
   readonly clock: number;
-  /** True when `id` was removed after `clock` read `since` (a read from before says nothing new of it). */
+  /** True when `id` was removed after `clock` read `since` (a read from before says nothing new of it), or is taken. */
   removedSince(id: string, since: number): boolean;
+  /**
+   * Remove a prompt that this gateway is about to change (cancel, delete, move): until `settle`,
+   * no store read puts it back, however fresh (the change is not committed yet).
+   */
+  take(id: string): PromptRecord | undefined;
+  settle(id: string): void;
 }
 
 /** Removals remembered for removedSince: a store read takes milliseconds, not thousands of removals. */
@@ -26,11 +32,12 @@ export function createPendingQueue(): PendingQueue {
   const items: PromptRecord[] = [];
   const byId = new Map<string, PromptRecord>();
   const removals = new Map<string, number>();
+  const taken = new Set<string>();
   let clock = 0;
 
   const before = (a: PromptRecord, b: PromptRecord): boolean => a.number < b.number || (a.number === b.number && a.seq < b.seq);
 
-  return {
+  const queue: PendingQueue = {
     get size() {
       return items.length;
     },
@@ -63,6 +70,13 @@ export function createPendingQueue(): PendingQueue {
     get clock() {
       return clock;
     },
-    removedSince: (id, since) => (removals.get(id) ?? 0) > since,
+    removedSince: (id, since) => taken.has(id) || (removals.get(id) ?? 0) > since,
+    take: (id) => {
+      const record = queue.remove(id);
+      if (record) taken.add(id);
+      return record;
+    },
+    settle: (id) => void taken.delete(id),
   };
+  return queue;
 }

@@ -38,7 +38,7 @@ export function createWithdrawals(deps: WithdrawalDeps): Withdrawals {
   const { store, pending, links, dispatcher, events } = deps;
 
   const claimUnstarted = (id: string): Claim | undefined => {
-    const record = pending.remove(id);
+    const record = pending.take(id);
     if (record) return { id, from: 'pending', record };
     const found = deps.findRun(id);
     if (!found || found.run.started) return undefined;
@@ -56,6 +56,8 @@ export function createWithdrawals(deps: WithdrawalDeps): Withdrawals {
         else if (!claim.link.inflight.has(claim.id)) claim.link.inflight.set(claim.id, claim.run);
       }
       throw err;
+    } finally {
+      for (const claim of claims) if (claim.from === 'pending') pending.settle(claim.id);
     }
   };
 
