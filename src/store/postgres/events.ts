@@ -38,13 +38,10 @@ export function createPostgresEventLog(db: PostgresDatabase): PostgresEventLog {
   let lastHeard = 0;
 
   const appendInTx = async (event: NewEvent, time = Date.now()): Promise<number | null> => {
-    // The transaction's id is taken before the row's id (the CTE runs first), so a reader that
-    // finds a gap in the ids knows every transaction that may still fill it (see `after`).
     // A workflow run's prompt.* is declined here, before an id is drawn: no gap for readers to wait on.
     const row = await db.one<{ id: number }>(
-      `WITH tx AS MATERIALIZED (SELECT pg_current_xact_id() AS xid)
-       INSERT INTO automa_events (type, time, subject, app, sweep, data)
-       SELECT $1, $2, $3, $4, $5, $6 FROM tx
+      `INSERT INTO automa_events (type, time, subject, app, sweep, data)
+       SELECT $1, $2, $3, $4, $5, $6
        WHERE NOT ($1 LIKE 'prompt.%' AND EXISTS (SELECT 1 FROM automa_runs WHERE prompt_id = $3))
        RETURNING id`,
       [event.type, time, event.subject, event.app ?? null, event.sweep ?? null, stringifyExactJson(event.data)],
@@ -114,16 +111,13 @@ function toRecord(row: EventRow): EventRecord {
   return { id: row.id, type: row.type, time: row.time, subject: row.subject, app: row.app, sweep: row.sweep, dataJson: row.data };
 }
 
-interface SnapshotRow extends EventRow {
-  snapshot: string;
-}
-
 /**
  * Ids come from a sequence when a row is inserted, but transactions commit in any order: a
  * reader that saw 11 and moved its cursor past 10 would never see 10 if it commits later. So a
  * read stops at the first missing id until it is known to be gone for good: every transaction
- * that was running when the gap was seen (the snapshot's in-progress list; appends take their
- * transaction id before their row id) has ended, and the id still is not there.
+ * that was appending events when the gap was seen (it holds a row lock on the log's table from
+ * before it draws an id until it ends) has ended, and the id still is not there. Unrelated
+ * transactions on the same server, however long, are not waited for.
  */
 function createGaplessReader(db: PostgresDatabase, recheck: () => void) {
   /** First missing id → the transactions that may still fill the gap from it. */
@@ -141,25 +135,31 @@ function createGaplessReader(db: PostgresDatabase, recheck: () => void) {
     timer.unref();
   };
 
+  /**
+   * Transactions appending to the log right now (other than this connection's), by virtual
+   * transaction id: a transaction has one from its start, and takes the table's row lock before
+   * its insert draws an id.
+   */
+  const appenders = async (): Promise<string[]> =>
+    (
+      await db.query<{ tx: string }>(
+        `SELECT DISTINCT virtualtransaction AS tx FROM pg_locks
+          WHERE locktype = 'relation' AND relation = 'automa_events'::regclass AND mode = 'RowExclusiveLock'
+            AND pid <> pg_backend_pid()`,
+      )
+    ).map((row) => row.tx);
+
   /** True when the ids from..to are all gone for good; false while some may still come. */
-  const closed = async (from: number, to: number, snapshot: string): Promise<boolean> => {
+  const closed = async (from: number, to: number): Promise<boolean> => {
     for (let id = from; id <= to && gone.has(id); id++) if (id === to) return true;
-    let xip = open.get(from);
-    if (xip === undefined) {
-      xip = snapshot.split(':')[2]?.split(',').filter((x) => x !== '') ?? [];
-      if (xip.length > 0) {
-        open.set(from, xip);
-        scheduleRecheck();
-        return false;
-      }
-    } else {
-      const running = await db.one<{ n: number }>(`SELECT count(*) AS n FROM unnest($1::xid8[]) AS x WHERE pg_xact_status(x) = 'in progress'`, [`{${xip.join(',')}}`]);
-      if ((running?.n ?? 0) > 0) {
-        scheduleRecheck();
-        return false;
-      }
+    const now = await appenders();
+    const waitingOn = open.get(from) ?? now;
+    if (waitingOn.some((tx) => now.includes(tx))) {
+      open.set(from, waitingOn);
+      scheduleRecheck();
+      return false;
     }
-    // Nobody who could fill it is still running: what is missing now never comes.
+    // Nobody who could fill it is still appending: what is missing now never comes.
     open.delete(from);
     const found = new Set((await db.query<{ id: number }>(`SELECT id FROM automa_events WHERE id BETWEEN $1 AND $2`, [from, to])).map((r) => r.id));
     for (let id = from; id <= to; id++) if (!found.has(id)) gone.add(id);
@@ -171,15 +171,12 @@ function createGaplessReader(db: PostgresDatabase, recheck: () => void) {
   return {
     after: async (afterId: number, limit: number): Promise<EventRecord[]> => {
       for (;;) {
-        const rows = await db.query<SnapshotRow>(
-          `SELECT ${COLUMNS}, pg_current_snapshot()::text AS snapshot FROM automa_events WHERE id > $1 ORDER BY id LIMIT $2`,
-          [afterId, limit],
-        );
+        const rows = await db.query<EventRow>(`SELECT ${COLUMNS} FROM automa_events WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
         const out: EventRecord[] = [];
         let expected = afterId + 1;
         let reread = false;
         for (const row of rows) {
-          if (row.id > expected && !(await closed(expected, row.id - 1, row.snapshot))) {
+          if (row.id > expected && !(await closed(expected, row.id - 1))) {
             reread = open.get(expected) === undefined && out.length === 0;
             break;
           }
