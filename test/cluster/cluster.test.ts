@@ -216,7 +216,8 @@ test('a gateway that stops cleanly hands its backends over at once, and rejoinin
   const names = ['ga', 'gb'];
   const { services, args } = await startCluster(t, names, 2);
   await waitForSpread(service(services, 'gb'), names);
-  await stopService(service(services, 'ga'));
+  const exit = await stopService(service(services, 'ga'), 'SIGTERM');
+  assert.equal(exit.code, 0, 'a clean stop');
   services.delete('ga');
   await eventually(async () => (await health(service(services, 'gb'))).backends.every((b) => b.gateway === 'gb'), LEASE_TTL_MS, 'gb drives both');
   const again = await startService(args('ga'));
