@@ -175,7 +175,9 @@ test('200 MB up and 200 MB down stream through with bounded memory', LIMIT, asyn
   const downGrowth = stopDown();
   assert.deepEqual(downloaded, { bytes: size, sha256: expectedHash, complete: true });
 
-  // Generous: the point is "not the 200 MB body", not a tight number.
-  assert.ok(upGrowth < 100 * MB, `RSS grew ${Math.round(upGrowth / MB)} MB during the upload`);
-  assert.ok(downGrowth < 100 * MB, `RSS grew ${Math.round(downGrowth / MB)} MB during the download`);
+  // Generous: the point is "not the 200 MB body", not a tight number. Client, upstream and
+  // service share this process, so their 64 KB chunks wait for the collector together: on a
+  // loaded machine that garbage alone reached 100-130 MB. A held body would be 200 MB and more.
+  assert.ok(upGrowth < 170 * MB, `RSS grew ${Math.round(upGrowth / MB)} MB during the upload`);
+  assert.ok(downGrowth < 170 * MB, `RSS grew ${Math.round(downGrowth / MB)} MB during the download`);
 });
