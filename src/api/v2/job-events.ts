@@ -83,6 +83,11 @@ export function createLiveJobEvents(deps: { tracker: JobTracker; views: JobViews
     const frames: Omit<JobFrame, 'id'>[] = [];
     const last = log.last;
     const progress = job.progress === null ? null : JSON.stringify(job.progress);
+    // A job that started and ended between two reads (a short one, a slow store) still passes
+    // through running on the stream: clients follow queued -> running -> end, as the job did.
+    if (last?.status === 'queued' && TERMINAL.has(job.status) && job.started_at !== null) {
+      frames.push({ event: 'status', data: { status: 'running', queue_position: null } });
+    }
     if (progress !== null && progress !== last?.progress) frames.push({ event: 'progress', data: { ...job.progress } });
     const seen = new Set(last?.outputs ?? []);
     for (const output of job.outputs) if (!seen.has(output.id)) frames.push({ event: 'output', data: { ...output } });
