@@ -46,7 +46,7 @@ prepare_system() {
     if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
     # Retries: one dropped connection to the mirror should not fail CI.
     $sudo apt-get update -qq -o Acquire::Retries=3
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o Acquire::Retries=3 --no-install-recommends "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o Acquire::Retries=3 -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
     say "installed"
   fi
   if [[ ! -f "$WINEPREFIX/system.reg" ]]; then
