@@ -12,6 +12,12 @@ export interface BackendPool {
   readonly links: BackendLink[];
   /** Build the pool from --comfyui plus the changes stored at runtime. */
   load(): Promise<void>;
+  /**
+   * Follow changes stored by another process on the same database (another gateway): backends
+   * added there start here, removed ones go (once idle here), drain flags follow. True when
+   * anything changed.
+   */
+  reload(): Promise<boolean>;
   add(ref: BackendRef): Promise<BackendLink>;
   setDraining(name: string, draining: boolean): Promise<BackendLink>;
   /** Drain, then drop once idle: 'removed' now, or 'draining' until its prompts finish. */
@@ -54,24 +60,62 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
     await link.stop();
   };
 
+  /** The backends the configuration and the stored changes make, in order, with their drain flag. */
+  const wanted = async (): Promise<{ ref: BackendRef; draining: boolean }[]> => {
+    const changes = new Map((await deps.changes.list()).map((c) => [c.name, c]));
+    const refs = deps.configured.map((ref) => {
+      const url = changes.get(ref.name)?.url;
+      return url === null || url === undefined ? ref : { name: ref.name, url };
+    });
+    for (const change of changes.values()) {
+      if (change.url !== null && !refs.some((r) => r.name === change.name)) refs.push({ name: change.name, url: change.url });
+    }
+    return refs.filter((ref) => !changes.get(ref.name)?.removed).map((ref) => ({ ref, draining: changes.get(ref.name)?.draining ?? false }));
+  };
+
   return {
     links,
     load: async () => {
-      const changes = new Map((await deps.changes.list()).map((c) => [c.name, c]));
-      const refs = deps.configured.map((ref) => {
-        const url = changes.get(ref.name)?.url;
-        return url === null || url === undefined ? ref : { name: ref.name, url };
-      });
-      for (const change of changes.values()) {
-        if (change.url !== null && !refs.some((r) => r.name === change.name)) refs.push({ name: change.name, url: change.url });
-      }
-      for (const ref of refs) {
-        const change = changes.get(ref.name);
-        if (change?.removed) continue;
+      for (const { ref, draining } of await wanted()) {
         const link = deps.makeLink(ref);
-        link.draining = change?.draining ?? false;
+        link.draining = draining;
         links.push(link);
       }
+    },
+    reload: async () => {
+      const target = await wanted();
+      let changed = false;
+      for (const link of [...links]) {
+        const want = target.find((w) => w.ref.name === link.ref.name && w.ref.url === link.ref.url);
+        if (want === undefined) {
+          // Removed (or moved to another URL) elsewhere: the change is stored; it goes once idle here.
+          if (!leaving.has(link)) changed = true;
+          link.draining = true;
+          leaving.add(link);
+        } else if (leaving.has(link) || link.draining !== want.draining) {
+          // Drained or undrained elsewhere, or added back there while it was leaving here.
+          leaving.delete(link);
+          link.draining = want.draining;
+          changed = true;
+        }
+      }
+      for (const { ref, draining } of target) {
+        if (links.some((l) => l.ref.name === ref.name && l.ref.url === ref.url)) continue;
+        // A name that moved to a new URL waits for its old link to go first.
+        if (find(ref.name)) continue;
+        const link = deps.makeLink(ref);
+        link.draining = draining;
+        links.push(link);
+        link.start();
+        changed = true;
+      }
+      for (const link of [...leaving]) {
+        if (link.inflight.size > 0 || target.some((w) => w.ref.name === link.ref.name && w.ref.url === link.ref.url)) continue;
+        links.splice(links.indexOf(link), 1);
+        leaving.delete(link);
+        await link.stop();
+      }
+      return changed;
     },
     add: async (ref) => {
       // The URL first: without a name, the name is the URL's host, so a bad URL makes a bad name.

@@ -31,6 +31,8 @@ export interface ClusterSyncDeps {
   readonly logger: Logger;
   /** Prompts of ours in flight (to keep them out of the pending copy). */
   readonly isInFlightHere: (id: string) => boolean;
+  /** Another gateway changed the pool (added, drained, removed a backend): follow the stored changes. */
+  readonly reloadPool: () => Promise<void>;
   /** Another gateway asks us to act on a prompt we hold. */
   readonly onRequest: (kind: 'cancel' | 'interrupt' | 'delete', ids: readonly string[] | 'all') => Promise<void>;
 }
@@ -50,6 +52,12 @@ export interface ClusterSync {
   request(kind: 'cancel' | 'interrupt' | 'delete', ids: readonly string[] | 'all'): Promise<void>;
   /** backend name → the gateway driving it. */
   holders(): ReadonlyMap<string, string>;
+  /** Tell the other gateways a prompt began running on a backend this one drives. */
+  announceStarted(id: string): void;
+  /** Whether a prompt another gateway's backend holds has begun running (not just prefetched). */
+  runningElsewhere(id: string): boolean;
+  /** Tell the other gateways this one changed the pool (the change is stored). */
+  announcePool(): void;
   /** A lease round now (a backend was added here): it is driven at once, not a round later. */
   leaseNow(): Promise<void>;
   gateways(): readonly GatewayPresence[];
@@ -59,14 +67,18 @@ export interface ClusterSync {
 const RESYNC_MS = 5_000;
 /** Notifications of a burst of inserts (a sweep) are answered by one read. */
 const REFRESH_DEBOUNCE_MS = 15;
-/** Binary frames bigger than this (base64) stay on the gateway that got them: previews are best-effort. */
-const MAX_RELAYED_BINARY = 5_000;
+/**
+ * Binary frames bigger than this (base64) stay on the gateway that got them: previews are
+ * best-effort, and a 512 px preview is tens of KB (a few notifications).
+ */
+const MAX_RELAYED_BINARY = 1_000_000;
 
 /**
  * One gateway among several on one database. Keeps this gateway's pending queue a copy of the
  * table's pending rows (prompt notifications, plus a periodic re-read), drives the backends whose
  * leases it holds (taking a fair share, adopting a dead gateway's), relays client events to the
- * sockets on other gateways, and forwards cancel/interrupt to the gateway holding the prompt.
+ * sockets on other gateways, forwards cancel/interrupt to the gateway holding the prompt, and
+ * follows pool changes made on other gateways.
  */
 export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
   const { cluster, prompts, pending, links, logger } = deps;
@@ -111,6 +123,8 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
 
   /** Prompts other gateways sent to backends they drive, by id (queue views list them as running). */
   const elsewhere = new Map<string, PromptRecord>();
+  /** Of those, the ones their gateway said began running (the table says submitted either way). */
+  const startedElsewhere = new Set<string>();
   /** Prompts that became pending or submitted since the last read, with the number they were told with. */
   const changed = new Map<string, number | undefined>();
   let fullRead = true;
@@ -132,7 +146,11 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     if (record.state === 'pending') pending.add(record);
     else pending.remove(record.id);
     if (record.state === 'submitted') elsewhere.set(record.id, record);
-    else elsewhere.delete(record.id);
+    else forget(record.id);
+  };
+  const forget = (id: string): void => {
+    elsewhere.delete(id);
+    startedElsewhere.delete(id);
   };
 
   /** The whole table's unfinished rows: the pending copy and the count start over from them. */
@@ -144,6 +162,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     const live = new Set(rows.map((r) => r.id));
     for (const id of before) if (!live.has(id)) pending.remove(id);
     elsewhere.clear();
+    for (const id of startedElsewhere) if (!live.has(id)) startedElsewhere.delete(id);
     for (const record of rows) place(record, since);
   };
 
@@ -200,7 +219,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
         // tries it; new pending rows arrive through the (debounced) re-read.
         if (typeof body.id === 'string') {
           if (body.state === 'pending' || body.state === 'submitted') changed.set(body.id, body.state === 'pending' && typeof body.number === 'number' ? body.number : undefined);
-          else elsewhere.delete(body.id);
+          else forget(body.id);
           if (body.state !== 'pending') pending.remove(body.id);
         }
         scheduleRefresh();
@@ -215,6 +234,12 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
       case 'wsb':
         if (typeof body.data === 'string') deps.events.sendBinary(body.target as Target, Buffer.from(body.data, 'base64'));
         return;
+      case 'started':
+        if (typeof body.id === 'string') startedElsewhere.add(body.id);
+        return;
+      case 'backends':
+        reloadPool();
+        return;
       case 'cancel':
       case 'interrupt':
       case 'delete': {
@@ -227,6 +252,14 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     }
   };
 
+  // Reloads take turns; one asked for while another runs happens after it (it may have read too early).
+  let reloading: Promise<void> = Promise.resolve();
+  const reloadPool = (): void => {
+    reloading = reloading
+      .then(() => (stopped ? undefined : deps.reloadPool()))
+      .catch((err: unknown) => logger.warn({ err }, 'could not follow a change of the pool'));
+  };
+
   const held = (): BackendLink[] => links.filter((link) => link.driven);
 
   /** Start driving a backend: the prompts the store says it holds become ours to follow. */
@@ -235,7 +268,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     for (const record of rows) {
       if (record.state !== 'submitted' || record.backend !== link.ref.name || link.inflight.has(record.id)) continue;
       pending.remove(record.id);
-      elsewhere.delete(record.id);
+      forget(record.id);
       deps.reconciler.adopt(link, record);
     }
     logger.info({ backend: link.ref.name, gateway: gatewayId, inflight: link.inflight.size }, 'driving backend');
@@ -308,6 +341,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
         store.onMissed(() => {
           fullRead = true;
           scheduleRefresh();
+          reloadPool();
         }),
       );
       await refresh();
@@ -317,6 +351,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
       resyncTimer = setInterval(() => {
         fullRead = true;
         scheduleRefresh();
+        reloadPool();
       }, RESYNC_MS);
       resyncTimer.unref();
     },
@@ -327,6 +362,7 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
       if (refreshTimer) clearTimeout(refreshTimer);
       for (const fn of unsubscribe) fn();
       await publishing;
+      await reloading;
       // Leaving hands our backends over now, not a TTL from now.
       await store.leave(gatewayId).catch((err: unknown) => logger.warn({ err }, 'could not hand over backend leases'));
     },
@@ -339,6 +375,9 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
       await publishing;
     },
     holders: () => holders,
+    announcePool: () => publish('backends', {}),
+    announceStarted: (id) => publish('started', { id }),
+    runningElsewhere: (id) => startedElsewhere.has(id) && elsewhere.has(id),
     leaseNow: () => nextRound(),
     gateways: () => live,
   };

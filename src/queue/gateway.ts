@@ -229,9 +229,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       remaining,
       logger,
       isInFlightHere: (id) => findRun(id) !== undefined,
+      reloadPool: async () => {
+        if (!(await pool.reload())) return;
+        dispatcher.schedule();
+        await sync?.leaseNow();
+      },
       onRequest: async (kind, ids) => {
         if (kind === 'delete') return withdrawals.deletePending(ids);
-        const targets = ids === 'all' ? runningIds() : ids;
+        const targets = ids === 'all' ? runningHere() : ids;
         for (const id of targets) {
           const found = findRun(id);
           if (!found) continue;
@@ -241,7 +246,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     });
   }
-  const runningIds = (): string[] => links.flatMap((link) => [...link.inflight.values()].filter((r) => r.started).map((r) => r.record.id));
+  const runningHere = (): string[] => links.flatMap((link) => [...link.inflight.values()].filter((r) => r.started).map((r) => r.record.id));
+  /** Here and, in a cluster, on other gateways' backends: a prompt running there is in_progress here, not pending. */
+  const runningIds = (): string[] => [...runningHere(), ...(sync === null ? [] : sync.elsewhere().filter((r) => sync?.runningElsewhere(r.id)).map((r) => r.id))];
+  const isRunning = (id: string): boolean => findRun(id)?.run.started === true || sync?.runningElsewhere(id) === true;
 
   function onMessage(link: BackendLink, message: UpstreamMessage, raw: string): void {
     if (message.type === 'status' || message.type === 'feature_flags') return; // ours are our own
@@ -253,6 +261,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const models = modelFiles(run.record.prompt);
       if (models.length > 0) link.recentModels = new Set(models);
       // A restart after a reconnect is the same run going on: one started event per prompt.
+      if (!run.started) sync?.announceStarted(run.record.id);
       if (!run.started) options.lifecycle?.started(run.record, link.ref.name, typeof message.data.timestamp === 'number' ? message.data.timestamp : Date.now());
     }
     if (message.type === 'progress' && typeof message.data.value === 'number' && typeof message.data.max === 'number') {
@@ -465,7 +474,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       return null;
     },
-    isRunning: (id) => findRun(id)?.run.started === true,
+    isRunning,
     runningIds,
     progress: (id) => {
       const found = findRun(id);
@@ -475,14 +484,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     historyEntry: (id) => store.history(id),
     deleteHistory: async (ids) => void (await store.deleteHistory(ids)),
     jobs: async (query) => {
-      const runningIds = links.flatMap((link) => [...link.inflight.values()].filter((r) => r.started).map((r) => r.record.id));
-      const running = new Set(runningIds);
-      const { rows, total } = await store.jobs({ ...query, runningIds });
+      const running = new Set(runningIds());
+      const { rows, total } = await store.jobs({ ...query, runningIds: [...running] });
       return { jobs: rows.map((row) => jobSummary(row, running.has(row.record.id))), total };
     },
     job: async (id) => {
       const row = await store.job(id);
-      return row ? jobDetail(row, findRun(id)?.run.started === true) : undefined;
+      return row ? jobDetail(row, isRunning(id)) : undefined;
     },
     objectInfo: () => unionObjectInfo(),
     cluster: () =>
@@ -494,16 +502,22 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     addBackend: async (ref) => {
       const link = await pool.add(ref);
+      sync?.announcePool();
       await sync?.leaseNow();
       return pool.view(link);
     },
     setDraining: async (name, draining) => {
       const view = pool.view(await pool.setDraining(name, draining));
+      sync?.announcePool();
       options.lifecycle?.backend(name, draining ? 'draining' : view.state === 'down' ? 'down' : 'up', { draining });
       dispatcher.schedule();
       return view;
     },
-    removeBackend: async (name) => pool.remove(name),
+    removeBackend: async (name) => {
+      const outcome = await pool.remove(name);
+      sync?.announcePool();
+      return outcome;
+    },
   };
 }
 

@@ -225,3 +225,94 @@ test('a gateway that stops cleanly hands its backends over at once, and rejoinin
   services.set('ga', again);
   await waitForSpread(again, names);
 });
+
+test('a backend added, drained and removed on one gateway is followed by the others, and outlives the gateway that added it', async (t) => {
+  const names = ['ga', 'gb'];
+  const { services, fakes } = await startCluster(t, names, 2);
+  const a = service(services, 'ga');
+  const b = service(services, 'gb');
+  await waitForSpread(b, names);
+  const extra = await startFakeComfy();
+  t.after(() => extra.close());
+  const backendsOf = async (s: Service): Promise<{ name: string; state: string }[]> =>
+    (await getJson<{ backends: { name: string; state: string }[] }>(`${s.url}/automa/backends`)).backends;
+  const stateOn = async (s: Service, name: string): Promise<string | undefined> => (await backendsOf(s)).find((x) => x.name === name)?.state;
+
+  const added = await postJson(`${a.url}/automa/backends`, { name: 'extra', url: extra.url });
+  assert.equal(added.status, 201);
+  // Told at once (a notification); the periodic re-read is the fallback, not what this waits for.
+  await eventually(async () => (await stateOn(b, 'extra')) === 'up', LEASE_TTL_MS, 'gb knows the added backend');
+
+  const drained = await fetch(`${b.url}/automa/backends/extra`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ draining: true }) });
+  assert.equal(drained.status, 200);
+  await eventually(async () => (await stateOn(a, 'extra')) === 'draining', LEASE_TTL_MS, 'ga sees it draining');
+  const undrained = await fetch(`${a.url}/automa/backends/extra`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ draining: false }) });
+  assert.equal(undrained.status, 200);
+  await eventually(async () => (await stateOn(b, 'extra')) === 'up', LEASE_TTL_MS, 'gb sees it taking prompts again');
+
+  // A prompt running on a backend one gateway drives is in_progress on both (not pending on the other).
+  const stalls = [extra, ...fakes].map((fake) => fake.control.stall({ classType: 'ImageInvert' }));
+  const held = await postJson(`${a.url}/prompt`, { prompt: simpleGraph(99) });
+  const heldId = (held.body as { prompt_id: string }).prompt_id;
+  await Promise.race(stalls.map((stall) => stall.reached));
+  for (const gateway of [a, b]) {
+    await eventually(
+      async () => (await getJson<{ status: string }>(`${gateway.url}/api/jobs/${heldId}`)).status === 'in_progress',
+      LEASE_TTL_MS,
+      `${gateway === a ? 'ga' : 'gb'} shows the prompt running`,
+    );
+    const listed = await getJson<{ jobs: { id: string }[] }>(`${gateway.url}/api/jobs?status=in_progress`);
+    assert.ok(listed.jobs.some((job) => job.id === heldId));
+  }
+  for (const fake of [extra, ...fakes]) fake.control.releaseStalls();
+
+  // The gateway that added it dies: the backend is still driven, by the one left.
+  await stopService(a);
+  services.delete('ga');
+  await eventually(async () => (await health(b)).backends.every((x) => x.gateway === 'gb'), LEASE_TTL_MS * 3, 'gb drives all three');
+  const clientId = randomUUID();
+  const watcher = await ComfyTestClient.connect(`ws://127.0.0.1:${b.port}`, clientId);
+  t.after(() => watcher.close());
+  for (const fake of [extra, ...fakes]) fake.control.setNodeDelay(30);
+  const ids: string[] = [];
+  // Six at once over three backends (one running and one prefetched each): the added one takes some.
+  for (let i = 0; i < 6; i += 1) {
+    const submitted = await postJson(`${b.url}/prompt`, { prompt: simpleGraph(i + 1), client_id: clientId });
+    assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+    ids.push((submitted.body as { prompt_id: string }).prompt_id);
+  }
+  for (const id of ids) await watcher.waitForDone(id, 20_000);
+  assert.ok(extra.control.received.prompts.some((p) => p.promptId !== undefined && ids.includes(p.promptId)), 'the added backend ran some');
+
+  const removed = await fetch(`${b.url}/automa/backends/extra`, { method: 'DELETE' });
+  assert.ok(removed.status === 204 || removed.status === 202);
+  await eventually(async () => (await stateOn(b, 'extra')) === undefined, LEASE_TTL_MS * 3, 'gone');
+});
+
+test('a message longer than one notification (a long traceback) reaches a client on the other gateway whole', async (t) => {
+  const { services, fakes } = await startCluster(t, ['ga', 'gb'], 2);
+  const a = service(services, 'ga');
+  const b = service(services, 'gb');
+  const spread = await waitForSpread(a, ['ga', 'gb']);
+  // 20 KB of exception_message, with characters that take more than one byte.
+  const message = 'Überlauf im Knoten — '.repeat(1_000);
+  for (const fake of fakes) {
+    fake.control.setNodeDelay(20);
+    fake.control.failNode({ classType: 'ImageInvert' }, { message });
+  }
+  const clientId = randomUUID();
+  const watcher = await ComfyTestClient.connect(`ws://127.0.0.1:${b.port}`, clientId);
+  t.after(() => watcher.close());
+  const ids: string[] = [];
+  // Four at once: each backend (one per gateway) takes a running and a prefetched one.
+  for (let i = 0; i < 4; i++) ids.push(((await postJson(`${a.url}/prompt`, { prompt: simpleGraph(i + 1), client_id: clientId })).body as { prompt_id: string }).prompt_id);
+  for (const id of ids) await watcher.waitForDone(id, 20_000);
+  const drivenByA = spread.backends.filter((x) => x.gateway === 'ga').map((x) => Number(x.name.slice(1)));
+  const ranOnA = ids.filter((id) => drivenByA.some((i) => fakes[i]?.control.received.prompts.some((p) => p.promptId === id)));
+  assert.ok(ranOnA.length > 0, 'some ran on a backend gateway A drives (their frames were relayed to B)');
+  for (const id of ids) {
+    const error = watcher.framesOf(id).find((f) => f.type === 'execution_error');
+    assert.ok(error, `${id}: ${watcher.framesOf(id).map((f) => f.type).join(',')}`);
+    assert.equal((error.data as { exception_message: string }).exception_message.trimEnd(), message.trimEnd());
+  }
+});

@@ -1,11 +1,12 @@
+import { createPayloadJoiner, splitPayload } from './notify-parts.js';
 import type { BackendLease, ClusterMessage, ClusterStore, GatewayPresence } from '../cluster-types.js';
 import type { PostgresDatabase } from './database.js';
 import { PROMPT_COLUMNS, toRecord, type PromptRow } from './prompts.js';
 
 /** NOTIFY channel of gateway messages and prompt changes (migration 4's trigger sends on it too). */
 const CHANNEL = 'cluster';
-/** PostgreSQL refuses NOTIFY payloads from 8000 bytes on. */
-export const MAX_MESSAGE_BYTES = 7900;
+/** Longer messages are not relayed (a preview this big is best-effort anyway). */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** The database's clock in ms: leases compare against one clock, never the gateways' own. */
 const NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
@@ -76,18 +77,24 @@ export function createPostgresClusterStore(db: PostgresDatabase): ClusterStore {
     publish: async (message) => {
       const payload = JSON.stringify(message);
       if (Buffer.byteLength(payload) > MAX_MESSAGE_BYTES) throw new Error(`cluster message of ${Buffer.byteLength(payload)} bytes is over ${MAX_MESSAGE_BYTES}`);
-      await db.query(`SELECT pg_notify($1, $2)`, [db.channelName(CHANNEL), payload]);
+      const parts = splitPayload(payload);
+      if (parts.length === 1) await db.query(`SELECT pg_notify($1, $2)`, [db.channelName(CHANNEL), payload]);
+      // One statement, one transaction: the parts arrive together, in order.
+      else await db.query(`SELECT pg_notify($1, part) FROM unnest($2::text[]) WITH ORDINALITY AS p(part, n) ORDER BY n`, [db.channelName(CHANNEL), parts]);
     },
     subscribe: async (listener) =>
-      db.listen(CHANNEL, (payload) => {
-        let message: ClusterMessage;
-        try {
-          message = JSON.parse(payload) as ClusterMessage;
-        } catch {
-          return;
-        }
-        listener(message);
-      }),
+      db.listen(
+        CHANNEL,
+        createPayloadJoiner((payload) => {
+          let message: ClusterMessage;
+          try {
+            message = JSON.parse(payload) as ClusterMessage;
+          } catch {
+            return;
+          }
+          listener(message);
+        }),
+      ),
     onMissed: (listener) => db.onListenerReconnected(listener),
   };
 }
