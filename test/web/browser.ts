@@ -47,29 +47,43 @@ export async function launchBrowser(options: { locale?: string; colorScheme?: 'd
   };
 }
 
+/** The newest change under `dir`, tools' caches left out (vitest keeps its results in web/node_modules/.vite). */
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
-    newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+    const file = path.join(entry.parentPath, entry.name);
+    if (path.relative(dir, file).split(path.sep).some((part) => part === 'node_modules' || part.startsWith('.'))) continue;
+    newest = Math.max(newest, fs.statSync(file).mtimeMs);
   }
   return newest;
 }
 
+/** Written last into a build folder: the build in it finished. */
+const COMPLETE = '.complete';
+
 /**
  * A build of the web app that matches the sources: dist/web when it is newer than web/ and
- * src/contract/ (as after `npm ci`, whose prepare step builds), else a fresh build in .tmp/.
+ * src/contract/ (as after `npm ci`, whose prepare step builds), else a finished build in
+ * .tmp/web-e2e-* that is, else a fresh one. Test files run two at a time, so each builds into a
+ * folder of its own: a build emptying a folder another file's service is serving from would
+ * leave that page without its scripts.
  */
 export async function builtWebApp(): Promise<string> {
   const dist = path.join(ROOT, 'dist', 'web');
   const index = path.join(dist, 'index.html');
   const sources = Math.max(newestMtime(path.join(ROOT, 'web')), newestMtime(path.join(ROOT, 'src', 'contract')));
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return dist;
-  const outDir = path.join(ROOT, '.tmp', 'web-e2e');
-  const outIndex = path.join(outDir, 'index.html');
-  if (fs.existsSync(outIndex) && fs.statSync(outIndex).mtimeMs >= sources) return outDir;
+  const tmp = path.join(ROOT, '.tmp');
+  fs.mkdirSync(tmp, { recursive: true });
+  for (const name of fs.readdirSync(tmp)) {
+    const marker = path.join(tmp, name, COMPLETE);
+    if (name.startsWith('web-e2e-') && fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= sources) return path.join(tmp, name);
+  }
+  const outDir = fs.mkdtempSync(path.join(tmp, 'web-e2e-'));
   const { build } = await import('vite');
   await build({ configFile: path.join(ROOT, 'web', 'vite.config.ts'), build: { outDir, emptyOutDir: true }, logLevel: 'warn' });
+  fs.writeFileSync(path.join(outDir, COMPLETE), '');
   return outDir;
 }
 
