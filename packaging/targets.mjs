@@ -8,6 +8,13 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /**
+ * How npm fetches the packages staged for other platforms: from its cache when it has them (no
+ * revalidation round trip), and a request that stalls is given up after a minute and retried
+ * rather than after npm's default five minutes, up to four times (a run once hung for 15 minutes).
+ */
+const NPM_FETCH = ['--prefer-offline', '--fetch-timeout=60000', '--fetch-retries=4'];
+
+/**
  * The Windows build runs on Node 22 LTS, not 24 like the rest: a Node 24 node.exe crashes at
  * start under wine 8 (Debian 12's, "SegmentedTable::InitializeTable"), so a 24 build could not be
  * tested here at all, while a 22 one runs the service under wine end to end. Node 22 is supported
@@ -26,7 +33,7 @@ async function stagedInstall(dir, specs, platformFlags) {
   fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
   // `npm install --os=win32 @img/sharp-win32-x64` alone fails with EBADPLATFORM; sharp itself
   // with --os/--cpu brings its Windows binary and DLLs as optional dependencies.
-  await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', ...platformFlags, ...specs], {
+  await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', ...NPM_FETCH, ...platformFlags, ...specs], {
     cwd: dir,
     shell: process.platform === 'win32',
   });
@@ -44,7 +51,7 @@ async function stagedPackage(dir, spec) {
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === spec) return path.join(dir, 'package');
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const { stdout } = await run('npm', ['pack', '--silent', spec], { cwd: dir, encoding: 'utf8', shell: process.platform === 'win32' });
+  const { stdout } = await run('npm', ['pack', '--silent', ...NPM_FETCH, spec], { cwd: dir, encoding: 'utf8', shell: process.platform === 'win32' });
   const tarball = stdout.trim().split('\n').at(-1);
   await run('tar', ['-xzf', tarball], { cwd: dir });
   fs.rmSync(path.join(dir, tarball));

@@ -32,8 +32,9 @@ command -v Xvfb >/dev/null || missing+=(xvfb)
 command -v xwd >/dev/null || missing+=(x11-apps)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v dbus-run-session >/dev/null || missing+=(dbus)
-# Not grep -q: it would stop reading early, and pipefail would count ldconfig's SIGPIPE as "missing".
-ldconfig -p | grep libayatana-appindicator3.so.1 >/dev/null || missing+=(libayatana-appindicator3-1)
+# Asked of dpkg, not ldconfig: CI's PATH has no /sbin, and a missing ldconfig made every run
+# update apt's lists and reinstall the package.
+[[ "$(dpkg-query -W -f='${Status}' libayatana-appindicator3-1 2>/dev/null)" == *"ok installed"* ]] || missing+=(libayatana-appindicator3-1)
 [[ -x /usr/lib/wine/wine64 ]] || missing+=(wine64)
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64-win32)
 
