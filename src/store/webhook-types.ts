@@ -114,9 +114,11 @@ export interface WebhookStore {
   hurry(endpointId: string, now: number): Promise<void>;
   /**
    * Pause an endpoint that keeps failing: its pending deliveries become dead letters, and a
-   * `webhook.paused` event is appended, all in one transaction. False if already paused.
+   * `webhook.paused` event is appended, all in one transaction. False if already paused, or if it
+   * succeeded at or after `failingSince` (judged in the same statement: a success another gateway
+   * records meanwhile is not overruled by a read made before it).
    */
-  pause(endpointId: string, reason: string, now: number): Promise<boolean>;
+  pause(endpointId: string, reason: string, now: number, failingSince?: number): Promise<boolean>;
   deliveries(endpointId: string, query: { status?: DeliveryStatus; beforeId?: number; limit: number }): Promise<readonly WebhookDelivery[]>;
   attempts(endpointId: string, query: { deliveryId?: number; beforeId?: number; limit: number }): Promise<readonly (DeliveryAttempt & { id: number })[]>;
   /** A new pending delivery of a past delivery's event (fresh retries); undefined if gone. */

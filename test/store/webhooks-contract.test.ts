@@ -140,6 +140,22 @@ for (const kind of STORE_KINDS) {
     assert.equal(await webhooks.delivery('other', d0.id), undefined);
   });
 
+  test(`${kind}: a pause for failures since a time is refused once the endpoint succeeded at or after it`, async (t) => {
+    const store = await openTestStore(kind, t);
+    const { webhooks, events } = store;
+    await webhooks.create(endpoint('w'), T);
+    await events.append({ type: 'x.y', subject: 's', data: {} });
+    const [d0] = await pending(store, 'w');
+    assert.ok(d0);
+    // Another sender's success, recorded after this one read the endpoint and decided to pause it.
+    await webhooks.recordAttempt(d0, { time: T + 50, statusCode: 200, latencyMs: 3, error: null, response: 'ok' }, { status: 'succeeded' });
+    assert.equal(await webhooks.pause('w', 'failing', T + 60, T + 50), false, 'succeeded at the time the failures are counted from');
+    assert.equal(await webhooks.pause('w', 'failing', T + 60, T + 20), false, 'succeeded after it');
+    assert.equal((await webhooks.get('w'))?.pausedTime, null);
+    assert.equal((await events.after(0, 100)).some((e) => e.type === 'webhook.paused'), false);
+    assert.equal(await webhooks.pause('w', 'failing', T + 60, T + 51), true, 'no success since');
+  });
+
   test(`${kind}: pause dead-letters pending deliveries; recover, redeliver, hurry and test`, async (t) => {
     const store = await openTestStore(kind, t);
     const { webhooks, events } = store;

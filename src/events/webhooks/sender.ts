@@ -154,7 +154,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     const current = await webhooks.get(endpoint.id);
     if (current === undefined || (current.lastSuccessTime !== null && current.lastSuccessTime >= delivery.createTime)) return;
     const reason = `every attempt failed since ${new Date(delivery.createTime).toISOString()} (last: ${error})`;
-    if (await webhooks.pause(endpoint.id, reason, now())) logger.warn({ webhook: endpoint.id, url: endpoint.url, reason }, 'webhook endpoint paused');
+    if (await webhooks.pause(endpoint.id, reason, now(), delivery.createTime)) logger.warn({ webhook: endpoint.id, url: endpoint.url, reason }, 'webhook endpoint paused');
   };
 
   return {

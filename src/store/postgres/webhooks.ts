@@ -176,11 +176,13 @@ export function createPostgresWebhookStore(db: PostgresDatabase, events: Postgre
       }),
     hurry: async (endpointId, now) =>
       void (await db.run(`UPDATE automa_webhook_deliveries SET next_time = $1 WHERE endpoint_id = $2 AND status = 'pending' AND next_time > $1`, [now, endpointId])),
-    pause: (endpointId, reason, now) =>
+    pause: (endpointId, reason, now, failingSince) =>
       db.transaction(async () => {
+        // The row lock makes this wait for a success being recorded, then judge it.
         const row = await db.one<{ url: string }>(
-          `UPDATE automa_webhooks SET paused_time = $1, paused_reason = $2, update_time = $1 WHERE id = $3 AND paused_time IS NULL RETURNING url`,
-          [now, reason, endpointId],
+          `UPDATE automa_webhooks SET paused_time = $1, paused_reason = $2, update_time = $1
+           WHERE id = $3 AND paused_time IS NULL AND ($4::bigint IS NULL OR last_success_time IS NULL OR last_success_time < $4::bigint) RETURNING url`,
+          [now, reason, endpointId, failingSince ?? null],
         );
         if (row === undefined) return false;
         const dead = await db.run(

@@ -163,11 +163,14 @@ export function createSqliteWebhookStore(db: SqliteDatabase, events: SqliteEvent
       void db
         .prepare(`UPDATE automa_webhook_deliveries SET next_time = ? WHERE endpoint_id = ? AND status = 'pending' AND next_time > ?`)
         .run(now, endpointId, now),
-    pause: async (endpointId, reason, now) =>
+    pause: async (endpointId, reason, now, failingSince) =>
       db.transaction(() => {
         const changed = db
-          .prepare(`UPDATE automa_webhooks SET paused_time = ?, paused_reason = ?, update_time = ? WHERE id = ? AND paused_time IS NULL`)
-          .run(now, reason, now, endpointId).changes;
+          .prepare(
+            `UPDATE automa_webhooks SET paused_time = ?, paused_reason = ?, update_time = ?
+             WHERE id = ? AND paused_time IS NULL AND (? IS NULL OR last_success_time IS NULL OR last_success_time < ?)`,
+          )
+          .run(now, reason, now, endpointId, failingSince ?? null, failingSince ?? null).changes;
         if (changed === 0) return false;
         const dead = db
           .prepare(`UPDATE automa_webhook_deliveries SET status = 'dead', next_time = NULL, update_time = ? WHERE endpoint_id = ? AND status = 'pending'`)
