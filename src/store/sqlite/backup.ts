@@ -20,12 +20,25 @@ export async function backupSqliteDatabase(dataDir: string, destination: string)
   try {
     // 256 pages (1 MB) per step: short read locks, so the running service never waits long.
     const pages = await backup(db, partial, { rate: 256 });
+    // On disk before it takes the name, and the name on disk before we say it is done.
+    syncPath(partial, 'r+');
     fs.renameSync(partial, target);
+    if (process.platform !== 'win32') syncPath(path.dirname(target), 'r');
     return { pages, bytes: fs.statSync(target).size };
   } catch (error) {
     fs.rmSync(partial, { force: true });
     throw error;
   } finally {
     db.close();
+  }
+}
+
+/** fsync a file or (POSIX) a directory by path. */
+function syncPath(file: string, flags: 'r' | 'r+'): void {
+  const fd = fs.openSync(file, flags);
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
