@@ -127,3 +127,59 @@ test('a prompt the backend keeps losing fails with a clear execution_error after
   assert.equal(history[promptId]?.status.status_str, 'error');
   assert.equal(submissionsById(fake.control.received.prompts).get(promptId), 1, 'not sent again past the cap');
 });
+
+test('kill -9 right after a prompt failed and others were deleted from the queue: the failure stays recorded, the deleted never run, nothing runs twice', async (t) => {
+  const fake = await startFakeComfy();
+  t.after(() => fake.close());
+  const data = makeTempDir();
+  t.after(() => data.remove());
+  const args = ['--data-dir', data.dir, '--comfyui', fake.url];
+  const first = await startService(args);
+  t.after(() => stopService(first));
+  await eventually(backendUp(first.url), 10_000, 'backend up');
+  const submit = async (service: { url: string }, i: number): Promise<string> => {
+    const response = await postJson(`${service.url}/prompt`, { prompt: simpleGraph(i, `k9_${i}`) });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    return (response.body as { prompt_id: string }).prompt_id;
+  };
+
+  fake.control.failNode({ classType: 'ImageInvert' }, { message: 'out of memory', once: true });
+  const failed = await submit(first, 1);
+  await eventually(async () => (await getJson<Record<string, HistoryEntry>>(`${first.url}/history/${failed}`))[failed] !== undefined, 10_000, 'the failure in history');
+
+  // One runs (held at the backend), one waits there, two wait in our queue; three are deleted.
+  fake.control.stall({ classType: 'ImageInvert' });
+  const running = await submit(first, 2);
+  await fake.control.waitForNode({ classType: 'ImageInvert' });
+  const deleted = [await submit(first, 3), await submit(first, 4), await submit(first, 5)];
+  const kept = await submit(first, 6);
+  const removal = await postJson(`${first.url}/queue`, { delete: deleted });
+  assert.equal(removal.status, 200);
+  await stopService(first, 'SIGKILL');
+  fake.control.releaseStalls();
+
+  const second = await startService(args);
+  t.after(() => stopService(second));
+  await eventually(
+    async () => {
+      const history = await getJson<Record<string, HistoryEntry>>(`${second.url}/history`);
+      return history[running] !== undefined && history[kept] !== undefined;
+    },
+    30_000,
+    'the running and the kept prompt finished',
+  );
+  await fake.control.waitForIdle();
+  const history = await getJson<Record<string, HistoryEntry>>(`${second.url}/history`);
+  assert.equal(history[failed]?.status.status_str, 'error', 'the failure as recorded before the kill');
+  assert.equal(history[running]?.status.status_str, 'success');
+  assert.equal(history[kept]?.status.status_str, 'success');
+  for (const id of deleted) assert.equal(history[id], undefined, `${id} was deleted: no history`);
+  assert.deepEqual(await getJson(`${second.url}/queue`), { queue_running: [], queue_pending: [] });
+
+  const counts = submissionsById(fake.control.received.prompts);
+  assert.equal(counts.get(failed), 1, 'the failed prompt is not run again');
+  for (const id of [running, kept]) assert.equal(counts.get(id), 1, `${id} reached the backend once`);
+  // A deleted prompt may have been handed to the backend ahead of time; it must not have run there.
+  const ranOnBackend = new Set(Object.keys(await getJson<Record<string, unknown>>(`${fake.url}/history`)));
+  for (const id of deleted) assert.equal(ranOnBackend.has(id), false, `${id} never ran`);
+});
