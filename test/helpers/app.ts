@@ -42,6 +42,14 @@ function postgresDatabaseFor(dataDir: string): string {
 }
 
 /**
+ * The store startTestApp would open on `dataDir` (SQLite there, or its PostgreSQL schema), for a
+ * test to fill before the app starts on it. The caller closes it.
+ */
+export async function openStoreFor(dataDir: string): Promise<Store> {
+  return testDatabaseKind() === 'postgres' ? createPostgresStore({ url: postgresDatabaseFor(dataDir), maxConnections: 4 }) : createSqliteStore({ dataDir });
+}
+
+/**
  * The real app on 127.0.0.1:0 with a real SQLite file in a temp data dir.
  * `argv` takes the service's own flags (e.g. ['--comfyui', fake.url]); the data dir is kept
  * when `dataDir` is given so a test can restart on the same data. `webAppDirs` serves the built

@@ -8,8 +8,14 @@ import { startFakeComfy, type FakeComfy, type FakeComfyOptions } from '../fake-c
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { collectPageErrors, type Browser } from './browser.js';
 
-/** A fake ComfyUI and the service in front of it, serving `webApp`; `argv` adds service flags. */
-export async function startWebStack(t: TestContext, webApp: string, argv: readonly string[] = [], fakeOptions: FakeComfyOptions = {}): Promise<{ fake: FakeComfy; app: TestApp }> {
+/** A fake ComfyUI and the service in front of it, serving `webApp`; `argv` adds service flags; `dataDir`, data made beforehand. */
+export async function startWebStack(
+  t: TestContext,
+  webApp: string,
+  argv: readonly string[] = [],
+  fakeOptions: FakeComfyOptions = {},
+  options: { dataDir?: string } = {},
+): Promise<{ fake: FakeComfy; app: TestApp }> {
   const fake = await startFakeComfy(fakeOptions);
   let app: TestApp | undefined;
   const reports: (() => Promise<void>)[] = [];
@@ -20,7 +26,7 @@ export async function startWebStack(t: TestContext, webApp: string, argv: readon
     await app?.close();
     await fake.close();
   });
-  app = await startTestApp(['--comfyui', fake.url, ...argv], { webAppDirs: [webApp] });
+  app = await startTestApp(['--comfyui', fake.url, ...argv], { webAppDirs: [webApp], ...(options.dataDir !== undefined && { dataDir: options.dataDir }) });
   return { fake, app };
 }
 

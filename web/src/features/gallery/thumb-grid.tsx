@@ -47,9 +47,13 @@ export function ThumbGrid({ total, jobAt, onVisibleChange }: ThumbGridProps) {
   const items = virtualizer.getVirtualItems();
   const firstRow = items[0]?.index ?? 0;
   const lastRow = items.at(-1)?.index ?? 0;
+  // Pages are asked for where the scroll comes to rest: a drag of the scrollbar or an End key
+  // across 100,000 jobs passes hundreds of pages that nobody looks at.
+  const scrolling = virtualizer.isScrolling;
   useEffect(() => {
+    if (scrolling) return;
     onVisibleChange({ first: firstRow * columns, last: Math.min(total - 1, (lastRow + 1) * columns - 1) });
-  }, [firstRow, lastRow, columns, total, onVisibleChange]);
+  }, [firstRow, lastRow, columns, total, onVisibleChange, scrolling]);
 
   return (
     <div
