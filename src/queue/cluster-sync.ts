@@ -287,6 +287,8 @@ export function createClusterSync(deps: ClusterSyncDeps): ClusterSync {
     const kept = new Set(await store.renew(gatewayId, leaseTtlMs));
     lastRenewal = Date.now();
     for (const link of held()) if (!kept.has(link.ref.name)) letGo(link, 'lease taken over');
+    // A backend removed from the pool (here or on another gateway) is not held any longer.
+    for (const name of kept) if (!links.some((link) => link.ref.name === name)) await store.release(name, gatewayId);
     const fairShare = Math.ceil(links.length / Math.max(1, live.length));
     let mine = held().length;
     for (const link of links) {
