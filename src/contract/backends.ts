@@ -15,6 +15,11 @@ export interface BackendView {
   readonly system: Record<string, unknown> | null;
   readonly node_classes: number;
   readonly models_known: number;
+  /**
+   * With several gateways on one database: the gateway driving it (its `--gateway-id`), null
+   * while none does. Null for a lone gateway. `running` and `prefetched` are that gateway's to show.
+   */
+  readonly gateway: string | null;
 }
 
 /** GET /automa/backends */

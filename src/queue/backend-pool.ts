@@ -32,6 +32,8 @@ export interface BackendPoolDeps {
   readonly configured: readonly BackendRef[];
   readonly changes: BackendChangeStore;
   readonly makeLink: (ref: BackendRef) => BackendLink;
+  /** In a cluster, the gateway holding a backend's lease (null: none, or no cluster). */
+  readonly holderOf: (name: string) => string | null;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -177,6 +179,7 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
         system: stats && typeof stats.system === 'object' && stats.system !== null ? (stats.system as Record<string, unknown>) : null,
         node_classes: link.objectInfo === null ? 0 : Object.keys(link.objectInfo).length,
         models_known: link.modelCount(),
+        gateway: deps.holderOf(link.ref.name),
       };
     },
   };

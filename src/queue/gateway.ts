@@ -156,7 +156,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         onBinary: (link, frame) => onBinary(link, frame),
       },
     });
-  const pool = createBackendPool({ configured: options.backends, changes: options.backendChanges, makeLink });
+  const pool = createBackendPool({
+    configured: options.backends,
+    changes: options.backendChanges,
+    makeLink,
+    holderOf: (name) => sync?.holders().get(name) ?? null,
+  });
   const { links } = pool;
 
   let union: { sources: readonly (Readonly<Record<string, unknown>> | null)[]; info: Readonly<Record<string, unknown>> | null } = {

@@ -75,6 +75,12 @@ test('a client on gateway B sees the events of a prompt submitted on gateway A, 
   const b = service(services, 'gb');
   const spread = await waitForSpread(a, ['ga', 'gb']);
   assert.equal(spread.cluster?.gateway, 'ga');
+  // The pool as the web app reads it names the same drivers as the health answer.
+  const listed = await getJson<{ backends: { name: string; gateway: string | null }[] }>(`${b.url}/automa/backends`);
+  assert.deepEqual(
+    listed.backends.map((x) => [x.name, x.gateway]),
+    spread.backends.map((x) => [x.name, x.gateway]),
+  );
   assert.deepEqual(spread.cluster?.gateways.map((g) => g.id).sort(), ['ga', 'gb']);
   for (const fake of fakes) fake.control.setNodeDelay(20);
 

@@ -13,6 +13,9 @@ export const BackendViewSchema = Type.Object({
   system: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   node_classes: Type.Integer(),
   models_known: Type.Integer(),
+  gateway: Type.Union([Type.String(), Type.Null()], {
+    description: 'With several gateways on one database, the one driving it (null while none does); null for a lone gateway.',
+  }),
 });
 
 export const BackendListSchema = Type.Object({ backends: Type.Array(BackendViewSchema) });

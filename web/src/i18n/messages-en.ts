@@ -128,6 +128,8 @@ export const en = {
   'backends.models': 'Models',
   'backends.jobs': 'Running / queued',
   'backends.jobsHint': '{running} running, {prefetched} handed to it ahead of time',
+  'backends.drivenBy': 'Driven by gateway {gateway}',
+  'backends.drivenByNone': 'No gateway drives it yet',
   'backends.lastError': 'Last error',
   'backends.actions': 'Actions',
   'backends.drain': 'Drain (finish current work, take no new)',

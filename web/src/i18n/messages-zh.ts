@@ -130,6 +130,8 @@ export const zh: Record<MessageKey, string> = {
   'backends.models': '模型',
   'backends.jobs': '运行 / 排队',
   'backends.jobsHint': '{running} 个运行中，{prefetched} 个已预先交给它',
+  'backends.drivenBy': '由网关 {gateway} 驱动',
+  'backends.drivenByNone': '尚无网关驱动',
   'backends.lastError': '最近错误',
   'backends.actions': '操作',
   'backends.drain': '排空（完成当前任务，不再接新任务）',

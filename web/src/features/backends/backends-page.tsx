@@ -17,6 +17,8 @@ export function BackendsPage() {
   const { t } = useI18n();
   const backends = useBackends();
   const [removing, setRemoving] = useState<string | null>(null);
+  // A lone gateway drives every backend itself: the column only speaks in a cluster.
+  const cluster = backends.data?.backends.some((backend) => backend.gateway !== null) ?? false;
 
   return (
     <Stack gap="md">
@@ -50,7 +52,7 @@ export function BackendsPage() {
               </Table.Thead>
               <Table.Tbody>
                 {backends.data.backends.map((backend) => (
-                  <BackendRow key={backend.name} backend={backend} onRemove={() => setRemoving(backend.name)} />
+                  <BackendRow key={backend.name} backend={backend} cluster={cluster} onRemove={() => setRemoving(backend.name)} />
                 ))}
               </Table.Tbody>
             </Table>
@@ -62,7 +64,7 @@ export function BackendsPage() {
   );
 }
 
-function BackendRow({ backend, onRemove }: { backend: BackendView; onRemove: () => void }) {
+function BackendRow({ backend, cluster, onRemove }: { backend: BackendView; cluster: boolean; onRemove: () => void }) {
   const { t } = useI18n();
   const queryClient = useQueryClient();
   const drain = useMutation({
@@ -79,6 +81,12 @@ function BackendRow({ backend, onRemove }: { backend: BackendView; onRemove: () 
         <Text size="xs" c="dimmed">
           {backend.url}
         </Text>
+        {/* Several gateways on one database: the jobs shown are those of the gateway driving it. */}
+        {cluster && (
+          <Text size="xs" c="dimmed" data-testid="backend-gateway">
+            {backend.gateway === null ? t('backends.drivenByNone') : t('backends.drivenBy', { gateway: backend.gateway })}
+          </Text>
+        )}
       </Table.Td>
       <Table.Td>
         <BackendStateBadge state={backend.state} />

@@ -21,7 +21,7 @@ function renderPanel() {
     <MantineProvider>
       <QueryClientProvider client={client}>
         <MemoryRouter>
-          <QueuePanel queue={queue} backends={[{ name: 'gpu1', url: 'http://x', state: 'up', running: [queue.queue_running[0]?.[1] ?? ''], prefetched: [], last_error: null, comfyui_version: '0.33.0', devices: [], system: null, node_classes: 1, models_known: 0 }]} />
+          <QueuePanel queue={queue} backends={[{ name: 'gpu1', url: 'http://x', state: 'up', running: [queue.queue_running[0]?.[1] ?? ''], prefetched: [], last_error: null, comfyui_version: '0.33.0', devices: [], system: null, node_classes: 1, models_known: 0, gateway: null }]} />
         </MemoryRouter>
       </QueryClientProvider>
     </MantineProvider>,
