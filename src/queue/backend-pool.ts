@@ -62,6 +62,15 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
     await link.stop();
   };
 
+  // Changes take turns: a reload reading the stored changes while an add is between its write
+  // and its push would start a second link of the same name.
+  let turn: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(step: () => Promise<T>): Promise<T> => {
+    const next = turn.then(step);
+    turn = next.catch(() => undefined);
+    return next;
+  };
+
   /** The backends the configuration and the stored changes make, in order, with their drain flag. */
   const wanted = async (): Promise<{ ref: BackendRef; draining: boolean }[]> => {
     const changes = new Map((await deps.changes.list()).map((c) => [c.name, c]));
@@ -84,85 +93,90 @@ export function createBackendPool(deps: BackendPoolDeps): BackendPool {
         links.push(link);
       }
     },
-    reload: async () => {
-      const target = await wanted();
-      let changed = false;
-      for (const link of [...links]) {
-        const want = target.find((w) => w.ref.name === link.ref.name && w.ref.url === link.ref.url);
-        if (want === undefined) {
-          // Removed (or moved to another URL) elsewhere: the change is stored; it goes once idle here.
-          if (!leaving.has(link)) changed = true;
-          link.draining = true;
-          leaving.add(link);
-        } else if (leaving.has(link) || link.draining !== want.draining) {
-          // Drained or undrained elsewhere, or added back there while it was leaving here.
-          leaving.delete(link);
-          link.draining = want.draining;
+    reload: () =>
+      exclusive(async () => {
+        const target = await wanted();
+        let changed = false;
+        for (const link of [...links]) {
+          const want = target.find((w) => w.ref.name === link.ref.name && w.ref.url === link.ref.url);
+          if (want === undefined) {
+            // Removed (or moved to another URL) elsewhere: the change is stored; it goes once idle here.
+            if (!leaving.has(link)) changed = true;
+            link.draining = true;
+            leaving.add(link);
+          } else if (leaving.has(link) || link.draining !== want.draining) {
+            // Drained or undrained elsewhere, or added back there while it was leaving here.
+            leaving.delete(link);
+            link.draining = want.draining;
+            changed = true;
+          }
+        }
+        for (const { ref, draining } of target) {
+          if (links.some((l) => l.ref.name === ref.name && l.ref.url === ref.url)) continue;
+          // A name that moved to a new URL waits for its old link to go first.
+          if (find(ref.name)) continue;
+          const link = deps.makeLink(ref);
+          link.draining = draining;
+          links.push(link);
+          link.start();
           changed = true;
         }
-      }
-      for (const { ref, draining } of target) {
-        if (links.some((l) => l.ref.name === ref.name && l.ref.url === ref.url)) continue;
-        // A name that moved to a new URL waits for its old link to go first.
-        if (find(ref.name)) continue;
-        const link = deps.makeLink(ref);
-        link.draining = draining;
+        for (const link of [...leaving]) {
+          if (link.inflight.size > 0 || target.some((w) => w.ref.name === link.ref.name && w.ref.url === link.ref.url)) continue;
+          links.splice(links.indexOf(link), 1);
+          leaving.delete(link);
+          await link.stop();
+        }
+        return changed;
+      }),
+    add: (ref) =>
+      exclusive(async () => {
+        // The URL first: without a name, the name is the URL's host, so a bad URL makes a bad name.
+        let url: URL;
+        try {
+          url = new URL(ref.url);
+        } catch {
+          throw invalidField('url', 'not a URL (expected http://host:port or https://…)', ref.url);
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+          throw invalidField('url', `not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`, ref.url);
+        }
+        if (!NAME_RE.test(ref.name)) throw invalidField('name', `must match ${NAME_RE.source}`, ref.name);
+        if (find(ref.name)) throw conflict('A backend with this name exists', ref.name);
+        const link = deps.makeLink({ name: ref.name, url: url.href.replace(/\/+$/, '') });
+        await deps.changes.save(changeOf(link, {}));
         links.push(link);
         link.start();
-        changed = true;
-      }
-      for (const link of [...leaving]) {
-        if (link.inflight.size > 0 || target.some((w) => w.ref.name === link.ref.name && w.ref.url === link.ref.url)) continue;
-        links.splice(links.indexOf(link), 1);
-        leaving.delete(link);
-        await link.stop();
-      }
-      return changed;
-    },
-    add: async (ref) => {
-      // The URL first: without a name, the name is the URL's host, so a bad URL makes a bad name.
-      let url: URL;
-      try {
-        url = new URL(ref.url);
-      } catch {
-        throw invalidField('url', 'not a URL (expected http://host:port or https://…)', ref.url);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw invalidField('url', `not an http(s) URL (the scheme is ${url.protocol.slice(0, -1)})`, ref.url);
-      }
-      if (!NAME_RE.test(ref.name)) throw invalidField('name', `must match ${NAME_RE.source}`, ref.name);
-      if (find(ref.name)) throw conflict('A backend with this name exists', ref.name);
-      const link = deps.makeLink({ name: ref.name, url: url.href.replace(/\/+$/, '') });
-      await deps.changes.save(changeOf(link, {}));
-      links.push(link);
-      link.start();
-      return link;
-    },
-    setDraining: async (name, draining) => {
-      const link = find(name);
-      if (!link) throw notFound('Backend', name);
-      await deps.changes.save(changeOf(link, { draining }));
-      link.draining = draining;
-      if (!draining) leaving.delete(link);
-      return link;
-    },
-    remove: async (name) => {
-      const link = find(name);
-      if (!link) throw notFound('Backend', name);
-      if (link.inflight.size === 0) {
-        await drop(link);
-        return 'removed';
-      }
-      // Stored as removed now: after a restart it stays gone, and the prompts it held are
-      // requeued (at-least-once) rather than waiting on a backend nobody wants any more.
-      await deps.changes.save(changeOf(link, { draining: true, removed: true }));
-      link.draining = true;
-      leaving.add(link);
-      return 'draining';
-    },
-    collectIdle: async () => {
-      for (const link of [...leaving]) if (link.inflight.size === 0) await drop(link);
-    },
+        return link;
+      }),
+    setDraining: (name, draining) =>
+      exclusive(async () => {
+        const link = find(name);
+        if (!link) throw notFound('Backend', name);
+        await deps.changes.save(changeOf(link, { draining }));
+        link.draining = draining;
+        if (!draining) leaving.delete(link);
+        return link;
+      }),
+    remove: (name) =>
+      exclusive(async () => {
+        const link = find(name);
+        if (!link) throw notFound('Backend', name);
+        if (link.inflight.size === 0) {
+          await drop(link);
+          return 'removed';
+        }
+        // Stored as removed now: after a restart it stays gone, and the prompts it held are
+        // requeued (at-least-once) rather than waiting on a backend nobody wants any more.
+        await deps.changes.save(changeOf(link, { draining: true, removed: true }));
+        link.draining = true;
+        leaving.add(link);
+        return 'draining';
+      }),
+    collectIdle: () =>
+      exclusive(async () => {
+        for (const link of [...leaving]) if (link.inflight.size === 0) await drop(link);
+      }),
     find,
     view: (link) => {
       const runs = [...link.inflight.values()];
