@@ -48,11 +48,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
   };
 
-  const reconcile = async (link: BackendLink): Promise<void> => {
+  /** One pass: the backend's queue and history compared with what we think it holds. */
+  const reconcileOnce = async (link: BackendLink): Promise<void> => {
     const timer = failoverTimers.get(link);
     if (timer) clearTimeout(timer);
     failoverTimers.delete(link);
-    link.reconciling = true;
     try {
       await Promise.all([refreshObjectInfo(link), link.probe()]);
       // The version comes with the probe's /system_stats; what the backend offers depends on it.
@@ -89,10 +89,37 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     } catch (err) {
       logger.warn({ err, backend: link.ref.name }, 'reconciliation failed; reconnecting');
       link.reconnect();
-    } finally {
-      link.reconciling = false;
-      deps.dispatcher.schedule();
     }
+  };
+
+  /**
+   * Passes over one backend never overlap. A second connection while a pass runs (in a cluster,
+   * the switch from watching to driving right after the first) gets a pass of its own after it;
+   * two at once would each take the other's dispatches for lost prompts and requeue them.
+   */
+  const passes = new Map<BackendLink, Promise<void>>();
+  const again = new Set<BackendLink>();
+  const reconcile = (link: BackendLink): Promise<void> => {
+    const running = passes.get(link);
+    if (running) {
+      again.add(link);
+      return running;
+    }
+    const run = (async () => {
+      link.reconciling = true;
+      try {
+        do {
+          again.delete(link);
+          await reconcileOnce(link);
+        } while (again.has(link));
+      } finally {
+        link.reconciling = false;
+        passes.delete(link);
+        deps.dispatcher.schedule();
+      }
+    })();
+    passes.set(link, run);
+    return run;
   };
 
   /**
