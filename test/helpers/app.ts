@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { createSqliteStore, type Store } from '../../src/store/index.js';
 import { createPostgresStore } from '../../src/store/postgres/store.js';
 import { postgresUrl, testDatabaseKind } from './postgres.js';
+import { serviceLog } from './service-log.js';
 
 export interface TestApp {
   readonly app: App;
@@ -67,7 +68,9 @@ export async function startTestApp(argv: readonly string[] = [], options: { data
   if (loaded.kind !== 'config') throw new Error(`bad test config: ${JSON.stringify(loaded)}`);
   const { config } = loaded;
   const store = config.database === null ? createSqliteStore({ dataDir }) : await createPostgresStore({ url: config.database, maxConnections: 4 });
-  const app = await buildApp({ config, store, logger: createLogger(config.logLevel), version: '0.0.0-test', webAppDirs: options.webAppDirs ?? [], ...(options.scheduleClock !== undefined && { scheduleClock: options.scheduleClock }) });
+  // Quiet unless TEST_LOG_LEVEL says otherwise, but kept: a wait that times out shows them.
+  const logger = process.env.TEST_LOG_LEVEL === undefined && !argv.includes('--log-level') ? createLogger('info', { destination: serviceLog }) : createLogger(config.logLevel);
+  const app = await buildApp({ config, store, logger, version: '0.0.0-test', webAppDirs: options.webAppDirs ?? [], ...(options.scheduleClock !== undefined && { scheduleClock: options.scheduleClock }) });
   await app.http.listen({ host: '127.0.0.1', port: 0 });
   const address = app.http.server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { recentServiceLog } from './service-log.js';
 
 /** A JSON frame as ComfyUI sends it. */
 export interface Frame {
@@ -54,7 +55,10 @@ export class ComfyTestClient {
   waitFor(test: () => boolean, timeoutMs = 15_000): Promise<void> {
     if (test()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out; frames: ${this.frames.map((f) => f.type).join(',')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out; frames: ${this.frames.map((f) => f.type).join(',')}\nthe service's last log lines:\n${recentServiceLog()}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         test,
         resolve: () => {
