@@ -266,8 +266,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       const models = modelFiles(run.record.prompt);
       if (models.length > 0) link.recentModels = new Set(models);
       // A restart after a reconnect is the same run going on: one started event per prompt.
-      if (!run.started) sync?.announceStarted(run.record.id);
-      if (!run.started) options.lifecycle?.started(run.record, link.ref.name, typeof message.data.timestamp === 'number' ? message.data.timestamp : Date.now());
+      if (!run.started) {
+        sync?.announceStarted(run.record.id);
+        options.lifecycle?.started(run.record, link.ref.name, typeof message.data.timestamp === 'number' ? message.data.timestamp : Date.now());
+      }
     }
     if (message.type === 'progress' && typeof message.data.value === 'number' && typeof message.data.max === 'number') {
       const node = typeof message.data.node === 'string' ? message.data.node : null;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { makeTempDir, startTestApp } from '../helpers/app.js';
 import { ComfyTestClient, eventually, getJson, postJson, simpleGraph } from '../helpers/comfy-client.js';
-import { startService, stopService } from '../main/service.js';
-import { startFakeComfy } from '../fake-comfy/server.js';
+import { startService, stopService, type Service } from '../main/service.js';
+import { startFakeComfy, type FakeComfy } from '../fake-comfy/server.js';
 import { openSse } from '../events/helpers.js';
 
 interface HistoryEntry {
@@ -22,17 +22,22 @@ function submissionsById(received: readonly { promptId: string | undefined; stat
   return counts;
 }
 
-test('kill -9 of the gateway with prompts pending, running and being submitted: every acknowledged prompt completes exactly once', async (t) => {
+/** A fake backend and the service on a data dir of the test's own, up; `args` restarts on the same data. */
+async function startRecoveryStack(t: TestContext): Promise<{ fake: FakeComfy; args: string[]; first: Service }> {
   const fake = await startFakeComfy();
   t.after(() => fake.close());
-  fake.control.setNodeDelay(60);
   const data = makeTempDir();
   t.after(() => data.remove());
   const args = ['--data-dir', data.dir, '--comfyui', fake.url];
-
   const first = await startService(args);
   t.after(() => stopService(first));
   await eventually(backendUp(first.url), 10_000, 'backend up');
+  return { fake, args, first };
+}
+
+test('kill -9 of the gateway with prompts pending, running and being submitted: every acknowledged prompt completes exactly once', async (t) => {
+  const { fake, args, first } = await startRecoveryStack(t);
+  fake.control.setNodeDelay(60);
 
   // A burst of submissions; the process is killed while some are still in flight.
   const acknowledged: string[] = [];
@@ -129,14 +134,7 @@ test('a prompt the backend keeps losing fails with a clear execution_error after
 });
 
 test('kill -9 right after a prompt failed and others were deleted from the queue: the failure stays recorded, the deleted never run, nothing runs twice', async (t) => {
-  const fake = await startFakeComfy();
-  t.after(() => fake.close());
-  const data = makeTempDir();
-  t.after(() => data.remove());
-  const args = ['--data-dir', data.dir, '--comfyui', fake.url];
-  const first = await startService(args);
-  t.after(() => stopService(first));
-  await eventually(backendUp(first.url), 10_000, 'backend up');
+  const { fake, args, first } = await startRecoveryStack(t);
   const submit = async (service: { url: string }, i: number): Promise<string> => {
     const response = await postJson(`${service.url}/prompt`, { prompt: simpleGraph(i, `k9_${i}`) });
     assert.equal(response.status, 200, JSON.stringify(response.body));

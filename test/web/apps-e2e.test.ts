@@ -7,26 +7,19 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { DEFAULT_CHECKPOINT, defaultWorkflowUi } from '../automation/helpers.js';
 import { getJson, postJson } from '../helpers/comfy-client.js';
 import { waitForBackendsUp } from '../helpers/stack.js';
-import { axeViolations, builtWebApp, launchBrowser, type Browser } from './browser.js';
+import { axeViolations, browserForFile } from './browser.js';
 import { openPage, startWebStack } from './web-stack.js';
 
-let webApp = '';
-let browser: Browser;
-
-before(async () => {
-  webApp = await builtWebApp();
-  browser = await launchBrowser();
-});
-after(async () => browser?.close());
+const shared = browserForFile();
 
 async function stack(t: TestContext) {
-  const started = await startWebStack(t, webApp, [], { models: { checkpoints: [DEFAULT_CHECKPOINT] } });
+  const started = await startWebStack(t, shared.webApp, [], { models: { checkpoints: [DEFAULT_CHECKPOINT] } });
   await waitForBackendsUp(started.app.url);
   return started;
 }
@@ -35,7 +28,7 @@ const NEW_PROMPT = 'a lighthouse at dusk, oil painting';
 
 test('the default workflow imported from its file becomes a form; run with a changed prompt, the result appears and its image is in the gallery', async (t) => {
   const { app } = await stack(t);
-  const { page, errors } = await openPage(t, browser, `${app.url}/apps`);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/apps`);
   await page.getByText('No apps yet').waitFor();
   await page.getByText('Pick an app, or import a workflow').waitFor();
 
@@ -87,7 +80,7 @@ async function pngWithWorkflow(workflow: unknown): Promise<Buffer> {
 
 test('a ComfyUI PNG dropped on the page imports as an app named after the file; a file that is no workflow is refused with the reason', async (t) => {
   const { app } = await stack(t);
-  const { page, errors } = await openPage(t, browser, `${app.url}/apps`, [/status of 400/]);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/apps`, [/status of 400/]);
   const drop = async (name: string, type: string, bytes: Buffer) => {
     const transfer = await page.evaluateHandle(
       ({ name, type, base64 }) => {
@@ -118,7 +111,7 @@ test('a 2×3 sweep built in the page shows 6 cells before queueing, fills six ce
   const created = await postJson(`${app.url}/automa/apps`, { name: 'txt2img', workflow: defaultWorkflowUi() });
   assert.equal(created.status, 201);
   const appId = (created.body as { id: string }).id;
-  const { page, errors } = await openPage(t, browser, `${app.url}/sweeps/new?app=${appId}`);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/sweeps/new?app=${appId}`);
 
   const first = page.getByTestId('sweep-axis').nth(0);
   await first.getByLabel('Axis 1', { exact: true }).click();

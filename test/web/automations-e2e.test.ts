@@ -5,22 +5,15 @@
  * Waits are on what the page shows, never sleeps.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { getJson, postJson } from '../helpers/comfy-client.js';
 import { waitForBackendsUp } from '../helpers/stack.js';
 import { DEFAULT_CHECKPOINT, defaultWorkflowUi } from '../automation/helpers.js';
 import { startReceiver } from '../events/helpers.js';
-import { axeViolations, builtWebApp, launchBrowser, type Browser } from './browser.js';
+import { axeViolations, browserForFile } from './browser.js';
 import { openPage, startWebStack } from './web-stack.js';
 
-let webApp = '';
-let browser: Browser;
-
-before(async () => {
-  webApp = await builtWebApp();
-  browser = await launchBrowser();
-});
-after(async () => browser?.close());
+const shared = browserForFile();
 
 // Loopback receivers need --webhook-allow-private; retries wait long so only the page's clicks send.
 const WEBHOOK_FLAGS = ['--webhook-allow-private', '--webhook-retry-schedule', '3600'];
@@ -28,8 +21,8 @@ const WEBHOOK_FLAGS = ['--webhook-allow-private', '--webhook-retry-schedule', '3
 test('a webhook made in the page shows its secret once; a test delivery to a failing receiver logs the 503 and its answer, and delivering it again once the receiver is back logs a 204', async (t) => {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const { app } = await startWebStack(t, webApp, WEBHOOK_FLAGS);
-  const { page, errors } = await openPage(t, browser, `${app.url}/automations`);
+  const { app } = await startWebStack(t, shared.webApp, WEBHOOK_FLAGS);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/automations`);
   await page.getByRole('heading', { level: 1, name: 'Automations' }).waitFor();
   await page.getByText('No webhooks yet').waitFor();
 
@@ -86,8 +79,8 @@ test('a webhook made in the page shows its secret once; a test delivery to a fai
 });
 
 test('a bad webhook URL is refused with the service’s reason and nothing is stored', async (t) => {
-  const { app } = await startWebStack(t, webApp);
-  const { page, errors } = await openPage(t, browser, `${app.url}/automations`);
+  const { app } = await startWebStack(t, shared.webApp);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/automations`);
   await page.getByRole('button', { name: 'New webhook' }).click();
   const dialog = page.getByRole('dialog', { name: 'New webhook' });
   // Without --webhook-allow-private, loopback is refused (SSRF rules).
@@ -105,8 +98,8 @@ const PROMPT = {
 };
 
 test('a schedule made in the page shows its next fire times and pauses and resumes; a bad cron pattern is refused naming the field', async (t) => {
-  const { app } = await startWebStack(t, webApp);
-  const { page, errors } = await openPage(t, browser, `${app.url}/automations?tab=schedules`, [/status of 400/]);
+  const { app } = await startWebStack(t, shared.webApp);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/automations?tab=schedules`, [/status of 400/]);
   await page.getByText('No schedules yet').waitFor();
   assert.deepEqual(await axeViolations(page), [], 'axe on the empty schedules tab');
 
@@ -146,12 +139,12 @@ test('a schedule made in the page shows its next fire times and pauses and resum
 });
 
 test('a schedule of an app made in the page submits a run with the inputs given in its form', async (t) => {
-  const { app } = await startWebStack(t, webApp, [], { models: { checkpoints: [DEFAULT_CHECKPOINT] } });
+  const { app } = await startWebStack(t, shared.webApp, [], { models: { checkpoints: [DEFAULT_CHECKPOINT] } });
   await waitForBackendsUp(app.url);
   const imported = await postJson(`${app.url}/automa/apps`, { name: 'txt2img', workflow: defaultWorkflowUi() });
   assert.equal(imported.status, 201);
   const appId = (imported.body as { id: string }).id;
-  const { page, errors } = await openPage(t, browser, `${app.url}/automations?tab=schedules`);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/automations?tab=schedules`);
   await page.getByRole('button', { name: 'New schedule' }).click();
   const dialog = page.getByRole('dialog', { name: 'New schedule' });
   await dialog.getByLabel('Name').fill('Nightly fox');
@@ -171,13 +164,13 @@ test('a schedule of an app made in the page submits a run with the inputs given 
 });
 
 test('a schedule that fired shows the prompt its slot produced, linked to the gallery', async (t) => {
-  const { app } = await startWebStack(t, webApp);
+  const { app } = await startWebStack(t, shared.webApp);
   await waitForBackendsUp(app.url);
   // One second from now: the scheduler's own timer fires it; the page waits for what it shows.
   const created = await postJson(`${app.url}/automa/schedules`, { name: 'soon', prompt: PROMPT, at: new Date(Date.now() + 1000).toISOString() });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = (created.body as { id: string }).id;
-  const { page, errors } = await openPage(t, browser, `${app.url}/automations?tab=schedules&schedule=${id}`);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/automations?tab=schedules&schedule=${id}`);
   const fire = page.getByTestId('schedule-fire').and(page.locator('[data-status="fired"]'));
   await fire.waitFor({ timeout: 20_000 });
   await page.getByTestId('schedule-row').and(page.locator('[data-status="done"]')).waitFor({ timeout: 20_000 });

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -48,6 +49,29 @@ export async function launchBrowser(options: { locale?: string; colorScheme?: 'd
 }
 
 /** The newest change under `dir`, tools' caches left out (vitest keeps its results in web/node_modules/.vite). */
+/**
+ * For a test file: the built web app and one Chromium, made before its tests and closed after
+ * them. Call at the top level of the file; read the fields inside tests.
+ */
+export function browserForFile(): { readonly webApp: string; readonly browser: Browser } {
+  let webApp = '';
+  let browser: Browser | undefined;
+  before(async () => {
+    webApp = await builtWebApp();
+    browser = await launchBrowser();
+  });
+  after(async () => browser?.close());
+  return {
+    get webApp() {
+      return webApp;
+    },
+    get browser() {
+      if (browser === undefined) throw new Error('the browser starts in the file\'s before hook');
+      return browser;
+    },
+  };
+}
+
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {

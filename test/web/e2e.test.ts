@@ -4,13 +4,13 @@
  * locators), never sleeps; the timeouts only bound how long a broken build may hang.
  */
 import assert from 'node:assert/strict';
-import { after, before, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { FakeComfy } from '../fake-comfy/server.js';
 import type { TestApp } from '../helpers/app.js';
 import { postJson } from '../helpers/comfy-client.js';
 import { waitForBackendsUp } from '../helpers/stack.js';
-import { axeViolations, builtWebApp, collectPageErrors, launchBrowser, type Browser } from './browser.js';
+import { axeViolations, browserForFile, collectPageErrors, launchBrowser } from './browser.js';
 import { openPage as openWebPage, startWebStack } from './web-stack.js';
 
 /** What the page's <img> elements tell (the test's tsconfig has no DOM types). */
@@ -19,17 +19,10 @@ interface ImageLike {
   readonly naturalWidth: number;
 }
 
-let webApp = '';
-let browser: Browser;
+const shared = browserForFile();
 
-before(async () => {
-  webApp = await builtWebApp();
-  browser = await launchBrowser();
-});
-after(async () => browser?.close());
-
-const startStack = (t: TestContext, argv: readonly string[] = []): Promise<{ fake: FakeComfy; app: TestApp }> => startWebStack(t, webApp, argv);
-const openPage = (t: TestContext, url: string, allowedErrors: readonly RegExp[] = []): Promise<{ page: Page; errors: string[] }> => openWebPage(t, browser, url, allowedErrors);
+const startStack = (t: TestContext, argv: readonly string[] = []): Promise<{ fake: FakeComfy; app: TestApp }> => startWebStack(t, shared.webApp, argv);
+const openPage = (t: TestContext, url: string, allowedErrors: readonly RegExp[] = []): Promise<{ page: Page; errors: string[] }> => openWebPage(t, shared.browser, url, allowedErrors);
 
 const PAGES = [
   { path: '/', en: 'Overview', zh: '概览' },

@@ -5,20 +5,13 @@
  * what the page shows, never sleeps.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ComfyTestClient, eventually, getJson, postJson } from '../helpers/comfy-client.js';
 import { waitForBackendsUp } from '../helpers/stack.js';
-import { axeViolations, builtWebApp, launchBrowser, type Browser } from './browser.js';
+import { axeViolations, browserForFile } from './browser.js';
 import { openPage, startWebStack } from './web-stack.js';
 
-let webApp = '';
-let browser: Browser;
-
-before(async () => {
-  webApp = await builtWebApp();
-  browser = await launchBrowser();
-});
-after(async () => browser?.close());
+const shared = browserForFile();
 
 const graph = (prefix: string, color: number) => ({
   '1': { class_type: 'EmptyImage', inputs: { width: 64, height: 64, batch_size: 1, color } },
@@ -32,7 +25,7 @@ interface JobDetail {
 }
 
 test('gallery filters go to the server; a job runs again with changed values, opens as an app, and is deleted', async (t) => {
-  const { app } = await startWebStack(t, webApp);
+  const { app } = await startWebStack(t, shared.webApp);
   await waitForBackendsUp(app.url);
   const client = await ComfyTestClient.connect(app.wsUrl, 'gallery-e2e');
   t.after(() => client.close());
@@ -44,7 +37,7 @@ test('gallery filters go to the server; a job runs again with changed values, op
   }
 
   // The 404 of a job that is not there is the browser's own console line.
-  const { page, errors } = await openPage(t, browser, `${app.url}/gallery`, [/404/]);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/gallery`, [/404/]);
   const jobsRequests: URL[] = [];
   page.on('request', (request) => {
     const url = new URL(request.url());

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { NewPrompt, Store } from '../../src/store/index.js';
 import { makeTempDir, openStoreFor } from '../helpers/app.js';
 import { testDatabaseKind } from '../helpers/postgres.js';
-import { builtWebApp, launchBrowser, type Browser } from './browser.js';
+import { browserForFile } from './browser.js';
 import { openPage, startWebStack } from './web-stack.js';
 
 // On PostgreSQL (npm run test:postgres) filling 100,000 takes over two minutes (a notifying
@@ -18,14 +18,7 @@ import { openPage, startWebStack } from './web-stack.js';
 const JOBS = testDatabaseKind() === 'postgres' ? 30_000 : 100_000;
 const FIRST_CREATED = Date.UTC(2026, 0, 1);
 
-let webApp = '';
-let browser: Browser;
-
-before(async () => {
-  webApp = await builtWebApp();
-  browser = await launchBrowser();
-});
-after(async () => browser?.close());
+const shared = browserForFile();
 
 /** `count` finished prompts, one a second from FIRST_CREATED, through the store as the gateway writes them. */
 async function fillHistory(store: Store, count: number): Promise<{ oldest: string; newest: string }> {
@@ -64,9 +57,9 @@ test(`${JOBS} jobs: the grid holds only the rows on screen and fetches only thei
   t.after(data.remove);
   const seed = await openStoreFor(data.dir);
   const { oldest, newest } = await fillHistory(seed, JOBS).finally(() => seed.close());
-  const { app } = await startWebStack(t, webApp, [], {}, { dataDir: data.dir });
+  const { app } = await startWebStack(t, shared.webApp, [], {}, { dataDir: data.dir });
 
-  const { page, errors } = await openPage(t, browser, `${app.url}/gallery`);
+  const { page, errors } = await openPage(t, shared.browser, `${app.url}/gallery`);
   const pagesAsked: number[] = [];
   page.on('request', (request) => {
     const url = new URL(request.url());

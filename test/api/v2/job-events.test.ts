@@ -30,7 +30,11 @@ async function untilTerminal(seen: JobFrame[]): Promise<void> {
   }
 }
 
-test('a job read as queued and next as finished is streamed through running', async () => {
+/**
+ * A stream of job j1 opened while the job reads as queued; `then` is what the next read shows.
+ * Resolves with the opening frames and the status frames streamed after.
+ */
+async function statusesWhenNextRead(then: JobJson): Promise<{ opened: unknown[]; streamed: unknown[] }> {
   const tracker = createJobTracker();
   let current = job('queued', false);
   const views = { view: async () => current } as unknown as JobViews;
@@ -38,25 +42,20 @@ test('a job read as queued and next as finished is streamed through running', as
   const seen: JobFrame[] = [];
   const subscription = await events.open('j1', null, (frame) => seen.push(frame));
   assert.ok(subscription);
-  assert.deepEqual(subscription.frames.map((f) => f.data.status), ['queued']);
-
-  current = job('succeeded', true);
+  current = then;
   tracker.touch('j1');
   await untilTerminal(seen);
-  assert.deepEqual(seen.filter((f) => f.event === 'status').map((f) => f.data.status), ['running', 'succeeded']);
   events.close();
+  return { opened: subscription.frames.map((f) => f.data.status), streamed: seen.filter((f) => f.event === 'status').map((f) => f.data.status) };
+}
+
+test('a job read as queued and next as finished is streamed through running', async () => {
+  const { opened, streamed } = await statusesWhenNextRead(job('succeeded', true));
+  assert.deepEqual(opened, ['queued']);
+  assert.deepEqual(streamed, ['running', 'succeeded']);
 });
 
 test('a job cancelled before it started is not shown as running', async () => {
-  const tracker = createJobTracker();
-  let current = job('queued', false);
-  const views = { view: async () => current } as unknown as JobViews;
-  const events = createLiveJobEvents({ tracker, views, logger: createLogger('silent') });
-  const seen: JobFrame[] = [];
-  await events.open('j1', null, (frame) => seen.push(frame));
-  current = job('canceled', false);
-  tracker.touch('j1');
-  await untilTerminal(seen);
-  assert.deepEqual(seen.filter((f) => f.event === 'status').map((f) => f.data.status), ['canceled']);
-  events.close();
+  const { streamed } = await statusesWhenNextRead(job('canceled', false));
+  assert.deepEqual(streamed, ['canceled']);
 });
