@@ -39,7 +39,8 @@ export function BackendsPage() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('backends.name')}</Table.Th>
-                  <Table.Th>{t('backends.stateCol')}</Table.Th>
+                  {/* Wide enough for every state badge in both languages: DOWN was cut to "DO…". */}
+                  <Table.Th miw={96}>{t('backends.stateCol')}</Table.Th>
                   <Table.Th w={260}>{t('backends.devices')}</Table.Th>
                   <Table.Th ta="right">{t('backends.nodes')}</Table.Th>
                   <Table.Th ta="right">{t('backends.models')}</Table.Th>
@@ -83,7 +84,7 @@ function BackendRow({ backend, cluster, onRemove }: { backend: BackendView; clus
         </Text>
         {/* Several gateways on one database: the jobs shown are those of the gateway driving it. */}
         {cluster && (
-          <Text size="xs" c="dimmed" data-testid="backend-gateway">
+          <Text size="xs" c="dimmed" data-testid="backend-gateway" style={{ whiteSpace: 'nowrap' }}>
             {backend.gateway === null ? t('backends.drivenByNone') : t('backends.drivenBy', { gateway: backend.gateway })}
           </Text>
         )}
